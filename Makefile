@@ -1,0 +1,48 @@
+# Aiguillage: `make run` starts the assistant, `make test` runs every test.
+# Both set everything up on a fresh machine (Python 3.10 virtual environment, packages, model).
+
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Rasa 3.6 runs on Python 3.10 only: take python3.10 from the PATH if it works
+# (pyenv's shim fails when the global version differs), else pyenv's own 3.10.
+PYTHON310 := $(or $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/dev/null),\
+  $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 \
+                               $(HOME)/.pyenv/versions/3.10*/bin/python3.10))))
+
+.PHONY: run test install train validate unit e2e constraints clean
+
+run: install ## Train if needed, then start Rasa, the action server and the web server
+	$(PY) -m bot run
+
+test: install validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt constraints.txt
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is needed (Rasa 3.6 supports nothing newer) and was not found."; \
+	  echo "Install it, for example with 'pyenv install 3.10' or your system's python3.10 package, then run make again."; \
+	  exit 1; fi
+	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip check
+	@touch $@
+
+validate: install ## Knowledge base files and Rasa training data
+	$(PY) -m bot validate
+
+train: install ## Train a model, only if its inputs changed since the last one
+	$(PY) -m bot train
+
+constraints: ## Re-pin every package after a change to requirements.txt
+	rm -rf /tmp/aiguillage-pin && $(PYTHON310) -m venv /tmp/aiguillage-pin
+	/tmp/aiguillage-pin/bin/pip install --quiet -r requirements.txt
+	{ echo "# Every package pinned, generated with 'make constraints' (pip freeze of a clean install on Python 3.10)."; \
+	  /tmp/aiguillage-pin/bin/pip freeze --exclude-editable; } > constraints.txt
+
+clean: ## Remove the virtual environment, models and runtime data
+	rm -rf $(VENV) models var .rasa .pytest_cache

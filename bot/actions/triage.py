@@ -1,0 +1,65 @@
+"""The triage action: reads NLU's result, asks the triage package, answers with CONTRACT §3's payload."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.knowledge import charter, topics
+from bot.triage import Decision, Destination, Understanding, triage
+
+# Buttons that always come with a route's answer.
+ROUTE_BUTTONS = {
+    "tutorial": [{"title": "Prendre rendez-vous", "payload": "/book_mediator"}],
+    "clarify": [{"title": "Autre chose", "payload": "/help"}],
+    "out_of_scope": [{"title": "Que pouvez-vous faire ?", "payload": "/help"}],
+}
+
+
+def understanding_of(message: Dict[str, Any]) -> Understanding:
+    """The parts of Rasa's `latest_message` that triage needs."""
+    ranking = message.get("intent_ranking") or [message.get("intent") or {}]
+    return Understanding(
+        text=message.get("text") or "",
+        ranking=[(item["name"], float(item.get("confidence") or 0.0))
+                 for item in ranking if item.get("name")],
+        entities=[(entity["entity"], str(entity["value"])) for entity in message.get("entities", [])],
+    )
+
+
+def button_for(destination: Destination) -> Dict[str, str]:
+    need, target = charter().need_of(destination.intent)
+    label = topics().label(target) if target else ""
+    return {"title": need.title.format(label=label), "payload": f"/{destination.intent}"}
+
+
+def reply_for(decision: Decision) -> Dict[str, Any]:
+    """The response name, its variables and its buttons for a decision."""
+    destination = decision.destination
+    variables = {"label": topics().label(destination.target) if destination.target else ""}
+    name = f"utter_route_{decision.route}"
+    if decision.urgent:
+        name += "_urgent"
+    if decision.forbidden:
+        variables.update(refusal=decision.forbidden.says, alternative=decision.forbidden.instead)
+    buttons = [button_for(candidate) for candidate in decision.candidates]
+    return {"response": name, "buttons": buttons + ROUTE_BUTTONS.get(decision.route, []), **variables}
+
+
+class ActionTriage(Action):
+    """Classify the patron's need against the charter and say where it goes."""
+
+    def name(self) -> str:
+        return "action_triage"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        understanding = understanding_of(tracker.latest_message)
+        if not understanding.text.strip():
+            dispatcher.utter_message(response="utter_empty_message")
+            return []
+        decision = triage(understanding, charter())
+        dispatcher.utter_message(**reply_for(decision), json_message={"triage": decision.to_contract()})
+        return []
+

@@ -1,0 +1,1 @@
+"""Rasa input and output channels."""

@@ -1,0 +1,88 @@
+"""The library's charter (charte de l'aidant): which needs it serves, how, and what it never does."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+from pydantic import BaseModel, Field, confloat, constr, root_validator, validator
+
+from bot.contract import PARTNER_KINDS, THEMES, Route, Scope
+
+Text = constr(strip_whitespace=True, min_length=1)
+TARGETS = {"tutorial": THEMES, "referral": PARTNER_KINDS}
+
+
+class Need(BaseModel, extra="forbid"):
+    """A family of needs: the intents that express it, the route it takes and the charter's scope."""
+
+    title: Text  # button title when the bot asks which need the patron means; may use {label}
+    scope: Scope
+    when_urgent: Optional[Scope] = None  # scope when the patron has a deadline within two days
+    route: Route
+    intents: Dict[Text, Optional[str]]  # intent -> theme (tutorial) or partner kind (referral)
+
+    @root_validator(skip_on_failure=True)
+    def _targets_fit_route(cls, values: dict) -> dict:
+        allowed = TARGETS.get(values["route"], ())
+        for intent, target in values["intents"].items():
+            if allowed and target not in allowed:
+                raise ValueError(f"intent {intent}: {target!r} is not one of {', '.join(allowed)}")
+            if not allowed and target:
+                raise ValueError(f"intent {intent}: route {values['route']} takes no target")
+        return values
+
+    @validator("route")
+    def _not_clarify(cls, route: str) -> str:
+        if route == "clarify":
+            raise ValueError("clarify is the bot's question, not a need's route")
+        return route
+
+
+class ForbiddenAct(BaseModel, extra="forbid"):
+    """Something the charter forbids: words that reveal it, why the library refuses, where to go."""
+
+    id: Text
+    keywords: List[Text] = []  # the one act without keywords answers when no other matches
+    says: Text
+    instead: Text
+
+
+class Charter(BaseModel, extra="forbid"):
+    """The whole charter file."""
+
+    clarify_margin: confloat(ge=0, le=1)
+    urgency_markers: List[Text] = Field(min_items=1)
+    needs: Dict[Text, Need]
+    forbidden: List[ForbiddenAct] = Field(min_items=1)
+    never_ask: List[Text] = Field(min_items=1)
+
+    @validator("needs")
+    def _each_intent_once(cls, needs: Dict[str, Need]) -> Dict[str, Need]:
+        seen: Dict[str, str] = {}
+        for name, need in needs.items():
+            for intent in need.intents:
+                if intent in seen:
+                    raise ValueError(f"intent {intent} is in both {seen[intent]} and {name}")
+                seen[intent] = name
+        return needs
+
+    @validator("forbidden")
+    def _one_default_act(cls, acts: List[ForbiddenAct]) -> List[ForbiddenAct]:
+        defaults = [act.id for act in acts if not act.keywords]
+        if len(defaults) != 1:
+            raise ValueError(f"exactly one act must have no keywords (the default), found {defaults}")
+        return acts
+
+    def need_of(self, intent: str) -> Optional[Tuple[Need, Optional[str]]]:
+        """The need an intent expresses and its target, or None for a non-triage intent."""
+        for need in self.needs.values():
+            if intent in need.intents:
+                return need, need.intents[intent]
+        return None
+
+    @property
+    def triage_intents(self) -> List[str]:
+        return [intent for need in self.needs.values() for intent in need.intents]
+
+    @property
+    def default_forbidden(self) -> ForbiddenAct:
+        return next(act for act in self.forbidden if not act.keywords)

@@ -1,0 +1,57 @@
+"""Read a YAML file of the knowledge base into a pydantic model, naming file and line on error."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence, Type, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class KnowledgeError(ValueError):
+    """A knowledge-base file that cannot be used; the message starts with `file:line:`."""
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse YAML keeping line numbers (ruamel's round-trip nodes carry them)."""
+    try:
+        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise KnowledgeError(f"{path}: file not found") from error
+    except MarkedYAMLError as error:
+        line = error.problem_mark.line + 1 if error.problem_mark else 1
+        raise KnowledgeError(f"{path}:{line}: invalid YAML: {error.problem}") from error
+
+
+def line_of(document: Any, location: Sequence[Any]) -> int:
+    """1-based line of the deepest node of `location` found in a round-trip document."""
+    line, node = 0, document
+    for key in location:
+        try:
+            if isinstance(node, list) and isinstance(key, int):
+                line, node = node.lc.item(key)[0], node[key]
+            elif isinstance(node, dict) and key in node:
+                line, node = node.lc.key(key)[0], node[key]
+            else:
+                break
+        except (AttributeError, IndexError, KeyError):
+            break
+    return line + 1
+
+
+def load_model(path: Path, model: Type[Model]) -> Model:
+    """Load `path` as `model`; raise KnowledgeError listing every problem as `file:line: field: message`."""
+    document = load_yaml(path)
+    try:
+        return model.parse_obj(document)
+    except ValidationError as error:
+        problems = [
+            f"{path}:{line_of(document, problem['loc'])}: "
+            f"{'.'.join(str(part) for part in problem['loc'] if part != '__root__') or 'file'}: "
+            f"{problem['msg']}"
+            for problem in error.errors()
+        ]
+        raise KnowledgeError("\n".join(problems)) from error

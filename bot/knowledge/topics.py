@@ -1,0 +1,31 @@
+"""Plain-French labels of the contract's tutorial themes and partner kinds."""
+from __future__ import annotations
+
+from typing import Dict
+
+from pydantic import BaseModel, validator
+
+from bot.contract import PARTNER_KINDS, THEMES, PartnerKind, Theme
+
+
+def _complete(labels: Dict[str, str], expected: tuple[str, ...]) -> Dict[str, str]:
+    missing = [name for name in expected if not labels.get(name, "").strip()]
+    if missing:
+        raise ValueError(f"missing label for {', '.join(missing)}")
+    return labels
+
+
+class Topics(BaseModel, extra="forbid"):
+    """`knowledge_base/topics.yml`: one label per theme and per partner kind."""
+
+    themes: Dict[Theme, str]
+    partner_kinds: Dict[PartnerKind, str]
+
+    _themes_complete = validator("themes", allow_reuse=True)(lambda labels: _complete(labels, THEMES))
+    _kinds_complete = validator("partner_kinds", allow_reuse=True)(
+        lambda labels: _complete(labels, PARTNER_KINDS)
+    )
+
+    def label(self, target: str) -> str:
+        """Label of a theme or a partner kind."""
+        return self.themes.get(target) or self.partner_kinds[target]

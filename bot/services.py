@@ -1,0 +1,120 @@
+"""Start, watch and stop the assistant's processes: Rasa, the action server, the web server."""
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from bot.settings import ROOT, Settings
+
+STARTUP_SECONDS = 300  # loading spaCy and the model takes most of a minute on a small server
+
+
+@dataclass
+class Service:
+    """One process of the stack, and the URL that answers once it is ready."""
+
+    name: str
+    command: list[str]
+    ready_url: str
+    env: dict[str, str]
+    process: Optional[subprocess.Popen] = None
+
+    def start(self, log_dir: Path) -> None:
+        log = open(log_dir / f"{self.name}.log", "ab")
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+
+    def is_ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.ready_url, timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def services(settings: Settings, model: Path) -> dict[str, Service]:
+    """The three processes, on the settings' host and ports."""
+    env = settings.environment()
+    python = sys.executable
+    return {
+        "rasa": Service(
+            "rasa",
+            [python, "-m", "rasa", "run", "--model", str(model), "--interface", settings.bind_host,
+             "--port", str(settings.rasa_port), "--credentials", "credentials.yml",
+             "--endpoints", "endpoints.yml", "--cors", settings.cors_origins],
+            settings.url(settings.rasa_port, "/webhooks/rest/"), env),
+        "actions": Service(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(settings.actions_port)],
+            settings.url(settings.actions_port, "/health"), {**env, "SANIC_HOST": settings.bind_host}),
+        "web": Service(
+            "web", [python, "-m", "bot", "web"], settings.url(settings.web_port, "/health"), env),
+    }
+
+
+class Stack:
+    """All services together: started in order of need, ready together, stopped together."""
+
+    def __init__(self, settings: Settings, model: Path):
+        self.settings = settings
+        self.services = services(settings, model)
+        self.log_dir = settings.var_dir / "logs"
+
+    def start(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.services.values():
+            service.start(self.log_dir)
+        self.wait_until_ready()
+
+    def wait_until_ready(self, timeout: float = STARTUP_SECONDS) -> None:
+        """Block until every service answers; raise naming the first one that died or hung."""
+        deadline = time.monotonic() + timeout
+        waiting = list(self.services.values())
+        while waiting:
+            self.raise_if_stopped()
+            waiting = [service for service in waiting if not service.is_ready()]
+            if waiting and time.monotonic() > deadline:
+                raise RuntimeError(f"{waiting[0].name} not ready after {timeout:.0f} s")
+            time.sleep(0.5)
+
+    def wait_while_running(self) -> None:
+        """Block while every service runs; raise naming the first one that stops."""
+        while True:
+            self.raise_if_stopped()
+            time.sleep(1)
+
+    def raise_if_stopped(self) -> None:
+        for service in self.services.values():
+            if service.process.poll() is not None:
+                raise RuntimeError(f"{service.name} stopped: see {self.log_dir / service.name}.log")
+
+    def stop(self) -> None:
+        for service in self.services.values():
+            service.stop()
+
+    def __enter__(self) -> "Stack":
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()

@@ -1,0 +1,83 @@
+"""Every setting, read once from the environment, with embedded defaults for a bare machine."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Ports, paths and store URLs; each has an environment variable of the same name."""
+
+    bind_host: str
+    rasa_port: int
+    actions_port: int
+    web_port: int
+    var_dir: Path
+    models_dir: Path
+    knowledge_dir: Path
+    tracker_store_url: str
+    action_endpoint_url: str
+    cors_origins: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
+        """Settings from `environ`, each missing or empty variable taking its default."""
+
+        def _env(name: str, default: str) -> str:
+            return environ.get(name) or default
+
+        var_dir = Path(_env("VAR_DIR", str(ROOT / "var"))).resolve()
+        actions_port = int(_env("ACTIONS_PORT", "5055"))
+        return cls(
+            bind_host=_env("BIND_HOST", "127.0.0.1"),
+            rasa_port=int(_env("RASA_PORT", "5005")),
+            actions_port=actions_port,
+            web_port=int(_env("WEB_PORT", "8000")),
+            var_dir=var_dir,
+            models_dir=Path(_env("MODELS_DIR", str(ROOT / "models"))).resolve(),
+            knowledge_dir=Path(_env("KNOWLEDGE_DIR", str(ROOT / "knowledge_base"))).resolve(),
+            tracker_store_url=_env("TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
+            action_endpoint_url=_env(
+                "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{actions_port}/webhook"
+            ),
+            cors_origins=_env("CORS_ORIGINS", "*"),
+        )
+
+    def url(self, port: int, path: str = "/") -> str:
+        """Address of one of our servers as a local client reaches it."""
+        host = "127.0.0.1" if self.bind_host in ("0.0.0.0", "::") else self.bind_host
+        return f"http://{host}:{port}{path}"
+
+    def environment(self) -> dict[str, str]:
+        """The environment of our child processes: this configuration, what endpoints.yml expands,
+        and quiet Rasa and TensorFlow (no telemetry, caches under var/)."""
+        return {
+            **os.environ,
+            "BIND_HOST": self.bind_host,
+            "RASA_PORT": str(self.rasa_port),
+            "ACTIONS_PORT": str(self.actions_port),
+            "WEB_PORT": str(self.web_port),
+            "VAR_DIR": str(self.var_dir),
+            "MODELS_DIR": str(self.models_dir),
+            "KNOWLEDGE_DIR": str(self.knowledge_dir),
+            "TRACKER_STORE_URL": self.tracker_store_url,
+            "TRACKER_STORE_DIALECT": make_url(self.tracker_store_url).get_backend_name(),
+            "ACTION_ENDPOINT_URL": self.action_endpoint_url,
+            "CORS_ORIGINS": self.cors_origins,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "PYTHONWARNINGS": "ignore",
+        }
+
+settings = Settings.from_env()

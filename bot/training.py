@@ -1,0 +1,59 @@
+"""Train the Rasa model only when its inputs changed: the model is named by a hash of them."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import rasa
+
+from bot.settings import ROOT, settings
+
+MODEL_INPUTS = ("config.yml", "domain.yml", "data")
+MODEL_PREFIX = "aiguillage-"
+MODELS_KEPT = 3  # the newest models stay on disk, to roll back to
+
+
+def input_files() -> list[Path]:
+    """Every file Rasa trains from, in a stable order."""
+    files: list[Path] = []
+    for name in MODEL_INPUTS:
+        path = ROOT / name
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    return files
+
+
+def fingerprint() -> str:
+    """Hash of the training inputs' paths and contents, and of the Rasa version."""
+    digest = hashlib.sha256(rasa.__version__.encode())
+    for path in input_files():
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def model_path() -> Path:
+    return settings.models_dir / f"{MODEL_PREFIX}{fingerprint()}.tar.gz"
+
+
+def ensure_model() -> Path:
+    """The model for the current inputs, trained first if it does not exist yet."""
+    target = model_path()
+    if target.exists():
+        print(f"Model up to date: {target.name}")
+        return target
+    print(f"Training data or config changed: training {target.name} (a few minutes)...", flush=True)
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
+         "--data", "data", "--out", str(settings.models_dir),
+         "--fixed-model-name", target.name.removesuffix(".tar.gz")],
+        cwd=ROOT, check=True, env=settings.environment(),
+    )
+    _prune_old_models()
+    return target
+
+
+def _prune_old_models() -> None:
+    models = sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in models[:-MODELS_KEPT]:
+        old.unlink()

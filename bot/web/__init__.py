@@ -1,0 +1,1 @@
+"""The web server: library demo page; the widget, tutorial pages and staff console come later."""

@@ -1,0 +1,86 @@
+"""The triage and privacy actions, run as rasa-sdk runs them, on a tracker holding NLU's result."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import ActionPrivacy, ActionTriage
+from bot.knowledge import Charter
+
+
+def tracker_with(latest_message: dict[str, Any]) -> Tracker:
+    return Tracker("patron", {}, latest_message, [], False, None, {}, "action_listen")
+
+
+def run(action, latest_message: dict[str, Any]) -> list[dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker_with(latest_message), {}))
+    assert events == []
+    return dispatcher.messages
+
+
+def nlu(text: str, *ranking: tuple[str, float], entities=()) -> dict[str, Any]:
+    ranked = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    return {"text": text, "intent": ranked[0], "intent_ranking": ranked, "entities": list(entities)}
+
+
+def test_one_message_carries_the_triage_payload() -> None:
+    messages = run(ActionTriage(), nlu("je veux apprendre le mail", ("learn_email", 0.9)))
+    assert len(messages) == 1
+    message = messages[0]
+    assert message["response"] == "utter_route_tutorial"
+    assert message["custom"] == {"triage": {"route": "tutorial", "theme": "email", "scope": "accompagner",
+                                            "confidence": 0.9}}
+    assert message["label"] == "les e-mails"
+    assert {"title": "Prendre rendez-vous", "payload": "/book_mediator"} in message["buttons"]
+
+
+def test_referral_names_the_partner_from_the_entity() -> None:
+    message, = run(ActionTriage(), nlu("la secu", ("refer_caf", 0.7),
+                                       entities=[{"entity": "organism", "value": "cpam"}]))
+    assert message["custom"]["triage"]["partner"] == "cpam"
+    assert message["label"] == "l'Assurance Maladie (CPAM)"
+
+
+def test_urgent_booking_uses_the_urgent_reply() -> None:
+    message, = run(ActionTriage(), nlu("urgent pour demain", ("book_mediator", 0.9)))
+    assert message["response"] == "utter_route_booking_urgent"
+    assert message["custom"]["triage"]["scope"] == "faire"
+
+
+def test_clarify_buttons_send_the_candidates_intents() -> None:
+    message, = run(ActionTriage(), nlu("mail caf", ("learn_email", 0.5), ("refer_caf", 0.45)))
+    assert message["response"] == "utter_route_clarify"
+    assert message["buttons"] == [
+        {"title": "Apprendre : les e-mails", "payload": "/learn_email"},
+        {"title": "Une question pour la CAF", "payload": "/refer_caf"},
+        {"title": "Autre chose", "payload": "/help"},
+    ]
+    assert len(message["custom"]["triage"]["candidates"]) == 2
+
+
+def test_refusal_text_comes_from_the_charter(default_charter: Charter) -> None:
+    message, = run(ActionTriage(), nlu("signez pour moi", ("charter_forbidden", 0.9)))
+    act = next(act for act in default_charter.forbidden if act.id == "signature")
+    assert (message["refusal"], message["alternative"]) == (act.says, act.instead)
+
+
+def test_button_payload_without_ranking_is_understood() -> None:
+    message, = run(ActionTriage(), {"text": "/refer_impots", "intent": {"name": "refer_impots", "confidence": 1.0},
+                                    "entities": []})
+    assert message["custom"]["triage"] == {"route": "referral", "partner": "impots", "scope": "orienter",
+                                           "confidence": 1.0}
+
+
+def test_privacy_lists_what_the_bot_never_asks(default_charter: Charter) -> None:
+    message, = run(ActionPrivacy(), nlu("mes données ?", ("ask_privacy", 0.9)))
+    assert message["response"] == "utter_privacy"
+    assert all(item in message["never_ask"] for item in default_charter.never_ask)
+
+
+def test_empty_message_gets_a_prompt_and_no_triage() -> None:
+    message, = run(ActionTriage(), nlu("   ", ("out_of_scope", 0.3)))
+    assert message["response"] == "utter_empty_message" and not message["custom"]
