@@ -12,12 +12,13 @@ PYTHON310 := $(or $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/d
   $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 \
                                $(HOME)/.pyenv/versions/3.10*/bin/python3.10))))
 
-.PHONY: run test install train validate unit e2e constraints clean
+.PHONY: run test install train validate constraints clean
 
 run: install ## Train if needed, then start Rasa, the action server and the web server
 	$(PY) -m bot run
 
 test: install validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end
+	$(PY) -m pip check
 	$(PY) -m pytest
 
 install: $(STAMP)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ def run() -> int:
     from bot.training import ensure_model
 
     stack = Stack(settings, ensure_model())
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a supervisor's stop also stops the services
     print("Starting Rasa, the action server and the web server...", flush=True)
     with stack:
         print(f"Ready.\n"

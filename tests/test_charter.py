@@ -81,7 +81,7 @@ def test_exactly_one_default_forbidden_act(tmp_path: Path) -> None:
 
 def test_margin_out_of_range_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as error:
-        load_variant(tmp_path, "clarify_margin: 0.2", "clarify_margin: 2")
+        load_variant(tmp_path, "clarify_margin: 0.1", "clarify_margin: 2")
     assert f"charter.yml:{line_number('clarify_margin:')}: clarify_margin:" in str(error.value)
 
 

@@ -1,27 +1,24 @@
-"""Triage accuracy on held-out patron messages (tests/data/heldout.yml), through the running assistant."""
+"""Triage accuracy on held-out patron messages (tests/data/heldout*.yml), through the running assistant."""
 from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
-
-import yaml
 
 from bot.services import Stack
 from bot.settings import settings
 from tests.e2e.chat import Chat, check_triage_shape, triage_payloads
+from tests.heldout import load_heldout
 
-HELDOUT = Path(__file__).parent.parent / "data" / "heldout.yml"
 MINIMUM_ACCURACY = 0.90
 
 
 def destination(triage: dict) -> tuple:
-    """Route, theme or partner, and scope where the held-out file gives one."""
+    """Route, and theme or partner where the route has one."""
     return triage["route"], triage.get("theme") or triage.get("partner")
 
 
 def test_heldout_triage_accuracy(stack: Stack, report: list[str]) -> None:
-    items = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))
+    items = load_heldout()
     webhook = stack.settings.url(stack.settings.rasa_port, "/webhooks/rest/webhook")
     results = []
     for item in items:
