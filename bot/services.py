@@ -38,14 +38,23 @@ class Service:
         except OSError:
             return False
 
-    def stop(self) -> None:
+    def terminate(self) -> None:
+        """Ask the process to stop (it finishes the requests in flight)."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float = 15) -> None:
+        """Wait for the process to stop; kill it if it takes too long."""
+        if self.process:
             try:
-                self.process.wait(timeout=15)
+                self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def stop(self) -> None:
+        self.terminate()
+        self.wait_stopped()
 
 
 def services(settings: Settings, model: Path) -> dict[str, Service]:
@@ -105,8 +114,11 @@ class Stack:
                 raise RuntimeError(f"{service.name} stopped: see {self.log_dir / service.name}.log")
 
     def stop(self) -> None:
+        """Stop every service; all are asked first, so a second Ctrl-C leaves none running."""
         for service in self.services.values():
-            service.stop()
+            service.terminate()
+        for service in self.services.values():
+            service.wait_stopped()
 
     def __enter__(self) -> "Stack":
         try:
