@@ -17,17 +17,20 @@ def run() -> int:
     stack = Stack(settings, ensure_model())
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a supervisor's stop also stops the services
     print("Starting Rasa, the action server and the web server...", flush=True)
-    with stack:
-        print(f"Ready.\n"
-              f"  Library page and widget : {settings.url(settings.web_port)}\n"
-              f"  Rasa REST channel       : {settings.url(settings.rasa_port, '/webhooks/rest/webhook')}\n"
-              f"  Action server           : {settings.url(settings.actions_port)}\n"
-              f"  Logs                    : {stack.log_dir}\n"
-              f"Press Ctrl-C to stop.", flush=True)
-        try:
+    try:
+        with stack:
+            print(f"Ready.\n"
+                  f"  Library page and widget : {settings.url(settings.web_port)}\n"
+                  f"  Rasa REST channel       : {settings.url(settings.rasa_port, '/webhooks/rest/webhook')}\n"
+                  f"  Action server           : {settings.url(settings.actions_port)}\n"
+                  f"  Logs                    : {stack.log_dir}\n"
+                  f"Press Ctrl-C to stop.", flush=True)
             stack.wait_while_running()
-        except KeyboardInterrupt:
-            print("\nStopping...")
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    except RuntimeError as failure:  # a service could not start, or stopped by itself
+        print(f"Stopped: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -28,16 +28,19 @@ def understanding_of(message: Dict[str, Any]) -> Understanding:
     )
 
 
+def label_of(destination: Destination) -> str:
+    """The plain-French name of a destination's theme or partner kind, if it has one."""
+    return topics().label(destination.target) if destination.target else ""
+
+
 def button_for(destination: Destination) -> Dict[str, str]:
-    need, target = charter().need_of(destination.intent)
-    label = topics().label(target) if target else ""
-    return {"title": need.title.format(label=label), "payload": f"/{destination.intent}"}
+    need, _ = charter().need_of(destination.intent)
+    return {"title": need.title.format(label=label_of(destination)), "payload": f"/{destination.intent}"}
 
 
 def reply_for(decision: Decision) -> Dict[str, Any]:
     """The response name, its variables and its buttons for a decision."""
-    destination = decision.destination
-    variables = {"label": topics().label(destination.target) if destination.target else ""}
+    variables = {"label": label_of(decision.destination)}
     name = f"utter_route_{decision.route}"
     if decision.urgent:
         name += "_urgent"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from typing import Iterator
 
 import pytest
@@ -11,12 +10,7 @@ from bot.services import Stack
 from bot.settings import Settings
 from bot.training import ensure_model
 from tests.e2e.chat import Chat
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="session")

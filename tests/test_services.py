@@ -1,0 +1,55 @@
+"""The process supervisor, on small real processes: readiness, a service that dies, stopping."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.services import Service, Stack
+from bot.settings import Settings
+from tests.ports import free_port
+
+
+def stack_of(tmp_path: Path, *services: Service) -> Stack:
+    stack = Stack(Settings.from_env({"VAR_DIR": str(tmp_path)}), tmp_path / "model.tar.gz")
+    stack.services = {service.name: service for service in services}
+    return stack
+
+
+def http_server(name: str) -> Service:
+    port = free_port()
+    return Service(name, [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                   f"http://127.0.0.1:{port}/", {})
+
+
+def test_stack_is_ready_when_every_service_answers_and_stops_them_all(tmp_path: Path) -> None:
+    first, second = http_server("first"), http_server("second")
+    with stack_of(tmp_path, first, second):
+        assert first.is_ready() and second.is_ready()
+    assert first.process.poll() is not None and second.process.poll() is not None
+    assert not first.is_ready()
+
+
+def test_a_service_that_dies_at_start_is_named_and_the_others_stopped(tmp_path: Path) -> None:
+    survivor = http_server("web")
+    broken = Service("rasa", [sys.executable, "-c", "import sys; print('port busy'); sys.exit(3)"],
+                     "http://127.0.0.1:9/", {})
+    with pytest.raises(RuntimeError, match=r"rasa stopped: see .*rasa\.log"):
+        with stack_of(tmp_path, survivor, broken):
+            pass
+    assert survivor.process.poll() is not None
+    assert "port busy" in (tmp_path / "logs" / "rasa.log").read_text()
+
+
+def test_a_service_that_never_answers_times_out(tmp_path: Path) -> None:
+    silent = Service("actions", [sys.executable, "-c", "import time; time.sleep(60)"], "http://127.0.0.1:9/", {})
+    stack = stack_of(tmp_path, silent)
+    stack.log_dir.mkdir(parents=True)
+    silent.start(stack.log_dir)
+    try:
+        with pytest.raises(RuntimeError, match="actions not ready after 1 s"):
+            stack.wait_until_ready(timeout=1)
+    finally:
+        stack.stop()
+    assert silent.process.poll() is not None
