@@ -11,8 +11,6 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
-
-
 @dataclass(frozen=True)
 class Settings:
     """Ports, paths and store URLs; each has an environment variable of the same name."""
@@ -79,5 +77,6 @@ class Settings:
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONWARNINGS": "ignore",
         }
+
 
 settings = Settings.from_env()

@@ -1,0 +1,40 @@
+"""Settings from the environment, and the topic labels file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeError, Topics
+from bot.knowledge.files import load_model
+from bot.settings import ROOT, Settings
+
+
+def test_defaults_work_on_a_bare_machine() -> None:
+    settings = Settings.from_env({})
+    assert (settings.rasa_port, settings.actions_port, settings.web_port) == (5005, 5055, 8000)
+    assert settings.tracker_store_url == f"sqlite:///{ROOT / 'var' / 'tracker.db'}"
+    assert settings.action_endpoint_url == "http://127.0.0.1:5055/webhook"
+    assert settings.environment()["TRACKER_STORE_DIALECT"] == "sqlite"
+
+
+def test_production_stores_are_configuration() -> None:
+    settings = Settings.from_env({"ACTIONS_PORT": "6000", "VAR_DIR": "/srv/aiguillage",
+                                  "TRACKER_STORE_URL": "postgresql://bot:secret@db/aiguillage"})
+    assert settings.action_endpoint_url == "http://127.0.0.1:6000/webhook"
+    assert settings.environment()["TRACKER_STORE_DIALECT"] == "postgresql"
+    assert settings.environment()["RASA_CACHE_DIRECTORY"] == "/srv/aiguillage/rasa-cache"
+
+
+def test_every_theme_and_partner_kind_has_a_label(default_topics: Topics) -> None:
+    assert default_topics.label("email") == "les e-mails"
+    assert default_topics.label("caf") == "la CAF"
+
+
+def test_a_missing_label_names_file_and_line(tmp_path: Path) -> None:
+    text = (ROOT / "knowledge_base" / "topics.yml").read_text(encoding="utf-8")
+    path = tmp_path / "topics.yml"
+    path.write_text(text.replace("  wifi: le wifi\n", ""), encoding="utf-8")
+    line = text[: text.index("themes:")].count("\n") + 1
+    with pytest.raises(KnowledgeError, match=rf"topics.yml:{line}: themes: missing label for wifi"):
+        load_model(path, Topics)
