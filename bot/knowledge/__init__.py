@@ -7,9 +7,11 @@ from pathlib import Path
 from bot.knowledge.charter import Charter, ForbiddenAct, Need
 from bot.knowledge.files import KnowledgeError, load_model
 from bot.knowledge.topics import Topics
+from bot.knowledge.tutorials import Tutorial, load_catalogue
 from bot.settings import settings
 
-__all__ = ["Charter", "ForbiddenAct", "KnowledgeError", "Need", "Topics", "charter", "topics", "validate_all"]
+__all__ = ["Charter", "ForbiddenAct", "KnowledgeError", "Need", "Topics", "Tutorial", "charter", "topics",
+           "tutorials", "validate_all"]
 
 
 @lru_cache(maxsize=None)
@@ -22,10 +24,15 @@ def topics(path: Path = settings.knowledge_dir / "topics.yml") -> Topics:
     return load_model(path, Topics)
 
 
+@lru_cache(maxsize=None)
+def tutorials(folder: Path = settings.knowledge_dir / "tutorials") -> tuple[Tutorial, ...]:
+    return tuple(load_catalogue(folder))
+
+
 def validate_all() -> list[str]:
     """Load every knowledge file afresh; return the problems found (empty when all is well)."""
     problems = []
-    for load in (charter, topics):
+    for load in (charter, topics, tutorials):
         load.cache_clear()
         try:
             load()

@@ -15,15 +15,23 @@ class KnowledgeError(ValueError):
     """A knowledge-base file that cannot be used; the message starts with `file:line:`."""
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse YAML keeping line numbers (ruamel's round-trip nodes carry them)."""
+def read_text(path: Path) -> str:
     try:
-        return YAML(typ="rt").load(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError as error:
         raise KnowledgeError(f"{path}: file not found") from error
+
+
+def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
+    """Parse YAML keeping line numbers (ruamel's round-trip nodes carry them).
+
+    `first_line` is the file line where `text` starts, for YAML inside a larger file (front matter).
+    """
+    try:
+        return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else 1
-        raise KnowledgeError(f"{path}:{line}: invalid YAML: {error.problem}") from error
+        line = error.problem_mark.line if error.problem_mark else 0
+        raise KnowledgeError(f"{path}:{first_line + line}: invalid YAML: {error.problem}") from error
 
 
 def line_of(document: Any, location: Sequence[Any]) -> int:
@@ -42,16 +50,20 @@ def line_of(document: Any, location: Sequence[Any]) -> int:
     return line + 1
 
 
-def load_model(path: Path, model: Type[Model]) -> Model:
-    """Load `path` as `model`; raise KnowledgeError listing every problem as `file:line: field: message`."""
-    document = load_yaml(path)
+def validate(document: Any, model: Type[Model], path: Path, first_line: int = 1) -> Model:
+    """`document` as `model`; raise KnowledgeError listing every problem as `file:line: field: message`."""
     try:
         return model.parse_obj(document)
     except ValidationError as error:
         problems = [
-            f"{path}:{line_of(document, problem['loc'])}: "
+            f"{path}:{first_line - 1 + line_of(document, problem['loc'])}: "
             f"{'.'.join(str(part) for part in problem['loc'] if part != '__root__') or 'file'}: "
             f"{problem['msg']}"
             for problem in error.errors()
         ]
         raise KnowledgeError("\n".join(problems)) from error
+
+
+def load_model(path: Path, model: Type[Model]) -> Model:
+    """Load a YAML file as `model`, naming file and line on error."""
+    return validate(parse_yaml(read_text(path), path), model, path)

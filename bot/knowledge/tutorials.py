@@ -1,0 +1,95 @@
+"""The tutorial catalogue: `knowledge_base/tutorials/<id>.md`, front matter and numbered steps."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import List, Literal
+
+from pydantic import BaseModel, Field, conint, constr
+
+from bot.contract import THEMES, Theme
+from bot.knowledge.files import KnowledgeError, parse_yaml, read_text, validate
+
+Text = constr(strip_whitespace=True, min_length=1)
+Level = Literal["debutant", "intermediaire", "avance"]
+Device = Literal["smartphone", "ordinateur", "tablette"]
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
+STEP = re.compile(r"^\d+\.\s+(\S.*)$")
+STEPS_HEADING = "## Étapes"
+INTERNAL_LINK = re.compile(r"\]\(/tutoriels/([^)#?\s]+)\)")
+MIN_STEPS, MAX_STEPS = 3, 15
+
+
+class Tutorial(BaseModel, extra="forbid"):
+    """One tutorial: its front matter, plus the steps and body read from the Markdown."""
+
+    id: constr(regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    theme: Theme
+    level: Level
+    title: Text
+    duration: conint(gt=0, le=180)  # minutes
+    objectives: List[Text] = Field(min_items=1)
+    prerequisites: List[Text] = []
+    keywords: List[Text] = Field(min_items=1)
+    devices: List[Device] = Field(min_items=1)
+    steps: List[str] = []
+    body: str = ""
+
+
+def load_tutorial(path: Path) -> Tutorial:
+    """Read one tutorial file; errors name the file and the line."""
+    text = read_text(path)
+    match = FRONT_MATTER.match(text)
+    if not match:
+        raise KnowledgeError(f"{path}:1: a tutorial starts with front matter between two '---' lines")
+    tutorial = validate(parse_yaml(match.group(1), path, first_line=2), Tutorial, path, first_line=2)
+    if tutorial.id != path.stem:
+        raise KnowledgeError(f"{path}:2: id {tutorial.id!r} must be the file name {path.stem!r}")
+    body = text[match.end():]
+    steps = _steps(body, path, first_line=text[:match.end()].count("\n") + 1)
+    return tutorial.copy(update={"steps": steps, "body": body})
+
+
+def _steps(body: str, path: Path, first_line: int) -> List[str]:
+    lines = body.splitlines()
+    if STEPS_HEADING not in lines:
+        raise KnowledgeError(f"{path}:{first_line}: no '{STEPS_HEADING}' section")
+    start = lines.index(STEPS_HEADING)
+    steps = []
+    for line in lines[start + 1:]:
+        if line.startswith("## "):
+            break
+        found = STEP.match(line)
+        if found:
+            steps.append(found.group(1))
+    if not MIN_STEPS <= len(steps) <= MAX_STEPS:
+        raise KnowledgeError(f"{path}:{first_line + start}: {len(steps)} numbered steps, "
+                             f"expected {MIN_STEPS} to {MAX_STEPS}")
+    return steps
+
+
+def load_catalogue(folder: Path) -> List[Tutorial]:
+    """Every tutorial of the folder, checked together: every theme covered, no broken link.
+
+    Ids are unique because each must be its file's name.
+    """
+    paths = sorted(folder.glob("*.md"))
+    problems, tutorials = [], []
+    for path in paths:
+        try:
+            tutorials.append(load_tutorial(path))
+        except KnowledgeError as error:
+            problems.append(str(error))
+    if problems:
+        raise KnowledgeError("\n".join(problems))
+    ids = {tutorial.id for tutorial in tutorials}
+    for path, tutorial in zip(paths, tutorials):
+        for line_number, line in enumerate(read_text(path).splitlines(), start=1):
+            problems += [f"{path}:{line_number}: link to unknown tutorial {target!r}"
+                         for target in INTERNAL_LINK.findall(line) if target not in ids]
+    missing = sorted(set(THEMES) - {tutorial.theme for tutorial in tutorials})
+    if missing:
+        problems.append(f"{folder}: no tutorial for the themes {', '.join(missing)}")
+    if problems:
+        raise KnowledgeError("\n".join(problems))
+    return tutorials

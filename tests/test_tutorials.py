@@ -1,0 +1,117 @@
+"""The tutorial catalogue loader: front matter, steps, links, theme coverage; errors name file and line."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.contract import THEMES
+from bot.knowledge import KnowledgeError
+from bot.knowledge.tutorials import load_catalogue, load_tutorial
+
+TEMPLATE = """---
+id: {id}
+theme: {theme}
+level: debutant
+title: Envoyer un e-mail
+duration: 10
+objectives:
+  - Écrire un e-mail et l'envoyer.
+prerequisites: []
+keywords: [mail, courriel]
+devices: [smartphone, ordinateur]
+---
+Une phrase pour commencer.
+
+## Étapes
+
+1. Ouvrez votre messagerie.
+2. Appuyez sur **Nouveau message**.
+3. Appuyez sur **Envoyer**.
+
+## Bon à savoir
+
+- Voir aussi [la pièce jointe](/tutoriels/{link}).
+"""
+
+
+def write(folder: Path, id: str, theme: str = "email", link: str = "email-envoyer", **changes: str) -> Path:
+    text = TEMPLATE.format(id=id, theme=theme, link=link)
+    for old, new in changes.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path = folder / f"{id}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def full_catalogue(folder: Path) -> None:
+    for theme in THEMES:
+        write(folder, f"{theme.replace('_', '-')}-debut", theme=theme, link=f"{theme.replace('_', '-')}-debut")
+
+
+def test_a_tutorial_reads_front_matter_and_steps(tmp_path: Path) -> None:
+    tutorial = load_tutorial(write(tmp_path, "email-envoyer"))
+    assert (tutorial.id, tutorial.theme, tutorial.level, tutorial.duration) == ("email-envoyer", "email", "debutant", 10)
+    assert tutorial.steps == ["Ouvrez votre messagerie.", "Appuyez sur **Nouveau message**.",
+                              "Appuyez sur **Envoyer**."]
+
+
+def test_unknown_theme_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:3: theme: unexpected value"):
+        load_tutorial(write(tmp_path, "email-envoyer", theme="courriel"))
+
+
+def test_unknown_level_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:4: level: unexpected value"):
+        load_tutorial(write(tmp_path, "email-envoyer", **{"level: debutant": "level: expert"}))
+
+
+def test_id_must_be_the_file_name(tmp_path: Path) -> None:
+    path = write(tmp_path, "email-envoyer")
+    moved = path.rename(tmp_path / "autre.md")
+    with pytest.raises(KnowledgeError, match=r"autre.md:2: id 'email-envoyer' must be the file name 'autre'"):
+        load_tutorial(moved)
+
+
+def test_missing_front_matter(tmp_path: Path) -> None:
+    path = tmp_path / "vide.md"
+    path.write_text("# Titre\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"vide.md:1: a tutorial starts with front matter"):
+        load_tutorial(path)
+
+
+def test_invalid_yaml_in_front_matter_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:11: invalid YAML"):
+        load_tutorial(write(tmp_path, "email-envoyer", **{"keywords: [mail, courriel]": "keywords: [mail, courriel"}))
+
+
+def test_too_few_steps_names_the_section(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:15: 2 numbered steps, expected 3 to 15"):
+        load_tutorial(write(tmp_path, "email-envoyer", **{"3. Appuyez sur **Envoyer**.\n": ""}))
+
+
+def test_catalogue_needs_every_theme(tmp_path: Path) -> None:
+    write(tmp_path, "email-envoyer")
+    with pytest.raises(KnowledgeError, match="no tutorial for the themes .*wifi"):
+        load_catalogue(tmp_path)
+
+
+def test_catalogue_refuses_broken_links(tmp_path: Path) -> None:
+    full_catalogue(tmp_path)
+    write(tmp_path, "email-envoyer", link="email-inconnu")
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:23: link to unknown tutorial 'email-inconnu'"):
+        load_catalogue(tmp_path)
+
+
+def test_complete_catalogue_loads(tmp_path: Path) -> None:
+    full_catalogue(tmp_path)
+    assert {tutorial.theme for tutorial in load_catalogue(tmp_path)} == set(THEMES)
+
+
+def test_shipped_catalogue_is_valid() -> None:
+    from bot.knowledge import tutorials
+
+    catalogue = tutorials()
+    assert len(catalogue) >= 40
+    assert {tutorial.theme for tutorial in catalogue if tutorial.level == "debutant"} == set(THEMES)
