@@ -38,7 +38,11 @@ class Tutorial(BaseModel, extra="forbid"):
 
 def load_tutorial(path: Path) -> Tutorial:
     """Read one tutorial file; errors name the file and the line."""
-    text = read_text(path)
+    return parse_tutorial(read_text(path), path)
+
+
+def parse_tutorial(text: str, path: Path) -> Tutorial:
+    """One tutorial from the text of its file at `path`."""
     match = FRONT_MATTER.match(text)
     if not match:
         raise KnowledgeError(f"{path}:1: a tutorial starts with front matter between two '---' lines")
@@ -73,18 +77,18 @@ def load_catalogue(folder: Path) -> List[Tutorial]:
 
     Ids are unique because each must be its file's name.
     """
-    paths = sorted(folder.glob("*.md"))
+    texts = {path: read_text(path) for path in sorted(folder.glob("*.md"))}
     problems, tutorials = [], []
-    for path in paths:
+    for path, text in texts.items():
         try:
-            tutorials.append(load_tutorial(path))
+            tutorials.append(parse_tutorial(text, path))
         except KnowledgeError as error:
             problems.append(str(error))
     if problems:
         raise KnowledgeError("\n".join(problems))
     ids = {tutorial.id for tutorial in tutorials}
-    for path, tutorial in zip(paths, tutorials):
-        for line_number, line in enumerate(read_text(path).splitlines(), start=1):
+    for path, text in texts.items():
+        for line_number, line in enumerate(text.splitlines(), start=1):
             problems += [f"{path}:{line_number}: link to unknown tutorial {target!r}"
                          for target in INTERNAL_LINK.findall(line) if target not in ids]
     missing = sorted(set(THEMES) - {tutorial.theme for tutorial in tutorials})
