@@ -11,6 +11,12 @@ from sqlalchemy.engine import make_url
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def local_url(bind_host: str, port: int, path: str = "") -> str:
+    """Address of a server bound to `bind_host:port` as a client on this machine reaches it."""
+    host = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
+    return f"http://{host}:{port}{path}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Ports, paths and store URLs; each has an environment variable of the same name."""
@@ -25,6 +31,7 @@ class Settings:
     tracker_store_url: str
     action_endpoint_url: str
     cors_origins: str
+    public_web_url: str  # where patrons reach the web server (tutorial links), without a trailing /
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -35,11 +42,13 @@ class Settings:
 
         var_dir = Path(_env("VAR_DIR", str(ROOT / "var"))).resolve()
         actions_port = int(_env("ACTIONS_PORT", "5055"))
+        web_port = int(_env("WEB_PORT", "8000"))
+        bind_host = _env("BIND_HOST", "127.0.0.1")
         return cls(
-            bind_host=_env("BIND_HOST", "127.0.0.1"),
+            bind_host=bind_host,
             rasa_port=int(_env("RASA_PORT", "5005")),
             actions_port=actions_port,
-            web_port=int(_env("WEB_PORT", "8000")),
+            web_port=web_port,
             var_dir=var_dir,
             models_dir=Path(_env("MODELS_DIR", str(ROOT / "models"))).resolve(),
             knowledge_dir=Path(_env("KNOWLEDGE_DIR", str(ROOT / "knowledge_base"))).resolve(),
@@ -48,12 +57,12 @@ class Settings:
                 "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{actions_port}/webhook"
             ),
             cors_origins=_env("CORS_ORIGINS", "*"),
+            public_web_url=_env("PUBLIC_WEB_URL", local_url(bind_host, web_port)).rstrip("/"),
         )
 
     def url(self, port: int, path: str = "/") -> str:
         """Address of one of our servers as a local client reaches it."""
-        host = "127.0.0.1" if self.bind_host in ("0.0.0.0", "::") else self.bind_host
-        return f"http://{host}:{port}{path}"
+        return local_url(self.bind_host, port, path)
 
     def environment(self) -> dict[str, str]:
         """The environment of our child processes: this configuration, what endpoints.yml expands,
@@ -71,6 +80,7 @@ class Settings:
             "TRACKER_STORE_DIALECT": make_url(self.tracker_store_url).get_backend_name(),
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
             "CORS_ORIGINS": self.cors_origins,
+            "PUBLIC_WEB_URL": self.public_web_url,
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -26,8 +26,17 @@ def test_production_stores_are_configuration() -> None:
     assert settings.environment()["RASA_CACHE_DIRECTORY"] == "/srv/aiguillage/rasa-cache"
 
 
-def test_every_theme_and_partner_kind_has_a_label(default_topics: Topics) -> None:
+def test_tutorial_links_use_the_public_address_of_the_web_server() -> None:
+    assert Settings.from_env({"WEB_PORT": "8100"}).public_web_url == "http://127.0.0.1:8100"
+    assert Settings.from_env({"BIND_HOST": "0.0.0.0"}).public_web_url == "http://127.0.0.1:8000"
+    public = Settings.from_env({"PUBLIC_WEB_URL": "https://aide.mediatheque.fr/"})
+    assert public.public_web_url == "https://aide.mediatheque.fr"
+    assert public.environment()["PUBLIC_WEB_URL"] == "https://aide.mediatheque.fr"
+
+
+def test_every_theme_partner_kind_and_level_has_a_label(default_topics: Topics) -> None:
     assert default_topics.label("email") == "les e-mails"
+    assert default_topics.label("intermediaire") == "intermédiaire"
     assert default_topics.label("caf") == "la CAF"
 
 

@@ -16,7 +16,9 @@ from bot.settings import ROOT
 from bot.triage.matching import normalise
 from tests.heldout import load_heldout
 
-CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "cancel", "ask_privacy"}
+CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "cancel", "ask_privacy",
+                        "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder"}
+PAYLOAD_INTENTS = {"answer_diagnostic"}  # sent by buttons only: NLU never learns them
 MIN_TRIAGE_EXAMPLES = 25
 MIN_CONVERSATION_EXAMPLES = 10
 
@@ -47,7 +49,7 @@ def heldout() -> list[dict]:
 
 def test_domain_intents_are_the_charter_and_conversation_intents(domain: Domain, default_charter: Charter) -> None:
     user_intents = set(domain.intents) - set(DEFAULT_INTENTS) | {"out_of_scope"}  # also a Rasa default
-    assert user_intents == set(default_charter.triage_intents) | CONVERSATION_INTENTS
+    assert user_intents == set(default_charter.triage_intents) | CONVERSATION_INTENTS | PAYLOAD_INTENTS
 
 
 def test_every_triage_intent_goes_to_the_triage_action(default_charter: Charter) -> None:
@@ -62,9 +64,13 @@ def test_every_route_has_a_reply(domain: Domain) -> None:
 
 
 def test_enough_examples_per_intent(examples: dict[str, list[str]], domain: Domain) -> None:
-    for intent in set(domain.intents) - set(DEFAULT_INTENTS):
+    for intent in set(domain.intents) - set(DEFAULT_INTENTS) - PAYLOAD_INTENTS:
         minimum = MIN_CONVERSATION_EXAMPLES if intent in CONVERSATION_INTENTS else MIN_TRIAGE_EXAMPLES
         assert len(examples[intent]) >= minimum, f"{intent}: {len(examples[intent])} examples"
+
+
+def test_payload_intents_are_never_learnt(examples: dict[str, list[str]]) -> None:
+    assert not PAYLOAD_INTENTS & set(examples)
 
 
 def test_no_example_teaches_two_intents(examples: dict[str, list[str]]) -> None:

@@ -1,6 +1,7 @@
 """The tutorial catalogue loader: front matter, steps, links, theme coverage; errors name file and line."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,42 @@ def test_shipped_catalogue_is_valid() -> None:
     catalogue = tutorials()
     assert len(catalogue) >= 40
     assert {tutorial.theme for tutorial in catalogue if tutorial.level == "debutant"} == set(THEMES)
+
+
+@pytest.mark.parametrize("field", ["steps", "body"])
+def test_steps_and_body_cannot_be_given_in_front_matter(tmp_path: Path, field: str) -> None:
+    devices = "devices: [smartphone, ordinateur]"
+    with pytest.raises(KnowledgeError, match=rf"email-envoyer.md:12: {field}: extra fields not permitted"):
+        load_tutorial(write(tmp_path, "email-envoyer", **{devices: f"{devices}\n{field}: [Une étape]"}))
+
+
+def illustrated(folder: Path, image: str) -> Path:
+    """A tutorial whose second step is illustrated by `image` (a Markdown image), beside an images folder
+    with `bouton.svg`, `sans-taille.svg` that gives no size and `pas-svg.svg` that is no SVG."""
+    (folder / "images").mkdir()
+    (folder / "images" / "bouton.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"/>')
+    (folder / "images" / "sans-taille.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 2"/>')
+    (folder / "images" / "pas-svg.svg").write_text('<html width="40" height="20"/>')
+    step = "2. Appuyez sur **Nouveau message**.\n"
+    return write(folder, "email-envoyer", **{step: f"{step}   {image}\n"})
+
+
+def test_an_illustration_is_kept_in_the_body_and_out_of_the_steps(tmp_path: Path) -> None:
+    tutorial = load_tutorial(illustrated(tmp_path, "![Le bouton bleu](images/bouton.svg)"))
+    assert "![Le bouton bleu](images/bouton.svg)" in tutorial.body
+    assert tutorial.steps[1] == "Appuyez sur **Nouveau message**."
+
+
+@pytest.mark.parametrize("image, problem", [
+    ("![](images/bouton.svg)", "image 'images/bouton.svg' without alt text"),
+    ("![ ](images/bouton.svg)", "image 'images/bouton.svg' without alt text"),
+    ("![Un bouton](images/absent.svg)", "image 'images/absent.svg' not found"),
+    ("![Un bouton](bouton.svg)", "image 'bouton.svg' must be images/<name>.svg"),
+    ("![Un bouton](images/../../secret.svg)", "image 'images/../../secret.svg' must be images/<name>.svg"),
+    ("![Un bouton](images/photo.png)", "image 'images/photo.png' must be images/<name>.svg"),
+    ("![Un bouton](images/sans-taille.svg)", "image 'images/sans-taille.svg' must be an SVG with a width and a height"),
+    ("![Un bouton](images/pas-svg.svg)", "image 'images/pas-svg.svg' must be an SVG with a width and a height"),
+])
+def test_illustrations_need_alt_text_and_an_svg_of_the_images_folder(tmp_path: Path, image: str, problem: str) -> None:
+    with pytest.raises(KnowledgeError, match=rf"email-envoyer.md:19: {re.escape(problem)}"):
+        load_tutorial(illustrated(tmp_path, image))

@@ -1,5 +1,6 @@
 """rasa-sdk actions: thin adapters between Rasa and the domain packages."""
 from bot.actions.privacy import ActionPrivacy
 from bot.actions.triage import ActionTriage
+from bot.actions.tutorials import ActionTutorial
 
-__all__ = ["ActionPrivacy", "ActionTriage"]
+__all__ = ["ActionPrivacy", "ActionTriage", "ActionTutorial"]

@@ -6,12 +6,12 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import tutorials as tutorial_conversation
 from bot.knowledge import charter, topics
 from bot.triage import Decision, Destination, Understanding, triage
 
-# Buttons that always come with a route's answer.
+# Buttons that always come with a route's answer (a tutorial's come with the fiche offered).
 ROUTE_BUTTONS = {
-    "tutorial": [{"title": "Prendre rendez-vous", "payload": "/book_mediator"}],
     "clarify": [{"title": "Autre chose", "payload": "/help"}],
     "out_of_scope": [{"title": "Que pouvez-vous faire ?", "payload": "/help"}],
 }
@@ -64,5 +64,7 @@ class ActionTriage(Action):
             return []
         decision = triage(understanding, charter())
         dispatcher.utter_message(**reply_for(decision), json_message={"triage": decision.to_contract()})
+        if decision.route == "tutorial":
+            return tutorial_conversation.start(dispatcher, tracker, decision.destination.target, understanding.text)
         return []
 

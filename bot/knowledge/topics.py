@@ -1,4 +1,4 @@
-"""Plain-French labels of the contract's tutorial themes and partner kinds."""
+"""Plain-French labels of the contract's tutorial themes and partner kinds, and of tutorial levels."""
 from __future__ import annotations
 
 from typing import Dict
@@ -6,6 +6,7 @@ from typing import Dict
 from pydantic import BaseModel, validator
 
 from bot.contract import PARTNER_KINDS, THEMES, PartnerKind, Theme
+from bot.knowledge.tutorials import LEVELS, Level
 
 
 def _complete(labels: Dict[str, str], expected: tuple[str, ...]) -> Dict[str, str]:
@@ -16,16 +17,18 @@ def _complete(labels: Dict[str, str], expected: tuple[str, ...]) -> Dict[str, st
 
 
 class Topics(BaseModel, extra="forbid"):
-    """`knowledge_base/topics.yml`: one label per theme and per partner kind."""
+    """`knowledge_base/topics.yml`: one label per theme, partner kind and tutorial level."""
 
     themes: Dict[Theme, str]
     partner_kinds: Dict[PartnerKind, str]
+    levels: Dict[Level, str]
 
     _themes_complete = validator("themes", allow_reuse=True)(lambda labels: _complete(labels, THEMES))
     _kinds_complete = validator("partner_kinds", allow_reuse=True)(
         lambda labels: _complete(labels, PARTNER_KINDS)
     )
+    _levels_complete = validator("levels", allow_reuse=True)(lambda labels: _complete(labels, LEVELS))
 
     def label(self, target: str) -> str:
-        """Label of a theme or a partner kind."""
-        return self.themes.get(target) or self.partner_kinds[target]
+        """Label of a theme, a partner kind or a level."""
+        return self.themes.get(target) or self.partner_kinds.get(target) or self.levels[target]

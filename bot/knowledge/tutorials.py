@@ -1,9 +1,10 @@
-"""The tutorial catalogue: `knowledge_base/tutorials/<id>.md`, front matter and numbered steps."""
+"""The tutorial catalogue: `knowledge_base/tutorials/<id>.md`, front matter, numbered steps, illustrations."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import List, Literal
+from typing import List, Literal, get_args
+from xml.etree import ElementTree
 
 from pydantic import BaseModel, Field, conint, constr
 
@@ -11,19 +12,24 @@ from bot.contract import THEMES, Theme
 from bot.knowledge.files import KnowledgeError, parse_yaml, read_text, validate
 
 Text = constr(strip_whitespace=True, min_length=1)
+SLUG = r"[a-z0-9]+(-[a-z0-9]+)*"  # lower case, digits and hyphens: tutorial ids, illustration names
 Level = Literal["debutant", "intermediaire", "avance"]
+LEVELS: tuple[Level, ...] = get_args(Level)  # simplest first
 Device = Literal["smartphone", "ordinateur", "tablette"]
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 STEP = re.compile(r"^\d+\.\s+(\S.*)$")
 STEPS_HEADING = "## Étapes"
 INTERNAL_LINK = re.compile(r"\]\(/tutoriels/([^)#?\s]+)\)")
+IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*([^)\s]*)")
+IMAGES_FOLDER = "images"  # illustrations, beside the Markdown files
+IMAGE_NAME = re.compile(rf"{SLUG}\.svg")
 MIN_STEPS, MAX_STEPS = 3, 15
 
 
-class Tutorial(BaseModel, extra="forbid"):
-    """One tutorial: its front matter, plus the steps and body read from the Markdown."""
+class FrontMatter(BaseModel, extra="forbid"):
+    """What a tutorial's front matter may hold; steps and body come from the Markdown below it."""
 
-    id: constr(regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    id: constr(regex=rf"^{SLUG}$")
     theme: Theme
     level: Level
     title: Text
@@ -32,6 +38,11 @@ class Tutorial(BaseModel, extra="forbid"):
     prerequisites: List[Text] = []
     keywords: List[Text] = Field(min_items=1)
     devices: List[Device] = Field(min_items=1)
+
+
+class Tutorial(FrontMatter):
+    """One tutorial: its front matter, plus the steps and body read from the Markdown."""
+
     steps: List[str] = []
     body: str = ""
 
@@ -46,12 +57,44 @@ def parse_tutorial(text: str, path: Path) -> Tutorial:
     match = FRONT_MATTER.match(text)
     if not match:
         raise KnowledgeError(f"{path}:1: a tutorial starts with front matter between two '---' lines")
-    tutorial = validate(parse_yaml(match.group(1), path, first_line=2), Tutorial, path, first_line=2)
-    if tutorial.id != path.stem:
-        raise KnowledgeError(f"{path}:2: id {tutorial.id!r} must be the file name {path.stem!r}")
+    front = validate(parse_yaml(match.group(1), path, first_line=2), FrontMatter, path, first_line=2)
+    if front.id != path.stem:
+        raise KnowledgeError(f"{path}:2: id {front.id!r} must be the file name {path.stem!r}")
+    problems = _image_problems(text, path)
+    if problems:
+        raise KnowledgeError("\n".join(problems))
     body = text[match.end():]
     steps = _steps(body, path, first_line=text[:match.end()].count("\n") + 1)
-    return tutorial.copy(update={"steps": steps, "body": body})
+    return Tutorial(**front.dict(), steps=steps, body=body)
+
+
+def illustration_size(path: Path) -> tuple[int, int]:
+    """Width and height in pixels that an SVG illustration declares on its root element."""
+    root = ElementTree.parse(path).getroot()
+    if root.tag != "{http://www.w3.org/2000/svg}svg":
+        raise ValueError(f"{path}: not an SVG")
+    return int(root.get("width", "")), int(root.get("height", ""))
+
+
+def _image_problems(text: str, path: Path) -> List[str]:
+    """Every Markdown image needs an alt text and an SVG of the images folder that gives its size."""
+    problems = []
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        for alt, target in IMAGE.findall(line):
+            folder, _, name = target.partition("/")
+            if not alt.strip():
+                problems.append(f"{path}:{line_number}: image {target!r} without alt text")
+            if folder != IMAGES_FOLDER or not IMAGE_NAME.fullmatch(name):
+                problems.append(f"{path}:{line_number}: image {target!r} must be {IMAGES_FOLDER}/<name>.svg")
+                continue
+            try:
+                illustration_size(path.parent / target)
+            except FileNotFoundError:
+                problems.append(f"{path}:{line_number}: image {target!r} not found")
+            except (ElementTree.ParseError, ValueError):
+                problems.append(f"{path}:{line_number}: image {target!r} must be an SVG with a width and a height "
+                                f"in pixels")
+    return problems
 
 
 def _steps(body: str, path: Path, first_line: int) -> List[str]:

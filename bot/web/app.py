@@ -1,30 +1,36 @@
-"""The library's web server: demo page (the chat widget comes later), health check."""
+"""The library's web server: demo page (the chat widget comes later), tutorial pages, health check."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
+from sanic.exceptions import NotFound
 from sanic.request import Request
-from sanic.response import HTTPResponse, html, json
+from sanic.response import HTTPResponse, json
 
 from bot.settings import Settings
+from bot.web.pages import page
+from bot.web.tutorials import tutorial_pages
 
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape())
+STATIC = Path(__file__).parent / "static"
 
 
 def create_app(settings: Settings) -> Sanic:
     app = Sanic("aiguillage_web")
+    app.static("/static", STATIC)
+    app.blueprint(tutorial_pages(settings.knowledge_dir))
 
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:
-        chat_url = settings.url(settings.rasa_port, "/webhooks/rest/webhook")
-        return html(TEMPLATES.get_template("index.html").render(chat_url=chat_url))
+        return page("index.html", chat_url=settings.url(settings.rasa_port, "/webhooks/rest/webhook"))
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    @app.exception(NotFound)
+    async def not_found(request: Request, error: NotFound) -> HTTPResponse:
+        return page("not_found.html", status=404)
 
     return app
 

@@ -60,6 +60,11 @@ def check_triage_shape(triage: dict[str, Any]) -> None:
     assert triage["scope"] in expected_scope, triage
 
 
+def customs(messages: list[Message], key: str) -> list[Any]:
+    """The `custom.<key>` payloads of a turn (CONTRACT §4 and §5)."""
+    return [m["custom"][key] for m in messages if isinstance(m.get("custom"), dict) and key in m["custom"]]
+
+
 def texts(messages: list[Message]) -> list[str]:
     return [m["text"] for m in messages if m.get("text")]
 

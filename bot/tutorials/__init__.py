@@ -1,0 +1,1 @@
+"""Tutorials in use: searching the catalogue and choosing a fiche for a patron."""
