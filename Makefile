@@ -12,7 +12,7 @@ PYTHON310 := $(or $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/d
   $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 \
                                $(HOME)/.pyenv/versions/3.10*/bin/python3.10))))
 
-.PHONY: run test install train validate constraints clean
+.PHONY: run test install train validate import-lieux constraints clean
 
 run: install ## Train if needed, then start Rasa, the action server and the web server
 	$(PY) -m bot run
@@ -35,6 +35,10 @@ $(STAMP): requirements.txt constraints.txt
 
 validate: install ## Knowledge base files and Rasa training data
 	$(PY) -m bot validate
+
+import-lieux: install ## Partner files from a national CSV: make import-lieux FILE=lieux.csv [KIND=caf] [FORCE=1]
+	@[ -n "$(FILE)" ] || { echo "Give the CSV: make import-lieux FILE=lieux.csv"; exit 1; }
+	$(PY) -m bot import-lieux "$(FILE)" $(if $(KIND),--kind $(KIND)) $(if $(FORCE),--force)
 
 train: install ## Train a model, only if its inputs changed since the last one
 	$(PY) -m bot train

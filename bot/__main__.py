@@ -1,11 +1,14 @@
-"""`python -m bot run | train | validate | web`: the assistant's commands."""
+"""`python -m bot run | train | validate | web | import-lieux FILE.csv`: the assistant's commands."""
 from __future__ import annotations
 
 import argparse
 import signal
 import subprocess
 import sys
+from pathlib import Path
+from typing import Optional, Sequence
 
+from bot.contract import PARTNER_KINDS
 from bot.settings import ROOT, settings
 
 
@@ -35,6 +38,7 @@ def run() -> int:
 
 
 def train() -> int:
+    """Train a model, only if its inputs changed since the last one."""
     from bot.training import ensure_model
 
     ensure_model()
@@ -57,19 +61,48 @@ def validate() -> int:
 
 
 def web() -> int:
+    """Start the web server alone."""
     from bot.web.app import serve
 
     serve(settings)
     return 0
 
 
+def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> int:
+    """Partner files from a CSV of the national schema; report the rows that cannot be used and why."""
+    from bot.knowledge import KnowledgeError, communes
+    from bot.knowledge.import_lieux import import_lieux as import_rows
+
+    try:
+        report = import_rows(source, out, communes(), kind=kind, force=force)
+    except (KnowledgeError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    for message in report.messages:
+        print(message, file=sys.stderr)
+    print(f"{len(report.written)} partner files written in {out}, {report.skipped} rows skipped.")
+    return 1 if report.skipped else 0
+
+
 COMMANDS = {"run": run, "train": train, "validate": validate, "web": web}
 
 
-def main() -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
-    parser.add_argument("command", choices=COMMANDS)
-    return COMMANDS[parser.parse_args().command]()
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, command in COMMANDS.items():
+        commands.add_parser(name, help=(command.__doc__ or name).splitlines()[0])
+    lieux = commands.add_parser("import-lieux", help=import_lieux.__doc__)
+    lieux.add_argument("source", type=Path, metavar="FILE.csv")
+    lieux.add_argument("--kind", choices=PARTNER_KINDS, help="partner kind of every row (else from "
+                       "dispositif_programmes_nationaux)")
+    lieux.add_argument("--out", type=Path, default=settings.knowledge_dir / "partners",
+                       help="folder of the partner files (default: %(default)s)")
+    lieux.add_argument("--force", action="store_true", help="replace existing partner files")
+    args = parser.parse_args(argv)
+    if args.command == "import-lieux":
+        return import_lieux(args.source, args.out, args.kind, args.force)
+    return COMMANDS[args.command]()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pytest
 from bot.contract import THEMES
 from bot.knowledge import KnowledgeError
 from bot.knowledge.tutorials import load_catalogue, load_tutorial
+from tests.templates import write_changed
 
 TEMPLATE = """---
 id: {id}
@@ -37,13 +38,7 @@ Une phrase pour commencer.
 
 
 def write(folder: Path, id: str, theme: str = "email", link: str = "email-envoyer", **changes: str) -> Path:
-    text = TEMPLATE.format(id=id, theme=theme, link=link)
-    for old, new in changes.items():
-        assert old in text, old
-        text = text.replace(old, new)
-    path = folder / f"{id}.md"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_changed(folder / f"{id}.md", TEMPLATE.format(id=id, theme=theme, link=link), **changes)
 
 
 def full_catalogue(folder: Path) -> None:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 from bot.knowledge.charter import Charter, ForbiddenAct, Need
 from bot.knowledge.files import KnowledgeError, load_model
+from bot.knowledge.partners import Commune, Partner, load_communes, load_partners
 from bot.knowledge.topics import Topics
 from bot.knowledge.tutorials import Tutorial, load_catalogue
 from bot.settings import settings
 
-__all__ = ["Charter", "ForbiddenAct", "KnowledgeError", "Need", "Topics", "Tutorial", "charter", "topics",
-           "tutorials", "validate_all"]
+__all__ = ["Charter", "Commune", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "Topics", "Tutorial", "charter",
+           "communes", "partners", "topics", "tutorials", "validate_all"]
 
 
 @lru_cache(maxsize=None)
@@ -29,13 +30,24 @@ def tutorials(folder: Path = settings.knowledge_dir / "tutorials") -> tuple[Tuto
     return tuple(load_catalogue(folder))
 
 
+@lru_cache(maxsize=None)
+def communes(path: Path = settings.knowledge_dir / "communes.yml") -> tuple[Commune, ...]:
+    return tuple(load_communes(path))
+
+
+@lru_cache(maxsize=None)
+def partners(folder: Path = settings.knowledge_dir / "partners") -> tuple[Partner, ...]:
+    return tuple(load_partners(folder, communes()))
+
+
 def validate_all() -> list[str]:
     """Load every knowledge file afresh; return the problems found (empty when all is well)."""
     problems = []
-    for load in (charter, topics, tutorials):
+    for load in (charter, topics, tutorials, communes, partners):  # communes first: partners() uses them
         load.cache_clear()
         try:
             load()
         except KnowledgeError as error:
-            problems.append(str(error))
+            if str(error) not in problems:  # partners() repeats the error of communes()
+                problems.append(str(error))
     return problems

@@ -1,0 +1,134 @@
+"""Partner files from a CSV of the national schema "lieux de médiation numérique" (`python -m bot import-lieux`).
+
+Each usable row becomes `<id>.yml`; the others are reported as `FILE.csv:LINE: skipped: reason`.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap
+
+from bot.knowledge.files import KnowledgeError
+from bot.knowledge.partners import Commune, Partner
+from bot.partners.places import words
+from bot.triage.matching import normalise
+
+TEXT_FIELDS = ("id", "pivot", "nom", "adresse", "complement_adresse", "code_postal", "commune", "code_insee",
+               "latitude", "longitude", "telephone", "horaires", "prise_rdv", "presentation_resume",
+               "fiche_acces_libre", "date_maj")
+LIST_FIELDS = ("courriels", "site_web", "modalites_acces", "publics_specifiquement_adresses",
+               "prise_en_charge_specifique")
+REQUIRED = {name for name, model_field in Partner.__fields__.items() if model_field.required}
+KIND_OF_PROGRAMME = {normalise(programme): kind for programme, kind in {
+    "France Services": "france_services",
+    "Emmaüs Connect": "emmaus_connect",
+    "Relais numérique (Emmaüs Connect)": "emmaus_connect",
+    "Point d'accès numérique CAF": "caf",
+}.items()}
+SEPARATOR = re.compile(r"[|;]")  # the schema separates values with "|" (";" before version 1)
+
+
+@dataclass
+class Report:
+    """What an import did: the files written, and one message per problem, in row order."""
+
+    written: List[Path] = field(default_factory=list)
+    skipped: int = 0
+    messages: List[str] = field(default_factory=list)
+
+
+class RowError(ValueError):
+    """A row that cannot become a partner file."""
+
+
+def import_lieux(source: Path, out: Path, communes: Sequence[Commune], kind: Optional[str] = None,
+                 force: bool = False) -> Report:
+    """Write one partner file in `out` per usable row of `source`; refuse to replace files unless `force`."""
+    report, first_line_of = Report(), {}
+    known = {commune.key for commune in communes}
+    out.mkdir(parents=True, exist_ok=True)
+    for line, row in _rows(source):
+        where = f"{source}:{line}"
+        try:
+            partner, notes = _partner(row, kind)
+            path = out / f"{partner.id}.yml"
+            if partner.id in first_line_of:
+                raise RowError(f"id {partner.id!r} is already used on line {first_line_of[partner.id]}")
+            first_line_of[partner.id] = line
+            if path.exists() and not force:
+                raise RowError(f"{path} exists: add --force to replace it")
+        except RowError as error:
+            report.skipped += 1
+            report.messages.append(f"{where}: skipped: {error}")
+            continue
+        if " ".join(words(partner.commune)) not in known:
+            notes.append(f"commune {partner.commune!r} is not in communes.yml: add it before `make validate`")
+        _write(partner, path, f"{source.name}, line {line}")
+        report.written.append(path)
+        report.messages += [f"{where}: note: {note}" for note in notes]
+    return report
+
+
+def _rows(source: Path) -> Iterator[Tuple[int, Dict[str, str]]]:
+    """Each row of the CSV with the line it starts on."""
+    with source.open(encoding="utf-8-sig", newline="") as file:
+        reader = csv.DictReader(file)
+        if not {"id", "nom"} <= set(reader.fieldnames or ()):
+            raise KnowledgeError(f"{source}:1: not a CSV of lieux de médiation numérique: no 'id' and 'nom' "
+                                 f"columns (they must be separated by commas)")
+        line = reader.line_num + 1
+        for row in reader:
+            yield line, row
+            line = reader.line_num + 1
+
+
+def _partner(row: Dict[str, str], kind: Optional[str]) -> Tuple[Partner, List[str]]:
+    """The row as a partner, and notes on what changed; optional fields that do not fit are left out."""
+    record = {name: row[name].strip() for name in TEXT_FIELDS if (row.get(name) or "").strip()}
+    record.update({name: values for name in LIST_FIELDS if (values := _values(row.get(name)))})
+    record["kind"] = kind or _kind(row)
+    notes = []
+    if "id" in record:
+        slug = "-".join(re.findall(r"[a-z0-9]+", normalise(record["id"])))
+        if slug != record["id"]:
+            notes.append(f"id {record['id']!r} written as {slug!r}")
+        record["id"] = slug
+    try:
+        return Partner.parse_obj(record), notes
+    except ValidationError as error:
+        problems = {str(problem["loc"][0]): problem["msg"] for problem in error.errors()}
+    if REQUIRED & set(problems):
+        raise RowError("; ".join(f"{name}: {message}" for name, message in problems.items()))
+    notes += [f"{name} left out: {message}" for name, message in problems.items()]
+    return Partner.parse_obj({name: value for name, value in record.items() if name not in problems}), notes
+
+
+def _values(cell: Optional[str]) -> List[str]:
+    return [value.strip() for value in SEPARATOR.split(cell or "") if value.strip()]
+
+
+def _kind(row: Dict[str, str]) -> str:
+    for programme in _values(row.get("dispositif_programmes_nationaux")):
+        if normalise(programme) in KIND_OF_PROGRAMME:
+            return KIND_OF_PROGRAMME[normalise(programme)]
+    raise RowError("no partner kind: dispositif_programmes_nationaux names none of "
+                   "France Services, Emmaüs Connect, Point d'accès numérique CAF; give one with --kind")
+
+
+def _write(partner: Partner, path: Path, origin: str) -> None:
+    document = CommentedMap(json.loads(partner.json(exclude_defaults=True)))
+    document["date_maj"] = partner.date_maj
+    document.yaml_set_start_comment(
+        f"Imported from {origin} (lieux de médiation numérique).\n"
+        f"Add by hand: aliases, topics, bring, accessibility (see docs/partners.md).")
+    yaml = YAML()
+    yaml.width = 120
+    with path.open("w", encoding="utf-8") as file:
+        yaml.dump(document, file)

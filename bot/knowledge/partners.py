@@ -1,0 +1,185 @@
+"""The local partners: `knowledge_base/partners/<id>.yml`, one place each, and the territory's communes.
+
+Field names and formats are those of the national schema "lieux de médiation numérique" where it has the
+field; `kind`, `aliases`, `bring`, `topics` and `accessibility` are Aiguillage's own (docs/partners.md).
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Collection, List, Literal, Optional, Sequence
+
+from pydantic import AnyHttpUrl, BaseModel, Field, confloat, constr, validator
+
+from bot.contract import PARTNER_KINDS, PartnerKind
+from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
+from bot.partners.hours import problem as hours_problem
+from bot.partners.places import words
+
+Text = constr(strip_whitespace=True, min_length=1)
+Id = constr(regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+PostalCode = constr(regex=r"^\d{5}$")
+InseeCode = constr(regex=r"^([013-9]\d|2[AB1-9])\d{3}$")
+Email = constr(regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+Latitude = confloat(ge=-90, le=90)
+Longitude = confloat(ge=-180, le=180)
+Public = Literal["Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"]
+Support = Literal["Surdité", "Handicaps moteurs", "Handicaps mentaux", "Illettrisme", "Langues étrangères (anglais)",
+                  "Langues étrangères (autres)", "Déficience visuelle"]
+Access = Literal["Se présenter", "Téléphoner", "Contacter par mail", "Envoyer un mail avec une fiche de prescription",
+                 "Prendre un RDV en ligne", "Ce lieu n'accueille pas de public"]
+PHONE = re.compile(r"^(?:\+33 ?|0)([1-9](?:[ .]?\d{2}){4})$")  # metropolitan France
+
+
+def _quoted(value: Any) -> Any:
+    """Codes and phone numbers are text: unquoted, YAML reads them as numbers and drops leading zeros."""
+    if isinstance(value, (int, float)):
+        raise ValueError(f'write it between quotes, like "{value}"')
+    return value
+
+
+def phone(value: str) -> str:
+    """A French phone number as the national schema writes it: "02 47 12 34 56" -> "+33247123456"."""
+    match = PHONE.match(value.strip())
+    if not match:
+        raise ValueError(f'{value!r} is not a French phone number: write it like "02 47 12 34 56" '
+                         f'or "+33247123456"')
+    return "+33" + re.sub(r"\D", "", match.group(1))
+
+
+class Commune(BaseModel, extra="forbid"):
+    """A commune of the territory, where patrons live: its names and its centre."""
+
+    nom: Text
+    codes_postaux: List[PostalCode] = Field(min_items=1)
+    code_insee: Optional[InseeCode] = None
+    latitude: Latitude
+    longitude: Longitude
+    aliases: List[Text] = []  # other names patrons use: "spdc", "joué"
+
+    _text = validator("codes_postaux", "code_insee", pre=True, each_item=True, allow_reuse=True)(_quoted)
+
+    @property
+    def key(self) -> str:
+        """The name as compared with a place's `commune`: case, accents, hyphens and "St" do not count."""
+        return " ".join(words(self.nom))
+
+
+class Territory(BaseModel, extra="forbid"):
+    """`knowledge_base/communes.yml`."""
+
+    communes: List[Commune] = Field(min_items=1)
+
+
+class Partner(BaseModel, extra="forbid"):
+    """One partner place: national schema fields, then Aiguillage's extensions."""
+
+    id: Id
+    kind: PartnerKind  # extension: CONTRACT §3 partner kind
+    nom: Text
+    aliases: List[Text] = []  # extension: names patrons use, "la kaf", "la sécu", "pôle emploi"
+    adresse: Text
+    complement_adresse: Optional[Text] = None
+    code_postal: PostalCode
+    commune: Text
+    code_insee: Optional[InseeCode] = None
+    latitude: Latitude
+    longitude: Longitude
+    telephone: str  # normalised to +33XXXXXXXXX
+    courriels: List[Email] = []
+    site_web: List[AnyHttpUrl] = []
+    horaires: Text  # OpenStreetMap opening_hours
+    prise_rdv: Optional[AnyHttpUrl] = None
+    modalites_acces: List[Access] = []
+    presentation_resume: Optional[constr(strip_whitespace=True, min_length=1, max_length=280)] = None
+    publics_specifiquement_adresses: List[Public] = []
+    prise_en_charge_specifique: List[Support] = []
+    fiche_acces_libre: Optional[AnyHttpUrl] = None
+    topics: List[Text] = []  # extension: what they handle, short French phrases
+    bring: List[Text] = []  # extension: what to bring, short plain-French lines
+    accessibility: Optional[Text] = None  # extension: access for disabled people, plain French
+    pivot: Optional[Text] = None  # SIRET or RNA
+    date_maj: date
+
+    _text = validator("telephone", "code_postal", "code_insee", pre=True, allow_reuse=True)(_quoted)
+    _phone = validator("telephone", allow_reuse=True)(phone)
+
+    @validator("horaires")
+    def _hours(cls, horaires: str) -> str:
+        found = hours_problem(horaires)
+        if found:
+            raise ValueError(found)
+        return horaires
+
+    @property
+    def address(self) -> str:
+        """One line: "12 rue des Tilleuls, 2e étage, 37000 Tours"."""
+        return ", ".join(filter(None, [self.adresse, self.complement_adresse,
+                                       f"{self.code_postal} {self.commune}"]))
+
+    @property
+    def phone_display(self) -> str:
+        """The phone number as patrons dial it: "02 47 12 34 56"."""
+        digits = "0" + self.telephone[3:]
+        return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+
+    @property
+    def url(self) -> Optional[str]:
+        """Where to book online, else the website."""
+        url = self.prise_rdv or next(iter(self.site_web), None)
+        return str(url) if url else None
+
+    def contract(self) -> dict[str, Any]:
+        """The `custom.partner` object of CONTRACT §5."""
+        return {"id": self.id, "kind": self.kind, "name": self.nom, "address": self.address,
+                "phone": self.telephone, "url": self.url, "opening_hours": self.horaires}
+
+
+def load_communes(path: Path) -> List[Commune]:
+    """The territory's communes; two with the same name are refused, naming the second one's line."""
+    document = parse_yaml(read_text(path), path)
+    communes = validate(document, Territory, path).communes
+    seen: set[str] = set()
+    for index, commune in enumerate(communes):
+        if commune.key in seen:
+            raise KnowledgeError(f"{path}:{line_of(document, ['communes', index, 'nom'])}: "
+                                 f"commune {commune.nom!r} is listed twice")
+        seen.add(commune.key)
+    return communes
+
+
+def load_partner(path: Path, communes: Collection[str]) -> Partner:
+    """One place; its id must be the file name and its commune one of `communes` (their `key`)."""
+    document = parse_yaml(read_text(path), path)
+    partner = validate(document, Partner, path)
+    problems = []
+    if partner.id != path.stem:
+        problems.append(f"{path}:{line_of(document, ['id'])}: id {partner.id!r} must be the file name "
+                        f"{path.stem!r}")
+    if " ".join(words(partner.commune)) not in communes:
+        problems.append(f"{path}:{line_of(document, ['commune'])}: commune {partner.commune!r} is not in "
+                        f"communes.yml: add it there or correct the name")
+    if problems:
+        raise KnowledgeError("\n".join(problems))
+    return partner
+
+
+def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
+    """Every place of the folder, checked together: every partner kind of the contract has one.
+
+    Ids are unique because each must be its file's name.
+    """
+    keys = {commune.key for commune in communes}
+    problems, partners = [], []
+    for path in sorted(folder.glob("*.yml")):
+        try:
+            partners.append(load_partner(path, keys))
+        except KnowledgeError as error:
+            problems.append(str(error))
+    missing = sorted(set(PARTNER_KINDS) - {partner.kind for partner in partners})
+    if missing and not problems:
+        problems.append(f"{folder}: no place for the partner kinds {', '.join(missing)}")
+    if problems:
+        raise KnowledgeError("\n".join(problems))
+    return partners

@@ -1,0 +1,113 @@
+"""Opening hours in OpenStreetMap syntax, read with opening-hours-py, told in plain French.
+
+Times are those of Europe/Paris and bank holidays are French (`PH off` closes on them).
+A comment on an open rule (`Tu 14:00-17:00 "sur rendez-vous"`) means the place opens by appointment only.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from opening_hours import OpeningHours, ParserError, State
+
+PARIS = ZoneInfo("Europe/Paris")
+HORIZON = timedelta(days=366)  # an opening further away counts as none
+WEEK_DAYS = 6  # up to this many days ahead, a day is named by its weekday
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+UNKNOWN = "Horaires non connus : appelez avant de venir."
+COMMENT = re.compile(r'"[^"]*"')
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Whether a place is open at one moment, and until or from when.
+
+    When open, `by_appointment` and `comment` are those of the current period and `next_change` is when it
+    closes; when closed, they are those of the next opening and `next_change` is when it opens.
+    `next_change` is None when that is more than a year away (or never); `known` is False when the hours
+    say `unknown` for that moment.
+    """
+
+    open: bool
+    by_appointment: bool
+    comment: str
+    next_change: Optional[datetime]
+    known: bool = True
+
+
+def problem(horaires: str) -> Optional[str]:
+    """Why `horaires` cannot be used, or None when it can."""
+    if "||" in COMMENT.sub("", horaires):
+        return ("the fallback rule '||' is not supported (its next opening is computed wrongly): "
+                'write a comment on the rule instead, like Tu 14:00-17:00 "sur rendez-vous"')
+    try:
+        parse(horaires)
+    except ParserError as error:
+        detail = str(error).strip().splitlines()[-1].lstrip("= ")
+        return f"not OpenStreetMap opening_hours syntax ({detail}); see docs/partners.md"
+    return None
+
+
+@lru_cache(maxsize=256)
+def parse(horaires: str) -> OpeningHours:
+    """The parsed hours of a place in France; raises ParserError."""
+    return OpeningHours(horaires, timezone=PARIS, country="FR")
+
+
+def paris_now() -> datetime:
+    """The current time in Europe/Paris."""
+    return datetime.now(PARIS)
+
+
+def opening(horaires: str, now: datetime) -> Opening:
+    """Whether a place with these hours is open at `now` (an aware datetime), and until or from when."""
+    if now.tzinfo is None:
+        raise ValueError("opening() needs an aware datetime, e.g. paris_now()")
+    now = now.astimezone(PARIS)  # opening-hours-py only takes ZoneInfo time zones
+    horizon = now + HORIZON
+    intervals = parse(horaires).intervals(now, horizon)
+    _, end, state, comment = next(intervals)
+    if state == State.OPEN:
+        return Opening(True, bool(comment), comment, end if end < horizon else None)
+    known = state != State.UNKNOWN
+    for start, _, state, comment in intervals:
+        if state == State.OPEN:
+            return Opening(False, bool(comment), comment, start, known)
+    return Opening(False, False, "", None, known)
+
+
+def describe(opening: Opening, now: datetime) -> str:
+    """Short plain French: "Ouvert maintenant, jusqu'à 12 h." or "Fermé maintenant. Ouvre demain à 9 h."."""
+    appointment = ", sur rendez-vous" if opening.by_appointment else ""
+    if opening.open:
+        until = f", jusqu'à {_when(opening.next_change, now, today='')}" if opening.next_change else ""
+        return f"Ouvert maintenant{appointment}{until}."
+    if not opening.known or opening.next_change is None:
+        return UNKNOWN
+    return f"Fermé maintenant. Ouvre {_when(opening.next_change, now)}{appointment}."
+
+
+def _when(moment: datetime, now: datetime, today: str = "aujourd'hui à ") -> str:
+    """`moment` seen from `now`: "aujourd'hui à 13 h 30", "demain à 9 h", "lundi à 8 h 30", "le 12 janvier à 9 h"."""
+    moment = moment.astimezone(PARIS)
+    days = (moment.date() - now.astimezone(PARIS).date()).days
+    if days == 0:
+        day = today
+    elif days == 1:
+        day = "demain à "
+    elif days <= WEEK_DAYS:
+        day = f"{WEEKDAYS[moment.weekday()]} à "
+    else:
+        day = f"le {'1er' if moment.day == 1 else moment.day} {MONTHS[moment.month - 1]} à "
+    return day + _clock(moment)
+
+
+def _clock(moment: datetime) -> str:
+    """French clock time: "9 h", "13 h 30"."""
+    return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")

@@ -1,0 +1,90 @@
+"""Find the patron's commune and the places they name, tolerant of typos; order places by distance."""
+from __future__ import annotations
+
+import re
+from math import asin, cos, radians, sin, sqrt
+from typing import TYPE_CHECKING, Iterable, List, Optional, Protocol, Sequence, Tuple, TypeVar
+
+from rapidfuzz import fuzz
+
+from bot.triage.matching import normalise
+
+if TYPE_CHECKING:  # the models import this module for `words`
+    from bot.knowledge.partners import Commune, Partner
+
+MIN_SIMILARITY = 80  # rapidfuzz ratio from which typed words count as a name: "amboize" = "amboise" (86)
+MIN_PREFIX = 4  # the first words of a name count alone from this many letters: "joue" for Joué-lès-Tours
+ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
+POSTAL_CODE = re.compile(r"\b\d{5}\b")
+EARTH_RADIUS_KM = 6371.0
+Item = TypeVar("Item")
+
+
+class Located(Protocol):
+    """Anything with a latitude and a longitude: a commune's centre, a place."""
+
+    latitude: float
+    longitude: float
+
+
+def words(text: str) -> List[str]:
+    """Lower-case words without accents, "st" spelled out: "St-Cyr-sur-Loire" -> saint cyr sur loire."""
+    return [ABBREVIATIONS.get(word, word) for word in re.findall(r"[a-z0-9]+", normalise(text))]
+
+
+def find_commune(text: str, communes: Sequence[Commune]) -> Optional[Commune]:
+    """The commune the patron means ("tour", "Joue les tours", "st cyr", "37300"); None if none or several."""
+    codes = set(POSTAL_CODE.findall(text))
+    by_code = [commune for commune in communes if codes & set(commune.codes_postaux)]
+    if len(by_code) == 1:
+        return by_code[0]
+    found = _best(text, [(commune, [commune.nom, *commune.aliases]) for commune in communes], prefixes=True)
+    return found[0] if len(found) == 1 else None
+
+
+def partners_named(text: str, partners: Sequence[Partner]) -> List[Partner]:
+    """The places whose whole name or alias the patron typed ("la kaf", "pole emploi"), all those tied for best."""
+    return _best(text, [(partner, [partner.nom, *partner.aliases]) for partner in partners], prefixes=False)
+
+
+def nearest(partners: Iterable[Partner], kind: str, commune: Commune) -> List[Partner]:
+    """The places of `kind`, nearest to the centre of `commune` first."""
+    return sorted((partner for partner in partners if partner.kind == kind),
+                  key=lambda partner: distance_km(commune, partner))
+
+
+def distance_km(start: Located, end: Located) -> float:
+    """Great-circle distance in kilometres (haversine formula)."""
+    lat1, lon1, lat2, lon2 = map(radians, (start.latitude, start.longitude, end.latitude, end.longitude))
+    half_chord = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * asin(sqrt(half_chord))
+
+
+def _best(text: str, named: Sequence[Tuple[Item, Sequence[str]]], prefixes: bool) -> List[Item]:
+    """The items one of whose names `text` matches best, all those tied; empty below MIN_SIMILARITY.
+
+    With `prefixes`, the first words of a name count alone ("saint pierre" for Saint-Pierre-des-Corps).
+    """
+    typed = words(text)
+    scored = [(max(_match(words(name), typed, prefixes) for name in names), item) for item, names in named]
+    best = max((score for score, _ in scored), default=None)
+    if best is None or best[0] < MIN_SIMILARITY:
+        return []
+    return [item for score, item in scored if score == best]
+
+
+def _match(name: List[str], typed: List[str], prefixes: bool) -> Tuple[float, int, bool]:
+    """How well some run of typed words matches the name, or its first words with `prefixes`.
+
+    (similarity, words matched, whole name): "tours" matches Tours (100, 1, True) better than the last word
+    of Joué-lès-Tours, which only its first words can match; "joue les tours" matches it (100, 3, True).
+    """
+    best = (0.0, 0, False)
+    for size in range(1, len(name) + 1):
+        wanted = " ".join(name[:size])
+        if size < len(name) and (not prefixes or len(wanted) < MIN_PREFIX):
+            continue
+        for start in range(len(typed) - size + 1):
+            similarity = fuzz.ratio(wanted, " ".join(typed[start:start + size]))
+            best = max(best, (similarity, size, size == len(name)))
+    return best

@@ -1,0 +1,107 @@
+"""`python -m bot import-lieux`: partner files from a CSV of the national schema, bad rows reported."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import main
+from bot.knowledge import KnowledgeError, communes
+from bot.knowledge.import_lieux import import_lieux
+from bot.knowledge.partners import load_partner, load_partners
+
+FIXTURE = Path(__file__).parent / "data" / "lieux-mediation-sample.csv"
+SHIPPED = Path(__file__).parent.parent / "knowledge_base" / "partners"
+GOOD = ["france-services-blere", "relais-emmaus-amboise", "pan-caf-montlouis"]
+
+
+@pytest.fixture(scope="module")
+def territory() -> tuple:
+    return communes()
+
+
+def test_good_rows_become_partner_files_that_validate(tmp_path: Path, territory: tuple) -> None:
+    report = import_lieux(FIXTURE, tmp_path, territory)
+    assert sorted(path.stem for path in report.written) == sorted(GOOD)
+    keys = {commune.key for commune in territory}
+    places = {path.stem: load_partner(path, keys) for path in report.written}
+    blere = places["france-services-blere"]
+    assert (blere.kind, blere.telephone, blere.courriels) == (
+        "france_services", "+33261910901", ["fs-blere@example.org", "accueil-blere@example.org"])
+    assert places["relais-emmaus-amboise"].kind == "emmaus_connect"
+    assert places["relais-emmaus-amboise"].telephone == "+33261910902"
+    assert places["pan-caf-montlouis"].kind == "caf"  # values separated by ";" as in older files
+    assert places["pan-caf-montlouis"].modalites_acces == ["Se présenter", "Prendre un RDV en ligne"]
+
+
+def test_imported_files_validate_beside_the_shipped_ones(tmp_path: Path, territory: tuple) -> None:
+    folder = shutil.copytree(SHIPPED, tmp_path / "partners")
+    import_lieux(FIXTURE, folder, territory)
+    assert {place.id for place in load_partners(folder, territory)} >= set(GOOD)
+
+
+def test_ids_are_kept_or_made_file_names(tmp_path: Path, territory: tuple) -> None:
+    report = import_lieux(FIXTURE, tmp_path, territory)
+    assert f"{FIXTURE}:5: note: id 'PAN_CAF_Montlouis' written as 'pan-caf-montlouis'" in report.messages
+    assert "id: france-services-blere\n" in (tmp_path / "france-services-blere.yml").read_text(encoding="utf-8")
+
+
+def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path: Path, territory: tuple) -> None:
+    report = import_lieux(FIXTURE, tmp_path, territory)
+    skipped = [message for message in report.messages if ": skipped: " in message]
+    assert report.skipped == len(skipped) == 4
+    assert skipped[0].startswith(f"{FIXTURE}:6: skipped: horaires: not OpenStreetMap opening_hours syntax")
+    assert skipped[1].startswith(f"{FIXTURE}:7: skipped: no partner kind")
+    assert skipped[2].startswith(f"{FIXTURE}:8: skipped: telephone: '12 34' is not a French phone number")
+    assert skipped[3] == f"{FIXTURE}:9: skipped: commune: field required"
+
+
+def test_a_bad_optional_value_is_left_out_not_the_row(tmp_path: Path, territory: tuple) -> None:
+    report = import_lieux(FIXTURE, tmp_path, territory)
+    assert any(message.startswith(f"{FIXTURE}:4: note: modalites_acces left out: unexpected value")
+               for message in report.messages)
+    assert "modalites_acces" not in (tmp_path / "relais-emmaus-amboise.yml").read_text(encoding="utf-8")
+
+
+def test_kind_option_applies_to_every_row(tmp_path: Path, territory: tuple) -> None:
+    report = import_lieux(FIXTURE, tmp_path, territory, kind="france_services")
+    assert "conseiller-numerique-tours" in {path.stem for path in report.written}
+    keys = {commune.key for commune in territory}
+    assert {load_partner(path, keys).kind for path in report.written} == {"france_services"}
+
+
+def test_existing_files_are_kept_unless_forced(tmp_path: Path, territory: tuple) -> None:
+    import_lieux(FIXTURE, tmp_path, territory)
+    edited = tmp_path / "france-services-blere.yml"
+    edited.write_text("# edited by hand\n", encoding="utf-8")
+    again = import_lieux(FIXTURE, tmp_path, territory)
+    assert again.written == []
+    assert f"{FIXTURE}:2: skipped: {edited} exists: add --force to replace it" in again.messages
+    assert edited.read_text(encoding="utf-8") == "# edited by hand\n"
+    forced = import_lieux(FIXTURE, tmp_path, territory, force=True)
+    assert len(forced.written) == len(GOOD)
+    assert edited.read_text(encoding="utf-8").startswith("# Imported from lieux-mediation-sample.csv, line 2")
+
+
+def test_a_commune_missing_from_communes_yml_is_noted(tmp_path: Path, territory: tuple) -> None:
+    without_blere = [commune for commune in territory if commune.nom != "Bléré"]
+    report = import_lieux(FIXTURE, tmp_path, without_blere)
+    assert f"{FIXTURE}:2: note: commune 'Bléré' is not in communes.yml: add it before `make validate`" \
+        in report.messages
+    assert (tmp_path / "france-services-blere.yml").exists()
+
+
+def test_a_csv_without_the_schema_columns_is_refused(tmp_path: Path, territory: tuple) -> None:
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("id;nom;commune\nx;y;Tours\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"wrong.csv:1: not a CSV of lieux de médiation numérique"):
+        import_lieux(wrong, tmp_path / "out", territory)
+
+
+def test_command_line_reports_counts_and_fails_when_rows_were_skipped(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["import-lieux", str(FIXTURE), "--out", str(tmp_path)]) == 1
+    output = capsys.readouterr()
+    assert f"3 partner files written in {tmp_path}, 4 rows skipped." in output.out
+    assert f"{FIXTURE}:8: skipped: telephone" in output.err

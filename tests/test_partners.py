@@ -1,0 +1,210 @@
+"""Partner places and communes: the shipped sample, the validator's errors (file and line), finding places."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.contract import PARTNER_KINDS
+from bot.knowledge import KnowledgeError, communes, partners
+from bot.knowledge.partners import load_communes, load_partner, load_partners
+from bot.partners.places import distance_km, find_commune, nearest, partners_named
+from tests.templates import write_changed
+
+PLACE = """# a test place
+id: {id}
+kind: {kind}
+nom: CAF de Tours
+aliases: [la caf]
+adresse: 1 rue de l'Exemple
+code_postal: "37000"
+commune: Tours
+latitude: 47.39
+longitude: 0.69
+telephone: "02 61 91 01 01"
+horaires: Mo-Fr 08:30-12:00; PH off
+bring:
+  - Votre numéro d'allocataire.
+date_maj: 2026-01-15
+"""
+
+COMMUNES = """communes:
+  - nom: Tours
+    codes_postaux: ["37000", "37100"]
+    latitude: 47.3941
+    longitude: 0.6848
+  - nom: Joué-lès-Tours
+    codes_postaux: ["37300"]
+    latitude: 47.3523
+    longitude: 0.6633
+"""
+
+
+@pytest.fixture(scope="module")
+def territory() -> tuple:
+    return communes()
+
+
+def write(folder: Path, id: str = "caf-tours", kind: str = "caf", **changes: str) -> Path:
+    return write_changed(folder / f"{id}.yml", PLACE.format(id=id, kind=kind), **changes)
+
+
+def load(path: Path):
+    return load_partner(path, {"tours", "joue les tours"})
+
+
+def test_a_place_reads_its_fields_and_normalises_the_phone(tmp_path: Path) -> None:
+    place = load(write(tmp_path))
+    assert (place.id, place.kind, place.commune, place.telephone) == ("caf-tours", "caf", "Tours", "+33261910101")
+    assert place.phone_display == "02 61 91 01 01"
+    assert place.contract() == {"id": "caf-tours", "kind": "caf", "name": "CAF de Tours",
+                                "address": "1 rue de l'Exemple, 37000 Tours", "phone": "+33261910101",
+                                "url": None, "opening_hours": "Mo-Fr 08:30-12:00; PH off"}
+
+
+@pytest.mark.parametrize("written", ['"+33261910101"', '"02.61.91.01.01"', '"0261910101"', '"+33 2 61 91 01 01"'])
+def test_phone_formats_accepted(tmp_path: Path, written: str) -> None:
+    place = load(write(tmp_path, **{'"02 61 91 01 01"': written}))
+    assert place.telephone == "+33261910101"
+
+
+@pytest.mark.parametrize("written, message", [
+    ('"12 34"', r"caf-tours.yml:11: telephone: '12 34' is not a French phone number"),
+    ('"+44 20 7946 0000"', r"caf-tours.yml:11: telephone: .* is not a French phone number"),
+    ("0261910101", r'caf-tours.yml:11: telephone: write it between quotes'),
+])
+def test_bad_phone_names_file_and_line(tmp_path: Path, written: str, message: str) -> None:
+    with pytest.raises(KnowledgeError, match=message):
+        load(write(tmp_path, **{'"02 61 91 01 01"': written}))
+
+
+def test_unknown_kind_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:3: kind: unexpected value; permitted: 'caf'"):
+        load(write(tmp_path, kind="mairie"))
+
+
+def test_bad_hours_name_their_line(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:12: horaires: not OpenStreetMap opening_hours"):
+        load(write(tmp_path, **{"Mo-Fr 08:30-12:00; PH off": "du lundi au vendredi"}))
+
+
+def test_fallback_rule_is_refused_with_the_way_to_write_it(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r'caf-tours.yml:12: horaires: the fallback rule .* "sur rendez-vous"'):
+        load(write(tmp_path, **{"Mo-Fr 08:30-12:00; PH off": 'Mo-Fr 08:30-12:00 || "sur rendez-vous"'}))
+
+
+def test_unknown_commune_names_its_line(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:8: commune 'Toulouse' is not in communes.yml"):
+        load(write(tmp_path, **{"commune: Tours": "commune: Toulouse"}))
+
+
+def test_commune_spelling_of_case_accents_and_hyphens_does_not_count(tmp_path: Path) -> None:
+    assert load(write(tmp_path, **{"commune: Tours": "commune: JOUE LES TOURS"})).commune == "JOUE LES TOURS"
+
+
+def test_id_must_be_the_file_name(tmp_path: Path) -> None:
+    moved = write(tmp_path).rename(tmp_path / "caf-joue.yml")
+    with pytest.raises(KnowledgeError, match=r"caf-joue.yml:2: id 'caf-tours' must be the file name 'caf-joue'"):
+        load(moved)
+
+
+def test_missing_field_and_unknown_field_are_named(tmp_path: Path) -> None:
+    path = write(tmp_path, **{"adresse: 1 rue de l'Exemple\n": "", "bring:": "apporter:"})
+    with pytest.raises(KnowledgeError) as error:
+        load(path)
+    assert "caf-tours.yml:1: adresse: field required" in str(error.value)
+    assert "caf-tours.yml:12: apporter: extra fields not permitted"  # one line up: adresse removed in str(error.value)
+
+
+def test_every_partner_kind_needs_a_place(tmp_path: Path, territory: tuple) -> None:
+    write(tmp_path)
+    with pytest.raises(KnowledgeError, match="no place for the partner kinds cpam, .*emmaus_connect"):
+        load_partners(tmp_path, territory)
+
+
+def test_one_place_of_every_kind_loads(tmp_path: Path, territory: tuple) -> None:
+    for kind in PARTNER_KINDS:
+        write(tmp_path, id=kind.replace("_", "-"), kind=kind)
+    assert {place.kind for place in load_partners(tmp_path, territory)} == set(PARTNER_KINDS)
+
+
+def test_communes_file_errors_name_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "communes.yml"
+    path.write_text(COMMUNES.replace('["37300"]', "[37300]"), encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"communes.yml:7: communes.1.codes_postaux.0: write it between quotes"):
+        load_communes(path)
+    path.write_text(COMMUNES + COMMUNES.replace("communes:\n", "").replace("Joué-lès-Tours", "Tours 2"),
+                    encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"communes.yml:10: commune 'Tours' is listed twice"):
+        load_communes(path)
+
+
+def test_shipped_sample_is_valid_and_covers_every_kind() -> None:
+    places = partners()
+    kinds = Counter(place.kind for place in places)
+    assert set(kinds) == set(PARTNER_KINDS)
+    assert all(kinds[kind] >= 2 for kind in ("caf", "cpam", "france_services"))
+    for kind in ("caf", "cpam", "france_services"):
+        assert len({place.commune for place in places if place.kind == kind}) >= 2, kind
+
+
+def test_shipped_sample_is_labelled_and_fictitious() -> None:
+    folder = Path(__file__).parent.parent / "knowledge_base" / "partners"
+    for path in folder.glob("*.yml"):
+        assert path.read_text(encoding="utf-8").startswith("# SAMPLE TERRITORY — fictitious place"), path
+    for place in partners():
+        assert place.telephone.startswith("+3326191"), place.id  # ARCEP numbers reserved for fiction
+        assert all(email.endswith("@example.org") for email in place.courriels), place.id
+
+
+@pytest.mark.parametrize("typed, commune", [
+    ("tour", "Tours"),
+    ("Tours", "Tours"),
+    ("Joue les tours", "Joué-lès-Tours"),
+    ("joue les tour", "Joué-lès-Tours"),
+    ("j'habite à Joué", "Joué-lès-Tours"),
+    ("st cyr", "Saint-Cyr-sur-Loire"),
+    ("St-Pierre", "Saint-Pierre-des-Corps"),
+    ("amboize", "Amboise"),
+    ("chinnon", "Chinon"),
+    ("37000", "Tours"),
+    ("37300", "Joué-lès-Tours"),
+    ("je suis à 37400", "Amboise"),
+])
+def test_find_commune_despite_spelling(territory: tuple, typed: str, commune: str) -> None:
+    found = find_commune(typed, territory)
+    assert found is not None and found.nom == commune
+
+
+@pytest.mark.parametrize("typed", ["bonjour", "", "Toulouse", "saint", "99999"])
+def test_no_commune_for_nonsense_unknown_or_ambiguous(territory: tuple, typed: str) -> None:
+    assert find_commune(typed, territory) is None
+
+
+def test_nearest_places_come_first(territory: tuple) -> None:
+    def commune(name: str):
+        return find_commune(name, territory)
+
+    assert [place.commune for place in nearest(partners(), "caf", commune("Amboise"))] == ["Tours", "Chinon"]
+    assert [place.commune for place in nearest(partners(), "caf", commune("Chinon"))] == ["Chinon", "Tours"]
+    loches = nearest(partners(), "france_services", commune("Bléré"))
+    assert [place.commune for place in loches][0] == "Loches"
+    assert all(place.kind == "france_services" for place in loches)
+
+
+def test_distance_between_tours_and_amboise(territory: tuple) -> None:
+    tours, amboise = find_commune("Tours", territory), find_commune("Amboise", territory)
+    assert 21 < distance_km(tours, amboise) < 23  # about 22 km as the crow flies
+
+
+@pytest.mark.parametrize("typed, kind", [
+    ("la kaf", "caf"), ("je vais à la caf", "caf"), ("caf", "caf"), ("impots", "impots"), ("pole emploi", "france_travail"),
+    ("la sécu", "cpam"), ("ameli", "cpam"), ("les impots", "impots"), ("emmaus", "emmaus_connect"),
+])
+def test_partners_named_by_their_aliases(typed: str, kind: str) -> None:
+    assert {place.kind for place in partners_named(typed, partners())} == {kind}
+
+
+def test_nothing_named_in_plain_talk() -> None:
+    assert partners_named("bonjour je voudrais de l'aide", partners()) == []
