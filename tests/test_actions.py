@@ -40,8 +40,8 @@ def test_one_message_carries_the_triage_payload() -> None:
 
 
 def test_referral_names_the_partner_from_the_entity() -> None:
-    message, = run(ActionTriage(), nlu("la secu", ("refer_caf", 0.7),
-                                       entities=[{"entity": "organism", "value": "cpam"}]))
+    message = run(ActionTriage(), nlu("la secu", ("refer_caf", 0.7),
+                                      entities=[{"entity": "organism", "value": "cpam"}]))[0]
     assert message["custom"]["triage"]["partner"] == "cpam"
     assert message["label"] == "l'Assurance Maladie (CPAM)"
 
@@ -70,8 +70,8 @@ def test_refusal_text_comes_from_the_charter(default_charter: Charter) -> None:
 
 
 def test_button_payload_without_ranking_is_understood() -> None:
-    message, = run(ActionTriage(), {"text": "/refer_impots", "intent": {"name": "refer_impots", "confidence": 1.0},
-                                    "entities": []})
+    message = run(ActionTriage(), {"text": "/refer_impots", "intent": {"name": "refer_impots", "confidence": 1.0},
+                                   "entities": []})[0]
     assert message["custom"]["triage"] == {"route": "referral", "partner": "impots", "scope": "orienter",
                                            "confidence": 1.0}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.triage.matching import best_mention, normalise
+from bot.matching import best_mention, normalise
 
 MARKERS = ["urgent", "aujourd'hui", "demain", "ce soir", "date limite"]
 

@@ -206,5 +206,7 @@ def test_partners_named_by_their_aliases(typed: str, kind: str) -> None:
     assert {place.kind for place in partners_named(typed, partners())} == {kind}
 
 
-def test_nothing_named_in_plain_talk() -> None:
-    assert partners_named("bonjour je voudrais de l'aide", partners()) == []
+@pytest.mark.parametrize("talk", ["bonjour je voudrais de l'aide", "ça fait 3 semaines que j'attends",
+                                  "mon arrêt maladie a pas été payé ça fait un mois"])
+def test_nothing_named_in_plain_talk(talk: str) -> None:
+    assert partners_named(talk, partners()) == []

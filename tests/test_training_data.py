@@ -13,12 +13,12 @@ from rasa.shared.nlu.training_data.loading import load_data
 from bot.contract import PARTNER_KINDS, ROUTES, THEMES
 from bot.knowledge import Charter
 from bot.settings import ROOT
-from bot.triage.matching import normalise
+from bot.matching import normalise
 from tests.heldout import load_heldout
 
 CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "cancel", "ask_privacy",
                         "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder"}
-PAYLOAD_INTENTS = {"answer_diagnostic"}  # sent by buttons only: NLU never learns them
+PAYLOAD_INTENTS = {"answer_diagnostic", "tell_commune"}  # sent by buttons only: NLU never learns them
 MIN_TRIAGE_EXAMPLES = 25
 MIN_CONVERSATION_EXAMPLES = 10
 

@@ -89,6 +89,17 @@ def test_unsure_nlu_that_leans_to_out_of_scope_says_so(default_charter: Charter)
     assert decision.to_contract() == {"route": "out_of_scope", "scope": "none", "confidence": 0.3}
 
 
+def test_an_organism_named_places_a_message_nlu_could_not_place(default_charter: Charter) -> None:
+    for top in ("nlu_fallback", "out_of_scope"):
+        decision = triage(understood("la maison du droit", (top, 0.5), ("learn_visio", 0.2),
+                                     entities=[("organism", "ecrivain_public")]), default_charter)
+        assert decision.to_contract() == {"route": "referral", "partner": "ecrivain_public", "scope": "orienter",
+                                          "confidence": 0.5}
+    decision = triage(understood("caf ou impots", ("nlu_fallback", 0.5), ("learn_visio", 0.2),
+                                 entities=[("organism", "caf"), ("organism", "impots")]), default_charter)
+    assert decision.route != "referral"
+
+
 def test_no_clarify_with_a_single_need(default_charter: Charter) -> None:
     decision = triage(understood("visio", ("nlu_fallback", 0.4), ("learn_visio", 0.35), ("out_of_scope", 0.3)),
                       default_charter)

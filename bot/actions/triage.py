@@ -4,13 +4,16 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import tutorials as tutorial_conversation
+from bot.actions import referrals, tutorials
 from bot.knowledge import charter, topics
 from bot.triage import Decision, Destination, Understanding, triage
 
-# Buttons that always come with a route's answer (a tutorial's come with the fiche offered).
+# What follows a route's answer in the same turn: the fiche offered, the partner's card.
+FOLLOW_UPS = {"tutorial": tutorials.start, "referral": referrals.start}
+# Buttons that always come with a route's answer (a tutorial's and a referral's come with their follow-up).
 ROUTE_BUTTONS = {
     "clarify": [{"title": "Autre chose", "payload": "/help"}],
     "out_of_scope": [{"title": "Que pouvez-vous faire ?", "payload": "/help"}],
@@ -18,13 +21,15 @@ ROUTE_BUTTONS = {
 
 
 def understanding_of(message: Dict[str, Any]) -> Understanding:
-    """The parts of Rasa's `latest_message` that triage needs."""
+    """The parts of Rasa's `latest_message` that triage needs; partner places the patron named by their
+    name or alias (knowledge_base/partners/) count as `organism` entities."""
     ranking = message.get("intent_ranking") or [message.get("intent") or {}]
     return Understanding(
         text=message.get("text") or "",
         ranking=[(item["name"], float(item.get("confidence") or 0.0))
                  for item in ranking if item.get("name")],
-        entities=[(entity["entity"], str(entity["value"])) for entity in message.get("entities", [])],
+        entities=[(entity["entity"], str(entity["value"])) for entity in message.get("entities", [])]
+        + referrals.organisms_named(message.get("text") or ""),
     )
 
 
@@ -62,9 +67,14 @@ class ActionTriage(Action):
         if not understanding.text.strip():
             dispatcher.utter_message(response="utter_empty_message")
             return []
+        top_intent = understanding.ranking[0][0] if understanding.ranking else ""
+        answer = referrals.answer_to_commune_question(dispatcher, tracker, understanding.text, top_intent)
+        if answer is not None:
+            return answer
         decision = triage(understanding, charter())
         dispatcher.utter_message(**reply_for(decision), json_message={"triage": decision.to_contract()})
-        if decision.route == "tutorial":
-            return tutorial_conversation.start(dispatcher, tracker, decision.destination.target, understanding.text)
-        return []
-
+        events = [SlotSet("referral_kind", None)]  # a new need: a pending commune question is dropped
+        follow_up = FOLLOW_UPS.get(decision.route)
+        if follow_up:
+            events += follow_up(dispatcher, tracker, decision.destination.target, understanding.text)
+        return events

@@ -18,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap
 from bot.knowledge.files import KnowledgeError
 from bot.knowledge.partners import Commune, Partner
 from bot.partners.places import words
-from bot.triage.matching import normalise
+from bot.matching import normalise
 
 TEXT_FIELDS = ("id", "pivot", "nom", "adresse", "complement_adresse", "code_postal", "commune", "code_insee",
                "latitude", "longitude", "telephone", "horaires", "prise_rdv", "presentation_resume",

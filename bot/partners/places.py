@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING, Iterable, List, Optional, Protocol, Sequence, 
 
 from rapidfuzz import fuzz
 
-from bot.triage.matching import normalise
+from bot.matching import normalise
 
 if TYPE_CHECKING:  # the models import this module for `words`
     from bot.knowledge.partners import Commune, Partner
 
 MIN_SIMILARITY = 80  # rapidfuzz ratio from which typed words count as a name: "amboize" = "amboise" (86)
 MIN_PREFIX = 4  # the first words of a name count alone from this many letters: "joue" for Joué-lès-Tours
+MIN_FUZZY = 5  # shorter names must be typed exactly: "caf" is not "ça", "spdc" is not "spa"
 ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 POSTAL_CODE = re.compile(r"\b\d{5}\b")
 EARTH_RADIUS_KM = 6371.0
@@ -85,6 +86,8 @@ def _match(name: List[str], typed: List[str], prefixes: bool) -> Tuple[float, in
         if size < len(name) and (not prefixes or len(wanted) < MIN_PREFIX):
             continue
         for start in range(len(typed) - size + 1):
-            similarity = fuzz.ratio(wanted, " ".join(typed[start:start + size]))
+            words_typed = " ".join(typed[start:start + size])
+            exact_only = len(wanted) < MIN_FUZZY
+            similarity = 100.0 * (wanted == words_typed) if exact_only else fuzz.ratio(wanted, words_typed)
             best = max(best, (similarity, size, size == len(name)))
     return best

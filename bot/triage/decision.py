@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from bot.knowledge import Charter, ForbiddenAct
-from bot.triage.matching import best_mention
+from bot.matching import best_mention
 
 FALLBACK_INTENT = "nlu_fallback"
+UNPLACED_INTENTS = {FALLBACK_INTENT, "out_of_scope"}  # NLU could not place the message among the needs
 MAX_CANDIDATES = 3
 
 
@@ -62,11 +63,15 @@ class Decision:
 
 def triage(understanding: Understanding, charter: Charter) -> Decision:
     """Route a message: clarify when NLU is unsure between needs, else the top need with its charter scope."""
+    top_intent, top_confidence = understanding.ranking[0] if understanding.ranking else (FALLBACK_INTENT, 0.0)
+    rescue = _organism_intent(understanding, charter) if top_intent in UNPLACED_INTENTS else None
+    if rescue:
+        return _decide(understanding, (rescue, top_confidence), charter)
     ranked = [(intent, confidence) for intent, confidence in understanding.ranking
               if charter.need_of(intent)]
     if not ranked:
         return Decision(Destination(FALLBACK_INTENT, "out_of_scope"), "none", 0.0)
-    unsure = understanding.ranking[0][0] == FALLBACK_INTENT
+    unsure = top_intent == FALLBACK_INTENT
     close = len(ranked) > 1 and ranked[0][1] - ranked[1][1] < charter.clarify_margin
     if unsure or close:
         options = _clarify_options(ranked, charter, within=None if unsure else charter.clarify_margin)
@@ -106,6 +111,19 @@ def _decide(understanding: Understanding, best: tuple[str, float], charter: Char
         urgent=urgent,
         forbidden=forbidden,
     )
+
+
+def _organism_intent(understanding: Understanding, charter: Charter) -> Optional[str]:
+    """The referral intent of the one organism the patron named ("la maison du droit", an alias of a
+    partner place), which places a message NLU could not place."""
+    named = {value for entity, value in understanding.entities if entity == "organism"}
+    if len(named) != 1:
+        return None
+    for intent in charter.triage_intents:
+        need, target = charter.need_of(intent)
+        if need.route == "referral" and target in named:
+            return intent
+    return None
 
 
 def _named_organism(understanding: Understanding, targets: Sequence[Optional[str]]) -> Optional[str]:

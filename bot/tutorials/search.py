@@ -8,7 +8,7 @@ from rapidfuzz import fuzz, process
 
 from bot.contract import THEMES
 from bot.knowledge.tutorials import LEVELS, Tutorial
-from bot.triage.matching import normalise
+from bot.matching import normalise
 
 WORD_MATCH = 75  # rapidfuzz ratio (0-100) from which a typed word counts as a word of the fiche: numerik ~ numerique
 STOP_WORDS = frozenset("au aux avec ce comment de des du en et je la le les ma me mes mon ne pas pour qu quoi "

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Optional, Sequence
 
 from bot.knowledge.tutorials import LEVELS, Level, Tutorial
-from bot.triage.matching import best_mention
+from bot.matching import best_mention
 
 
 @dataclass(frozen=True)
