@@ -32,6 +32,11 @@ class Settings:
     action_endpoint_url: str
     cors_origins: str
     public_web_url: str  # where patrons reach the web server (tutorial links), without a trailing /
+    booking_database_url: str  # sites, availability and appointments: any SQLAlchemy URL
+    booking_retention_days: int  # personal fields of a booking are erased this many days after it
+    smtp_url: str  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...; empty: no email
+    smtp_from: str  # sender address of reminder emails
+    staff_token: str  # secret of the staff exports (agenda feeds, CSV); empty: exports disabled
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -58,6 +63,11 @@ class Settings:
             ),
             cors_origins=_env("CORS_ORIGINS", "*"),
             public_web_url=_env("PUBLIC_WEB_URL", local_url(bind_host, web_port)).rstrip("/"),
+            booking_database_url=_env("BOOKING_DATABASE_URL", f"sqlite:///{var_dir / 'bookings.db'}"),
+            booking_retention_days=int(_env("BOOKING_RETENTION_DAYS", "30")),
+            smtp_url=_env("SMTP_URL", ""),
+            smtp_from=_env("SMTP_FROM", "mediatheque@localhost"),
+            staff_token=_env("STAFF_TOKEN", ""),
         )
 
     def url(self, port: int, path: str = "/") -> str:
@@ -81,6 +91,11 @@ class Settings:
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
             "CORS_ORIGINS": self.cors_origins,
             "PUBLIC_WEB_URL": self.public_web_url,
+            "BOOKING_DATABASE_URL": self.booking_database_url,
+            "BOOKING_RETENTION_DAYS": str(self.booking_retention_days),
+            "SMTP_URL": self.smtp_url,
+            "SMTP_FROM": self.smtp_from,
+            "STAFF_TOKEN": self.staff_token,
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "TF_CPP_MIN_LOG_LEVEL": "2",

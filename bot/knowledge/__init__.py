@@ -7,12 +7,13 @@ from pathlib import Path
 from bot.knowledge.charter import Charter, ForbiddenAct, Need
 from bot.knowledge.files import KnowledgeError, load_model
 from bot.knowledge.partners import Commune, Partner, load_communes, load_partners
+from bot.knowledge.sites import Sites, load_sites
 from bot.knowledge.topics import Topics
 from bot.knowledge.tutorials import Tutorial, load_catalogue
 from bot.settings import settings
 
-__all__ = ["Charter", "Commune", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "Topics", "Tutorial", "charter",
-           "communes", "partners", "topics", "tutorials", "validate_all"]
+__all__ = ["Charter", "Commune", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "Sites", "Topics", "Tutorial",
+           "charter", "communes", "partners", "sites", "topics", "tutorials", "validate_all"]
 
 
 @lru_cache(maxsize=None)
@@ -40,10 +41,15 @@ def partners(folder: Path = settings.knowledge_dir / "partners") -> tuple[Partne
     return tuple(load_partners(folder, communes()))
 
 
+@lru_cache(maxsize=None)
+def sites(path: Path = settings.knowledge_dir / "sites.yml") -> Sites:
+    return load_sites(path)
+
+
 def validate_all() -> list[str]:
     """Load every knowledge file afresh; return the problems found (empty when all is well)."""
     problems = []
-    for load in (charter, topics, tutorials, communes, partners):  # communes first: partners() uses them
+    for load in (charter, topics, tutorials, communes, partners, sites):  # communes first: partners() uses them
         load.cache_clear()
         try:
             load()

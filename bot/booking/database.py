@@ -1,0 +1,71 @@
+"""Engines and migrations of the booking database: any SQLAlchemy URL, SQLite under var/ by default."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATION_LOCK = 0x41494755  # any number: the PostgreSQL advisory lock of migrations
+SQLITE_TIMEOUT = 30  # seconds a writer waits for another one instead of failing with "database is locked"
+
+
+def engine_for(url: str) -> Engine:
+    """An engine for `url`; for SQLite, the folder is created, writers wait for each other and WAL is on."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, future=True, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_TIMEOUT})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, record: Any) -> None:
+    """Write-ahead log (readers never block the writer) and foreign keys, on every new connection."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _lock(connection: Connection) -> None:
+    """Hold the database for this transaction: SQLite's exclusive lock, a PostgreSQL advisory lock."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, built in code: no alembic.ini needed to migrate."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def upgrade(url: str) -> None:
+    """Bring the database at `url` to the newest revision; nothing happens when it is already there."""
+    engine = engine_for(url)
+    try:
+        upgrade_engine(engine)
+    finally:
+        engine.dispose()
+
+
+def upgrade_engine(engine: Engine) -> None:
+    """`upgrade` on an engine already made (an in-memory SQLite database is one per engine).
+
+    Processes that start together migrate one after the other: the first takes a lock, the others wait
+    for it, then find nothing to do.
+    """
+    with engine.begin() as connection:
+        _lock(connection)
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

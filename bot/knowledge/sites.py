@@ -1,0 +1,173 @@
+"""The library's own sites, its mediators, their weekly permanences and the closures:
+`knowledge_base/sites.yml` (docs/booking.md). The booking database loads it at start.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Iterator, List, Optional
+
+from pydantic import BaseModel, Field, conint, constr, root_validator, validator
+
+from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
+from bot.knowledge.partners import Id, PostalCode, Text, _quoted, phone
+from bot.partners.hours import WEEKDAYS
+
+HOURS = re.compile(r"^(\d{1,2}):(\d{2}) ?- ?(\d{1,2}):(\d{2})$")
+
+
+def _clock(hours: str, minutes: str) -> time:
+    if int(hours) > 23 or int(minutes) > 59:
+        raise ValueError(f"{hours}:{minutes} is not a time of day")
+    return time(int(hours), int(minutes))
+
+
+class Site(BaseModel, extra="forbid"):
+    """A place of the library where mediators receive patrons."""
+
+    id: Id
+    name: Text
+    address: Text  # street and number: "2 place Anatole-France"
+    postal_code: PostalCode
+    commune: Text
+    phone: str  # normalised to +33XXXXXXXXX
+    accessibility: Optional[Text] = None  # plain French: "Plain-pied, boucle magnétique"
+    closed_on_public_holidays: bool = True  # French public holidays, from opening-hours-py
+
+    _text = validator("phone", "postal_code", pre=True, allow_reuse=True)(_quoted)
+    _phone = validator("phone", allow_reuse=True)(phone)
+
+
+class Mediator(BaseModel, extra="forbid"):
+    """A mediator; patrons only ever see the first name."""
+
+    id: Id
+    first_name: Text
+
+
+class Availability(BaseModel, extra="forbid"):
+    """A weekly permanence: one mediator at one site, cut into slots of `slot_minutes`."""
+
+    mediator: Id
+    site: Id
+    weekday: constr(strip_whitespace=True, to_lower=True)  # French name: "mardi"
+    hours: str  # "14:00-17:00", Europe/Paris wall-clock time
+    slot_minutes: conint(ge=10, le=240)
+    valid_from: Optional[date] = None  # first day of the permanence, if it starts later
+    valid_until: Optional[date] = None  # last day, if it ends
+
+    @validator("weekday")
+    def _weekday(cls, weekday: str) -> str:
+        if weekday not in WEEKDAYS:
+            raise ValueError(f"{weekday!r} is not a day: write one of {', '.join(WEEKDAYS)}")
+        return weekday
+
+    @validator("hours")
+    def _hours(cls, hours: str) -> str:
+        match = HOURS.match(hours.strip())
+        if not match:
+            raise ValueError(f'{hours!r}: write the hours like "14:00-17:00"')
+        start, end = _clock(*match.group(1, 2)), _clock(*match.group(3, 4))
+        if start >= end:
+            raise ValueError(f"{hours!r}: the end must come after the start")
+        return f"{start:%H:%M}-{end:%H:%M}"
+
+    @root_validator(skip_on_failure=True)
+    def _fits(cls, values: dict[str, Any]) -> dict[str, Any]:
+        start, end = (time.fromisoformat(part) for part in values["hours"].split("-"))
+        if (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) < values["slot_minutes"]:
+            raise ValueError(f"hours {values['hours']} are shorter than one slot of {values['slot_minutes']} minutes")
+        if values["valid_from"] and values["valid_until"] and values["valid_from"] > values["valid_until"]:
+            raise ValueError("valid_until comes before valid_from")
+        return values
+
+    @property
+    def weekday_index(self) -> int:
+        """0 for Monday."""
+        return WEEKDAYS.index(self.weekday)
+
+    @property
+    def start(self) -> time:
+        return time.fromisoformat(self.hours.split("-")[0])
+
+    @property
+    def end(self) -> time:
+        return time.fromisoformat(self.hours.split("-")[1])
+
+
+class Closure(BaseModel, extra="forbid"):
+    """Whole days without appointments: the whole library, or one site, or one mediator."""
+
+    start: date
+    end: Optional[date] = None  # last closed day, included; the start day alone when missing
+    site: Optional[Id] = None
+    mediator: Optional[Id] = None
+    reason: Text
+
+    @validator("end", always=True)
+    def _end(cls, end: Optional[date], values: dict[str, Any]) -> Optional[date]:
+        start = values.get("start")
+        if end is None or start is None:
+            return end or start
+        if end < start:
+            raise ValueError("the end comes before the start")
+        return end
+
+
+class Sites(BaseModel, extra="forbid"):
+    """`knowledge_base/sites.yml`."""
+
+    sites: List[Site] = Field(min_items=1)
+    mediators: List[Mediator] = Field(min_items=1)
+    availability: List[Availability] = []
+    closures: List[Closure] = []
+
+
+def _duplicates(document: Any, section: str, ids: List[str]) -> Iterator[tuple[int, str]]:
+    seen: set[str] = set()
+    for index, id in enumerate(ids):
+        if id in seen:
+            yield line_of(document, [section, index, "id"]), f"{section[:-1]} id {id!r} is listed twice"
+        seen.add(id)
+
+
+def _unknown_references(document: Any, loaded: Sites) -> Iterator[tuple[int, str]]:
+    known = {"site": {site.id for site in loaded.sites}, "mediator": {mediator.id for mediator in loaded.mediators}}
+    for section, entries in (("availability", loaded.availability), ("closures", loaded.closures)):
+        for index, entry in enumerate(entries):
+            for field in ("site", "mediator"):
+                value = getattr(entry, field)
+                if value is not None and value not in known[field]:
+                    yield (line_of(document, [section, index, field]),
+                           f"{field} {value!r} is not in the {field}s of this file")
+
+
+def _overlap(first: Availability, second: Availability) -> bool:
+    """Whether a mediator would be in two permanences at once."""
+    if first.mediator != second.mediator or first.weekday != second.weekday:
+        return False
+    if (first.valid_until and second.valid_from and first.valid_until < second.valid_from) or \
+            (second.valid_until and first.valid_from and second.valid_until < first.valid_from):
+        return False
+    return first.start < second.end and second.start < first.end
+
+
+def _overlaps(document: Any, loaded: Sites) -> Iterator[tuple[int, str]]:
+    for index, entry in enumerate(loaded.availability):
+        for earlier in loaded.availability[:index]:
+            if _overlap(entry, earlier):
+                yield (line_of(document, ["availability", index, "hours"]),
+                       f"{entry.mediator} is already at {earlier.site} on {earlier.weekday} {earlier.hours}")
+
+
+def load_sites(path: Path) -> Sites:
+    """The sites file, checked as a whole: unique ids, known sites and mediators, no mediator in two places."""
+    document = parse_yaml(read_text(path), path)
+    loaded = validate(document, Sites, path)
+    problems = [*_duplicates(document, "sites", [site.id for site in loaded.sites]),
+                *_duplicates(document, "mediators", [mediator.id for mediator in loaded.mediators]),
+                *_unknown_references(document, loaded), *_overlaps(document, loaded)]
+    if problems:
+        raise KnowledgeError("\n".join(f"{path}:{line}: {message}" for line, message in problems))
+    return loaded
