@@ -29,7 +29,8 @@ def _calendar(name: str) -> Calendar:
 def _event(booking: Booking, summary: str, description: str, location: Optional[str]) -> Event:
     event = Event()
     event.add("uid", f"{booking.code}@{UID_DOMAIN}")
-    event.add("dtstamp", (booking.moved_at or booking.created_at or datetime.now(timezone.utc)).astimezone(timezone.utc))
+    stamp = booking.moved_at or booking.created_at or datetime.now(timezone.utc)
+    event.add("dtstamp", stamp.astimezone(timezone.utc))
     event.add("dtstart", booking.start.astimezone(timezone.utc))
     event.add("dtend", booking.end.astimezone(timezone.utc))
     event.add("summary", summary)

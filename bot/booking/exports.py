@@ -14,8 +14,8 @@ from bot.booking.models import Booking
 from bot.partners.hours import PARIS
 
 COLUMNS = ["code", "statut", "date", "heure", "fin", "lieu", "médiateur", "thème", "urgent", "prénom", "contact",
-           "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le", "rappel envoyé le",
-           "anonymisé le"]
+           "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le",
+           "rappel envoyé le", "anonymisé le"]
 STATUS = {"confirmed": "confirmé", "cancelled": "annulé"}
 
 

@@ -108,9 +108,18 @@ def send_due_reminders(store: BookingStore, now: datetime, mailer: Optional[Mail
                 log.warning("reminder of %s not sent by email, tried again later: %s", booking.display_code, error)
                 continue
             via.append("email")
-        if notify and booking.sender_id and notify(booking.channel, booking.sender_id, reminder_text(booking, site)):
+        if notify and booking.sender_id and _notified(notify, booking, reminder_text(booking, site)):
             via.append(booking.channel)
         if not via:
             log.info("reminder of %s due, nothing can reach the patron on %s", booking.display_code, booking.channel)
         done += store.mark_reminded(booking, "+".join(via) or "none")
     return done
+
+
+def _notified(notify: Notify, booking: Booking, text: str) -> bool:
+    """Whether the channel delivered the reminder; a channel that fails does not stop the other reminders."""
+    try:
+        return notify(booking.channel, booking.sender_id, text)
+    except Exception:  # noqa: BLE001 (any channel, any failure)
+        log.exception("reminder of %s not sent on %s", booking.display_code, booking.channel)
+        return False
