@@ -47,6 +47,12 @@ def day(*parts: int) -> Preference:
     ("le 30/11", day(2026, 11, 30)),
     ("02/12/2026", day(2026, 12, 2)),
     ("mardi 3 mars", day(2027, 3, 3)),  # the date wins over the weekday
+    ("le 12", day(2026, 12, 12)),  # the 12th of November is past: December's
+    ("le 28", day(2026, 11, 28)),
+    ("le 31", day(2026, 12, 31)),  # November has no 31st
+    ("le 28 à 14h", Preference(first_day=date(2026, 11, 28), last_day=date(2026, 11, 28), earliest=time(13),
+                               latest=time(15))),
+    ("le 12 h", Preference(earliest=time(11), latest=time(13))),
     ("après 16h", Preference(earliest=time(16))),
     ("avant midi", Preference(latest=time(12))),
     ("vers 14h30", Preference(earliest=time(13, 30), latest=time(15, 30))),
