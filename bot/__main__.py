@@ -1,4 +1,4 @@
-"""`python -m bot run | train | validate | web | import-lieux FILE.csv`: the assistant's commands."""
+"""`python -m bot run | train | validate | web | jobs | import-lieux FILE.csv`: the assistant's commands."""
 from __future__ import annotations
 
 import argparse
@@ -13,19 +13,30 @@ from bot.settings import ROOT, settings
 
 
 def run() -> int:
-    """Train if needed, start every service, print their URLs, stop them all on Ctrl-C."""
+    """Train if needed, prepare the booking database, start every service, print their URLs, stop them all
+    on Ctrl-C."""
+    from sqlalchemy.engine import make_url
+
+    from bot.booking.jobs import ensure_database
+    from bot.knowledge import KnowledgeError
     from bot.services import Stack
     from bot.training import ensure_model
 
     stack = Stack(settings, ensure_model())
+    try:
+        ensure_database(settings).close()  # once here, before the services that use it start together
+    except KnowledgeError as error:
+        print(error, file=sys.stderr)
+        return 1
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a supervisor's stop also stops the services
-    print("Starting Rasa, the action server and the web server...", flush=True)
+    print("Starting Rasa, the action server, the web server and the booking jobs...", flush=True)
     try:
         with stack:
             print(f"Ready.\n"
                   f"  Library page and widget : {settings.url(settings.web_port)}\n"
                   f"  Rasa REST channel       : {settings.url(settings.rasa_port, '/webhooks/rest/webhook')}\n"
                   f"  Action server           : {settings.url(settings.actions_port)}\n"
+                  f"  Bookings database       : {make_url(settings.booking_database_url).render_as_string()}\n"
                   f"  Logs                    : {stack.log_dir}\n"
                   f"Press Ctrl-C to stop.", flush=True)
             stack.wait_while_running()
@@ -62,10 +73,19 @@ def validate() -> int:
 
 def web() -> int:
     """Start the web server alone."""
+    from bot.booking.jobs import ensure_database
     from bot.web.app import serve
 
+    ensure_database(settings).close()
     serve(settings)
     return 0
+
+
+def jobs() -> int:
+    """Run the booking jobs alone: reminders and erasure of personal data, every 10 minutes."""
+    from bot.booking.jobs import run_jobs
+
+    return run_jobs(settings)
 
 
 def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> int:
@@ -84,7 +104,7 @@ def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> i
     return 1 if report.skipped else 0
 
 
-COMMANDS = {"run": run, "train": train, "validate": validate, "web": web}
+COMMANDS = {"run": run, "train": train, "validate": validate, "web": web, "jobs": jobs}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,4 +1,4 @@
-"""Start, watch and stop the assistant's processes: Rasa, the action server, the web server."""
+"""Start, watch and stop the assistant's processes: Rasa, the action server, the web server, the booking jobs."""
 from __future__ import annotations
 
 import signal
@@ -17,11 +17,11 @@ STARTUP_SECONDS = 300  # loading spaCy and the model takes most of a minute on a
 
 @dataclass
 class Service:
-    """One process of the stack, and the URL that answers once it is ready."""
+    """One process of the stack, and the URL that answers once it is ready (None: ready once running)."""
 
     name: str
     command: list[str]
-    ready_url: str
+    ready_url: Optional[str]
     env: dict[str, str]
     process: Optional[subprocess.Popen] = None
 
@@ -32,6 +32,8 @@ class Service:
         log.close()
 
     def is_ready(self) -> bool:
+        if self.ready_url is None:
+            return self.process is not None and self.process.poll() is None
         try:
             with urllib.request.urlopen(self.ready_url, timeout=2) as response:
                 return response.status == 200
@@ -58,7 +60,7 @@ class Service:
 
 
 def services(settings: Settings, model: Path) -> dict[str, Service]:
-    """The three processes, on the settings' host and ports."""
+    """The four processes, on the settings' host and ports."""
     env = settings.environment()
     python = sys.executable
     return {
@@ -74,6 +76,7 @@ def services(settings: Settings, model: Path) -> dict[str, Service]:
             settings.url(settings.actions_port, "/health"), {**env, "SANIC_HOST": settings.bind_host}),
         "web": Service(
             "web", [python, "-m", "bot", "web"], settings.url(settings.web_port, "/health"), env),
+        "jobs": Service("jobs", [python, "-m", "bot", "jobs"], None, env),
     }
 
 

@@ -53,3 +53,16 @@ def test_a_service_that_never_answers_times_out(tmp_path: Path) -> None:
     finally:
         stack.stop()
     assert silent.process.poll() is not None
+
+
+def test_a_service_without_address_is_ready_while_it_runs(tmp_path: Path) -> None:
+    jobs = Service("jobs", [sys.executable, "-c", "import time; time.sleep(60)"], None, {})
+    assert not jobs.is_ready()
+    with stack_of(tmp_path, jobs):
+        assert jobs.is_ready()
+    assert not jobs.is_ready()
+
+
+def test_make_run_starts_the_booking_jobs(tmp_path: Path) -> None:
+    jobs = Stack(Settings.from_env({"VAR_DIR": str(tmp_path)}), tmp_path / "model.tar.gz").services["jobs"]
+    assert jobs.command[1:] == ["-m", "bot", "jobs"] and jobs.ready_url is None

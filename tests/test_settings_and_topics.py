@@ -34,6 +34,19 @@ def test_tutorial_links_use_the_public_address_of_the_web_server() -> None:
     assert public.environment()["PUBLIC_WEB_URL"] == "https://aide.mediatheque.fr"
 
 
+def test_booking_settings() -> None:
+    bare = Settings.from_env({})
+    assert bare.booking_database_url == f"sqlite:///{ROOT / 'var' / 'bookings.db'}"
+    assert (bare.booking_retention_days, bare.smtp_url, bare.staff_token) == (30, "", "")
+    configured = Settings.from_env({"VAR_DIR": "/srv/aiguillage", "BOOKING_RETENTION_DAYS": "15",
+                                    "SMTP_URL": "smtp://mail:25", "STAFF_TOKEN": "t"})
+    assert configured.booking_database_url == "sqlite:////srv/aiguillage/bookings.db"
+    environment = configured.environment()
+    assert (environment["BOOKING_RETENTION_DAYS"], environment["SMTP_URL"], environment["STAFF_TOKEN"]) == (
+        "15", "smtp://mail:25", "t")
+    assert environment["BOOKING_DATABASE_URL"] == "sqlite:////srv/aiguillage/bookings.db"
+
+
 def test_every_theme_partner_kind_and_level_has_a_label(default_topics: Topics) -> None:
     assert default_topics.label("email") == "les e-mails"
     assert default_topics.label("intermediaire") == "intermédiaire"

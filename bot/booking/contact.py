@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Union
 
 from bot.triage.matching import normalise
 
@@ -17,6 +17,12 @@ NO_CONTACT = re.compile(r"^(non|nan|aucun|aucune|rien|personne|pas de \w+|sans \
                         r"je ne veux pas|je prefere pas|je ne prefere pas|pas besoin|non merci|jen ai pas|jai pas)\b")
 
 
+def phone_display(phone: str) -> str:
+    """"+33612345678" -> "06 12 34 56 78"."""
+    digits = "0" + phone[3:]
+    return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+
+
 @dataclass(frozen=True)
 class Contact:
     """A phone number (+33XXXXXXXXX) or an email address (domain in lower case)."""
@@ -27,10 +33,7 @@ class Contact:
     @property
     def display(self) -> str:
         """As patrons write it: "06 12 34 56 78", or the email address."""
-        if self.kind == EMAIL:
-            return self.value
-        digits = "0" + self.value[3:]
-        return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+        return self.value if self.kind == EMAIL else phone_display(self.value)
 
 
 @dataclass(frozen=True)

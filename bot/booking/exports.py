@@ -9,13 +9,13 @@ import io
 from datetime import datetime
 from typing import Iterable, Mapping, Optional
 
-from bot.booking.contact import Contact
+from bot.booking.contact import phone_display
 from bot.booking.models import Booking
 from bot.partners.hours import PARIS
 
 COLUMNS = ["code", "statut", "date", "heure", "fin", "lieu", "médiateur", "thème", "urgent", "prénom", "contact",
-           "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le", "rappel envoyé le",
-           "anonymisé le"]
+           "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le",
+           "rappel envoyé le", "anonymisé le"]
 STATUS = {"confirmed": "confirmé", "cancelled": "annulé"}
 
 
@@ -31,7 +31,7 @@ def _text(value: Optional[str]) -> str:
 def _contact(booking: Booking) -> str:
     """Phone numbers as dialled in France ("06 12 34 56 78"), emails as they are."""
     if booking.contact and booking.contact.startswith("+33"):
-        return Contact(booking.contact_kind, booking.contact).display
+        return phone_display(booking.contact)
     return _text(booking.contact)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
 from bot.booking.codes import display_code
+from bot.booking.contact import phone_display
 from bot.booking.slots import Slot
 
 CONFIRMED, CANCELLED = "confirmed", "cancelled"
@@ -65,8 +66,7 @@ class Site(Base):
     @property
     def phone_display(self) -> str:
         """"+33261910200" -> "02 61 91 02 00"."""
-        digits = "0" + self.phone[3:]
-        return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+        return phone_display(self.phone)
 
 
 class Mediator(Base):

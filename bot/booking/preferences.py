@@ -34,6 +34,7 @@ PHRASES = [  # rewritten to one word before reading the words
 ]
 NUMERIC_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\b")
 WRITTEN_DATE = re.compile(r"\b(\d{1,2}|1er|premier) (\w+)")
+DAY_OF_MONTH = re.compile(r"\ble (\d{1,2}|1er|premier)\b(?! ?(?:h\b|heures?\b|[/.\-]?\d))")
 CLOCK = re.compile(r"\b(apres|des|avant|vers|a)? ?(\d{1,2}) ?(?:h|heures?) ?(\d{2})?\b|\b(avant) midi\b")
 
 
@@ -147,7 +148,7 @@ def _meanings(word: str) -> Iterator[tuple[str, object]]:
 
 
 def _dates(plain: str, today: date, found: Optional[Preference]) -> Optional[Preference]:
-    """"le 12 mars", "1er avril", "12/03", "12/03/2027"; without a year, the next such day.
+    """"le 12 mars", "1er avril", "12/03", "12/03/2027", "le 12"; without a year or month, the next such day.
     A date replaces the weekdays: "mardi 3 mars" is the 3rd of March even when it is not a Tuesday."""
     for match in NUMERIC_DATE.finditer(plain):
         year = int(match.group(3)) + (2000 if match.group(3) and len(match.group(3)) == 2 else 0) \
@@ -161,7 +162,22 @@ def _dates(plain: str, today: date, found: Optional[Preference]) -> Optional[Pre
         day = _date(number, month, None, today) if month else None
         if day:
             return _merge(found, first_day=day, last_day=day, weekdays=frozenset())
-    return found
+    match = DAY_OF_MONTH.search(plain)
+    day = _next_day_of_month(match.group(1), today) if match else None
+    return _merge(found, first_day=day, last_day=day, weekdays=frozenset()) if day else found
+
+
+def _next_day_of_month(number: str, today: date) -> Optional[date]:
+    """"le 12": the 12th of this month, or of the next one when it is past."""
+    day = 1 if number in ("1er", "premier") else int(number)
+    month = today.replace(day=1)
+    for _ in range(3):  # "le 31" in November is in December
+        if month > today or day >= today.day:
+            found = _date(day, month.month, month.year, today)
+            if found:
+                return found
+        month = (month + timedelta(days=32)).replace(day=1)
+    return None
 
 
 def _date(day: int, month: int, year: Optional[int], today: date) -> Optional[date]:

@@ -1,4 +1,5 @@
-"""The library's web server: demo page (the chat widget comes later), tutorial pages, health check."""
+"""The library's web server: demo page (the chat widget comes later), tutorial pages, calendar files of bookings,
+health check."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from bot.settings import Settings
+from bot.web.booking import booking_pages
 from bot.web.pages import page
 from bot.web.tutorials import tutorial_pages
 
@@ -19,6 +21,7 @@ def create_app(settings: Settings) -> Sanic:
     app = Sanic("aiguillage_web")
     app.static("/static", STATIC)
     app.blueprint(tutorial_pages(settings.knowledge_dir))
+    app.blueprint(booking_pages(settings))
 
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:

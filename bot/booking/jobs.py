@@ -1,0 +1,58 @@
+"""The booking jobs `make run` starts (`python -m bot jobs`): reminders and the erasure of personal data,
+every few minutes; and `ensure_database`, which the processes that use the database call once at start."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime
+from typing import Optional
+
+from bot.booking.reminders import Mailer, Notify, send_due_reminders
+from bot.booking.store import BookingStore, utc_now
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+INTERVAL_SECONDS = 600
+
+
+def ensure_database(settings: Settings) -> BookingStore:
+    """The booking store, its tables up to date and loaded with knowledge_base/sites.yml."""
+    from bot.knowledge import sites
+
+    store = BookingStore(settings.booking_database_url)
+    store.migrate()
+    if store.load_knowledge(sites(settings.knowledge_dir / "sites.yml")):
+        log.info("sites, availability and closures loaded from %s", settings.knowledge_dir / "sites.yml")
+    return store
+
+
+def run_once(store: BookingStore, settings: Settings, mailer: Optional[Mailer], now: datetime,
+             notify: Optional[Notify] = None) -> tuple[int, int]:
+    """One round: tomorrow's reminders, then the erasure; returns how many of each."""
+    reminded = send_due_reminders(store, now, mailer, notify)
+    erased = store.erase_personal_data(now, settings.booking_retention_days)
+    if reminded or erased:
+        log.info("%d reminders recorded, %d bookings anonymised", reminded, erased)
+    return reminded, erased
+
+
+def run_jobs(settings: Settings, interval: float = INTERVAL_SECONDS) -> int:
+    """Run a round every `interval` seconds until SIGTERM or Ctrl-C."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    store = ensure_database(settings)
+    mailer = Mailer.from_url(settings.smtp_url, settings.smtp_from)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    log.info("booking jobs every %d s; email reminders %s", interval, "on" if mailer else "off (no SMTP_URL)")
+    try:
+        while not stop.is_set():
+            try:
+                run_once(store, settings, mailer, utc_now())
+            except Exception:  # a database that is down must not stop the jobs for good
+                log.exception("booking jobs failed, trying again in %d s", interval)
+            stop.wait(interval)
+    except KeyboardInterrupt:
+        pass
+    store.close()
+    return 0

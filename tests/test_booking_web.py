@@ -1,0 +1,99 @@
+"""Calendar files on the real web server (`python -m bot web`): the patron's .ics by code, the staff's feed
+and CSV behind STAFF_TOKEN."""
+from __future__ import annotations
+
+import os
+from email.message import Message
+from pathlib import Path
+from typing import Iterator
+from urllib.error import HTTPError
+from urllib.request import urlopen
+
+import pytest
+from icalendar import Calendar
+
+from bot.booking.models import Booking
+from bot.booking.store import BookingStore
+from bot.services import Stack
+from bot.settings import Settings
+from tests.booking import book
+from tests.ports import free_port
+
+TOKEN = "s3cret-token"
+
+
+def serve(folder: Path, token: str) -> Iterator[tuple[str, BookingStore]]:
+    """The web server alone, and a store on its database (migrated and loaded by the server at start)."""
+    settings = Settings.from_env({**os.environ, "VAR_DIR": str(folder), "WEB_PORT": str(free_port()),
+                                  "STAFF_TOKEN": token, "BOOKING_DATABASE_URL": ""})
+    stack = Stack(settings, Path("no-model-needed"))
+    stack.services = {"web": stack.services["web"]}
+    with stack:
+        store = BookingStore(settings.booking_database_url)
+        yield settings.url(settings.web_port, ""), store
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, BookingStore]]:
+    yield from serve(tmp_path_factory.mktemp("var"), TOKEN)
+
+
+@pytest.fixture(scope="module")
+def booking(web: tuple[str, BookingStore]) -> Booking:
+    store = web[1]
+    return book(store, store.free_slots(store.clock())[0], first_name="Marie")
+
+
+def get(url: str) -> tuple[int, Message, bytes]:
+    """Status, headers (any case) and body of a GET, whatever the status."""
+    try:
+        with urlopen(url, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def test_a_patron_downloads_the_appointment_by_code(web: tuple[str, BookingStore], booking: Booking) -> None:
+    base, _ = web
+    status, headers, body = get(f"{base}/rendez-vous/{booking.code.lower()}.ics")
+    assert status == 200 and headers["Content-Type"].startswith("text/calendar")
+    assert f'filename="rendez-vous-{booking.display_code}.ics"' in headers["Content-Disposition"]
+    [event] = Calendar.from_ical(body).walk("VEVENT")
+    assert event.decoded("dtstart") == booking.start
+    assert b"Marie" not in body
+
+
+def test_unknown_and_cancelled_codes_are_not_found(web: tuple[str, BookingStore]) -> None:
+    base, store = web
+    cancelled = store.cancel(book(store, store.free_slots(store.clock())[0]).code)
+    for name in ("ZZZ-999.ics", f"{cancelled.display_code}.ics", f"{cancelled.display_code}.txt"):
+        assert get(f"{base}/rendez-vous/{name}")[0] == 404, name
+
+
+def test_staff_get_the_feed_and_the_export_with_the_token(web: tuple[str, BookingStore], booking: Booking) -> None:
+    base, _ = web
+    status, headers, body = get(f"{base}/agenda/{booking.mediator_id}.ics?token={TOKEN}")
+    assert status == 200 and headers["Cache-Control"] == "no-store"
+    summaries = [str(event["summary"]) for event in Calendar.from_ical(body).walk("VEVENT")]
+    assert "RDV Marie – email" in summaries
+    status, headers, body = get(f"{base}/agenda/export.csv?token={TOKEN}")
+    assert status == 200 and headers["Content-Type"].startswith("text/csv")
+    assert booking.display_code in body.decode("utf-8-sig") and "Marie" in body.decode("utf-8-sig")
+    assert get(f"{base}/agenda/export.csv?token={TOKEN}&from=2000-01-01&to=2000-01-31")[2].decode(
+        "utf-8-sig").count("\n") == 1
+    assert get(f"{base}/agenda/export.csv?token={TOKEN}&from=hier")[0] == 400
+    assert get(f"{base}/agenda/personne.ics?token={TOKEN}")[0] == 404
+
+
+def test_staff_addresses_refuse_a_wrong_or_missing_token(web: tuple[str, BookingStore], booking: Booking) -> None:
+    base, _ = web
+    for query in ("", "?token=", "?token=guess"):
+        assert get(f"{base}/agenda/export.csv{query}")[0] == 403
+        assert get(f"{base}/agenda/{booking.mediator_id}.ics{query}")[0] == 403
+
+
+def test_without_staff_token_the_staff_addresses_do_not_exist(tmp_path: Path) -> None:
+    for base, _ in serve(tmp_path, ""):
+        assert get(f"{base}/agenda/export.csv?token=")[0] == 404
+        assert get(f"{base}/agenda/camille.ics")[0] == 404
