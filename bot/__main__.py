@@ -13,8 +13,7 @@ from bot.settings import ROOT, settings
 
 
 def run() -> int:
-    """Train if needed, prepare the booking database, start every service, print their URLs, stop them all
-    on Ctrl-C."""
+    """Train if needed, prepare the booking database, start every service, stop them all on Ctrl-C."""
     from sqlalchemy.engine import make_url
 
     from bot.booking.jobs import ensure_database
