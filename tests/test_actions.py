@@ -12,12 +12,13 @@ from bot.knowledge import Charter
 
 
 def act(action, latest_message: dict[str, Any], **slots: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The messages an action sends, and the slots it sets."""
+    """The messages an action sends, and the slots it sets (and the follow-up action, as `{name: "followup"}`)."""
     dispatcher = CollectingDispatcher()
     tracker = Tracker("patron", slots, latest_message, [], False, None, {}, "action_listen")
     events = asyncio.run(action.run(dispatcher, tracker, {}))
-    assert all(event["event"] == "slot" for event in events), events
-    return dispatcher.messages, {event["name"]: event["value"] for event in events}
+    assert all(event["event"] in ("slot", "followup") for event in events), events
+    return dispatcher.messages, {event["name"]: event["value"] if event["event"] == "slot" else "followup"
+                                 for event in events}
 
 
 def run(action, latest_message: dict[str, Any], **slots: Any) -> list[dict[str, Any]]:
@@ -46,10 +47,13 @@ def test_referral_names_the_partner_from_the_entity() -> None:
     assert message["label"] == "l'Assurance Maladie (CPAM)"
 
 
-def test_urgent_booking_uses_the_urgent_reply() -> None:
-    message, = run(ActionTriage(), nlu("urgent pour demain", ("book_mediator", 0.9)))
+def test_urgent_booking_uses_the_urgent_reply_and_starts_the_form_earliest_first() -> None:
+    messages, slots = act(ActionTriage(), nlu("urgent pour demain", ("book_mediator", 0.9)))
+    message, = messages
     assert message["response"] == "utter_route_booking_urgent"
     assert message["custom"]["triage"]["scope"] == "faire"
+    assert slots["booking_urgent"] is True and slots["booking_topic"] == "book_mediator"
+    assert slots["booking_form"] == "followup"
 
 
 def test_clarify_buttons_send_the_candidates_intents() -> None:

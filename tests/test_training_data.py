@@ -17,8 +17,9 @@ from bot.matching import normalise
 from tests.heldout import load_heldout
 
 CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "cancel", "ask_privacy",
-                        "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder"}
-PAYLOAD_INTENTS = {"answer_diagnostic", "tell_commune"}  # sent by buttons only: NLU never learns them
+                        "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder",
+                        "cancel_booking", "move_booking"}
+PAYLOAD_INTENTS = {"answer_diagnostic", "tell_commune", "choose"}  # sent by buttons only: NLU never learns them
 MIN_TRIAGE_EXAMPLES = 25
 MIN_CONVERSATION_EXAMPLES = 10
 

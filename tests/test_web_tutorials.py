@@ -125,10 +125,17 @@ def test_home_page_links_to_the_fiches(base_url: str) -> None:
 
 
 def test_every_page_passes_the_accessibility_checks(base_url: str) -> None:
-    paths = ["/", "/tutoriels/", "/tutoriels/?q=zzzz", "/tutoriels/inconnu",
+    paths = ["/", "/confidentialite", "/tutoriels/", "/tutoriels/?q=zzzz", "/tutoriels/inconnu",
              *(f"/tutoriels/{tutorial.id}" for tutorial in CATALOGUE)]
     failures = {path: problems(get(base_url + path)[2]) for path in paths}
     assert {path: found for path, found in failures.items() if found} == {}
+
+
+def test_the_privacy_notice_says_what_is_kept_and_for_how_long(base_url: str) -> None:
+    status, _, page = get(base_url + "/confidentialite")
+    assert status == 200
+    assert "effacés 30 jours après le rendez-vous" in page and "mots de passe" in page and "cnil.fr" in page
+    assert 'href="tel:+33' in page
 
 
 def test_html_written_in_a_fiche_is_shown_as_text(tmp_path: Path) -> None:

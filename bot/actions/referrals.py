@@ -12,6 +12,7 @@ from bot.knowledge import communes, partners, topics
 from bot.knowledge.partners import Commune, Partner
 from bot.partners.hours import describe, opening, paris_now
 from bot.partners.places import find_commune, nearest, partners_named, words
+from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
 MAX_COMMUNE_WORDS = 6  # a longer message while the bot awaits a commune is a new need, not an answer
@@ -65,9 +66,10 @@ def show(dispatcher: CollectingDispatcher, place: Partner, commune: Optional[Com
     return events + ([SlotSet("commune", commune.key)] if commune else [])
 
 
-def start(dispatcher: CollectingDispatcher, tracker: Tracker, kind: str, text: str) -> Events:
+def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, text: str) -> Events:
     """A new referral from triage: the only place of the kind, the nearest to the commune the patron
     named now or before, or else the question of their commune."""
+    kind = decision.destination.target
     commune = find_commune(text, communes()) or commune_by_key(tracker.get_slot("commune"))
     if len(places_of(kind)) == 1 or commune:
         return show(dispatcher, best_place(kind, commune), commune)

@@ -7,12 +7,12 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import referrals, tutorials
+from bot.actions import booking, referrals, tutorials
 from bot.knowledge import charter, topics
 from bot.triage import Decision, Destination, Understanding, triage
 
-# What follows a route's answer in the same turn: the fiche offered, the partner's card.
-FOLLOW_UPS = {"tutorial": tutorials.start, "referral": referrals.start}
+# What follows a route's answer in the same turn: the fiche offered, the partner's card, the booking form.
+FOLLOW_UPS = {"tutorial": tutorials.start, "referral": referrals.start, "booking": booking.start}
 # Buttons that always come with a route's answer (a tutorial's and a referral's come with their follow-up).
 ROUTE_BUTTONS = {
     "clarify": [{"title": "Autre chose", "payload": "/help"}],
@@ -76,5 +76,5 @@ class ActionTriage(Action):
         events = [SlotSet("referral_kind", None)]  # a new need: a pending commune question is dropped
         follow_up = FOLLOW_UPS.get(decision.route)
         if follow_up:
-            events += follow_up(dispatcher, tracker, decision.destination.target, understanding.text)
+            events += follow_up(dispatcher, tracker, decision, understanding.text)
         return events

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.knowledge import Tutorial, topics, tutorials
 from bot.knowledge.tutorials import LEVELS, Level
 from bot.settings import settings
+from bot.triage import Decision
 from bot.tutorials.diagnostic import QUESTIONS, level_from, next_question
 from bot.tutorials.selection import Wish, best, shifted
 
@@ -76,9 +77,10 @@ def proceed(dispatcher: CollectingDispatcher, wish: Wish, level: Optional[str],
     return events + offer(dispatcher, tutorial, replace(wish, level=level))
 
 
-def start(dispatcher: CollectingDispatcher, tracker: Tracker, theme: str, request: str) -> Events:
+def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, request: str) -> Events:
     """A new tutorial need from triage: forget the previous theme's fiches, then offer or diagnose.
     The answer on ease with devices is kept; practice is asked again since it depends on the theme."""
+    theme = decision.destination.target
     wish = Wish(theme=theme, request="" if request.startswith("/") else request, device=tracker.get_slot("device"))
     events = [SlotSet("tutorial_theme", theme), SlotSet("tutorial_request", wish.request),
               SlotSet("tutorials_shown", []), SlotSet("diagnostic_practice", None)]

@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from typing import Union
 
-from bot.triage.matching import normalise
+from bot.knowledge.partners import phone_display
+from bot.matching import normalise
 
 MOBILE, LANDLINE, EMAIL = "mobile", "landline", "email"
 # 01-05 and 09 are landlines, 06 and 07 mobiles (08 numbers are services, not people).
@@ -15,12 +16,6 @@ EMAIL_ADDRESS = re.compile(r"(?<![\w.+\-])([\w.+\-]+)@((?:[a-z0-9](?:[a-z0-9\-]*
                            re.IGNORECASE)
 NO_CONTACT = re.compile(r"^(non|nan|aucun|aucune|rien|personne|pas de \w+|sans \w+|je nai pas de \w+|"
                         r"je ne veux pas|je prefere pas|je ne prefere pas|pas besoin|non merci|jen ai pas|jai pas)\b")
-
-
-def phone_display(phone: str) -> str:
-    """"+33612345678" -> "06 12 34 56 78"."""
-    digits = "0" + phone[3:]
-    return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
 
 
 @dataclass(frozen=True)

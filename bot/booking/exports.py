@@ -9,7 +9,7 @@ import io
 from datetime import datetime
 from typing import Iterable, Mapping, Optional
 
-from bot.booking.contact import phone_display
+from bot.knowledge.partners import phone_display
 from bot.booking.models import Booking
 from bot.partners.hours import PARIS
 

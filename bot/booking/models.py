@@ -16,7 +16,7 @@ from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
 from bot.booking.codes import display_code
-from bot.booking.contact import phone_display
+from bot.knowledge.partners import phone_display
 from bot.booking.slots import Slot
 
 CONFIRMED, CANCELLED = "confirmed", "cancelled"

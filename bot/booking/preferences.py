@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 from rapidfuzz import fuzz, process
 
 from bot.partners.hours import MONTHS, PARIS, WEEKDAYS
-from bot.triage.matching import normalise
+from bot.matching import normalise
 
 MORNING, AFTERNOON, EVENING = "matin", "apres-midi", "soir"
 PARTS = {MORNING: (time(0), time(12)), AFTERNOON: (time(12), time(18)), EVENING: (time(17), time.max)}

@@ -48,6 +48,12 @@ def phone(value: str) -> str:
     return "+33" + re.sub(r"\D", "", match.group(1))
 
 
+def phone_display(number: str) -> str:
+    """A +33 number as patrons dial it: "+33247123456" -> "02 47 12 34 56"."""
+    digits = "0" + number[3:]
+    return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+
+
 class Commune(BaseModel, extra="forbid"):
     """A commune of the territory, where patrons live: its names and its centre."""
 
@@ -121,8 +127,7 @@ class Partner(BaseModel, extra="forbid"):
     @property
     def phone_display(self) -> str:
         """The phone number as patrons dial it: "02 47 12 34 56"."""
-        digits = "0" + self.telephone[3:]
-        return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+        return phone_display(self.telephone)
 
     @property
     def url(self) -> Optional[str]:

@@ -1,5 +1,5 @@
 """The library's web server: demo page (the chat widget comes later), tutorial pages, calendar files of bookings,
-health check."""
+the privacy notice, health check."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -9,6 +9,8 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot.knowledge import charter, sites
+from bot.knowledge.partners import phone_display
 from bot.settings import Settings
 from bot.web.booking import booking_pages
 from bot.web.pages import page
@@ -26,6 +28,13 @@ def create_app(settings: Settings) -> Sanic:
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:
         return page("index.html", chat_url=settings.url(settings.rasa_port, "/webhooks/rest/webhook"))
+
+    @app.get("/confidentialite")
+    async def privacy(request: Request) -> HTTPResponse:
+        site = next(iter(sites(settings.knowledge_dir / "sites.yml").sites), None)
+        return page("privacy.html", never_ask=charter(settings.knowledge_dir / "charter.yml").never_ask,
+                    retention_days=settings.booking_retention_days,
+                    phone=phone_display(site.phone) if site else None, phone_link=site.phone if site else None)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:

@@ -1,0 +1,83 @@
+"""The booking form's checks, as rasa-sdk runs them: each answer validated, questions skipped when known."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import booking as booking_actions
+from bot.actions import ValidateBookingForm
+from bot.partners.hours import PARIS
+from tests.booking import make_store
+
+DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "consent", "booking_recap_ok"]
+
+
+@pytest.fixture(autouse=True)
+def library(tmp_path, monkeypatch) -> None:
+    store = make_store(tmp_path, datetime.now(PARIS))
+    monkeypatch.setattr(booking_actions, "store", lambda: store)
+
+
+def validate(slot: str, value: Any, **slots: Any) -> tuple[dict, list[str]]:
+    """What the form keeps of `value` for `slot`, and the responses it sends."""
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("patron", {"requested_slot": slot, **slots}, {}, [], False, None, {}, "action_listen")
+    method = getattr(ValidateBookingForm(), f"validate_{slot}")
+    return method(value, dispatcher, tracker, {}), [message["response"] for message in dispatcher.messages]
+
+
+def required(**slots: Any) -> list[str]:
+    tracker = Tracker("patron", slots, {}, [], False, None, {}, "action_listen")
+    return asyncio.run(ValidateBookingForm().required_slots(DOMAIN_SLOTS, CollectingDispatcher(), tracker, {}))
+
+
+@pytest.mark.parametrize("typed, kept", [("marie", "Marie"), ("  Jean-Pierre ", "Jean-Pierre"), ("Zoë", "Zoë"),
+                                         ("N'Golo", "N'Golo"), ("12345", None), ("<b>Marie</b>", None),
+                                         ("Marie 06 12 34 56 78", None), ("x" * 41, None)])
+def test_first_name(typed: str, kept: Any) -> None:
+    values, responses = validate("first_name", typed)
+    assert values == {"first_name": kept}
+    assert responses == ([] if kept else ["utter_first_name_invalid"])
+
+
+@pytest.mark.parametrize("typed, kept", [("06 12 34 56 78", "+33612345678"), ("02.47.12.34.56", "+33247123456"),
+                                         ("marie@example.org", "marie@example.org"), ("pas de contact", "aucun"),
+                                         ("abc", None), ("06 12", None)])
+def test_contact(typed: str, kept: Any) -> None:
+    assert validate("contact", typed)[0] == {"contact": kept}
+
+
+def test_a_typed_day_becomes_the_preference_and_other_slots_page_on() -> None:
+    assert validate("booking_slot", "jeudi matin")[0] == {"booking_slot": None, "booking_preference": "jeudi matin",
+                                                           "booking_skip": 0.0}
+    assert validate("booking_slot", "plus", booking_skip=4.0)[0] == {"booking_slot": None, "booking_skip": 8.0}
+    values, responses = validate("booking_slot", "blabla")
+    assert values == {"booking_slot": None} and responses == ["utter_day_not_understood"]
+
+
+def test_a_site_by_button_or_by_name() -> None:
+    assert validate("booking_site", "annexe")[0] == {"booking_site": "annexe"}
+    assert validate("booking_site", "la mediatheque centrale")[0] == {"booking_site": "centrale"}
+    assert validate("booking_site", "centrale")[0] == {"booking_site": "centrale"}
+    assert validate("booking_site", "piscine") == ({"booking_site": None}, ["utter_site_unknown"])
+
+
+def test_questions_already_answered_are_skipped() -> None:
+    assert required() == DOMAIN_SLOTS
+    assert required(moving_code="K7M-4QP") == ["booking_slot", "booking_recap_ok"]
+    assert required(consent=False) == DOMAIN_SLOTS[:-1]
+
+
+def test_a_no_to_the_recap_asks_the_slot_again() -> None:
+    assert validate("booking_recap_ok", False)[0] == {"booking_recap_ok": None, "booking_slot": None,
+                                                      "booking_skip": 0.0, "booking_preference": None}
+
+
+@pytest.mark.parametrize("slot", ["booking_site", "booking_slot", "first_name", "contact", "booking_recap_ok"])
+def test_a_slot_cleared_by_an_action_is_not_an_answer(slot: str) -> None:
+    assert validate(slot, None) == ({slot: None}, [])
