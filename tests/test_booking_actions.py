@@ -14,7 +14,8 @@ from bot.actions import ValidateBookingForm
 from bot.partners.hours import PARIS
 from tests.booking import make_store
 
-DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "consent", "booking_recap_ok"]
+DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "accessibility", "consent",
+                "booking_recap_ok"]
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +53,16 @@ def test_contact(typed: str, kept: Any) -> None:
     assert validate("contact", typed)[0] == {"contact": kept}
 
 
+@pytest.mark.parametrize("typed, kept", [("aucun", "aucun"), ("non", "aucun"), ("fauteuil", "Fauteuil roulant"),
+                                         ("j'entends mal", "J'entends mal"), ("Je vois mal", "Je vois mal"),
+                                         ("je parle peu francais", "Je parle peu français"),
+                                         ("j'ai un cancer et du diabète", None)])
+def test_accessibility_needs_are_chosen_never_free_text(typed: str, kept: Any) -> None:
+    values, responses = validate("accessibility", typed)
+    assert values == {"accessibility": kept}
+    assert responses == ([] if kept else ["utter_accessibility_invalid"])
+
+
 def test_a_typed_day_becomes_the_preference_and_other_slots_page_on() -> None:
     assert validate("booking_slot", "jeudi matin")[0] == {"booking_slot": None, "booking_preference": "jeudi matin",
                                                            "booking_skip": 0.0}
@@ -78,6 +89,7 @@ def test_a_no_to_the_recap_asks_the_slot_again() -> None:
                                                       "booking_skip": 0.0, "booking_preference": None}
 
 
-@pytest.mark.parametrize("slot", ["booking_site", "booking_slot", "first_name", "contact", "booking_recap_ok"])
+@pytest.mark.parametrize("slot", ["booking_site", "booking_slot", "first_name", "contact", "accessibility",
+                                  "booking_recap_ok"])
 def test_a_slot_cleared_by_an_action_is_not_an_answer(slot: str) -> None:
     assert validate(slot, None) == ({slot: None}, [])

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.booking.codes import find_code
-from bot.booking.contact import Contact, parse_contact
+from bot.booking.contact import Contact, parse_contact, says_none
 from bot.booking.jobs import ensure_database
 from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
@@ -26,14 +26,16 @@ from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
 SLOTS_SHOWN = 4
-SITE_SIMILARITY = 80  # rapidfuzz token-set ratio from which typed words name a site
+CHOICE_SIMILARITY = 80  # rapidfuzz token-set ratio from which typed words name a site or a choice
 MORE = "plus"  # the booking_slot value of the « Autres créneaux » button
-NO_CONTACT = "aucun"
+NONE = "aucun"  # the contact or accessibility answer « none »
 FIRST_NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
 MAX_FIRST_NAME = 40
 MAX_CODE_TRIES = 3
 GIVE_UP = "abandon"  # the booking_code value after too many wrong codes
-PERSONAL_SLOTS = ("first_name", "contact", "consent", "booking_recap_ok")
+# Accessibility needs are chosen among these (what the mediator reads), never typed freely: no health details.
+ACCESS_NEEDS = ("Fauteuil roulant", "J'entends mal", "Je vois mal", "Je parle peu français")
+PERSONAL_SLOTS = ("first_name", "contact", "accessibility", "consent", "booking_recap_ok")
 FORM_SLOTS = ("booking_site", "booking_slot", "booking_preference", "booking_skip", "moving_code", *PERSONAL_SLOTS)
 
 
@@ -127,12 +129,13 @@ class ActionAskBookingRecapOk(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         slot = Slot.from_key(tracker.get_slot("booking_slot"))
         moving = store().find(tracker.get_slot("moving_code") or "")
-        first_name, contact = (moving.first_name, moving.contact) if moving else \
-            (tracker.get_slot("first_name"), tracker.get_slot("contact"))
-        known = parse_contact(contact) if contact and contact != NO_CONTACT else None
+        first_name, contact, need = (moving.first_name, moving.contact, moving.accessibility) if moving else \
+            (tracker.get_slot("first_name"), tracker.get_slot("contact"), tracker.get_slot("accessibility"))
+        known = parse_contact(contact) if contact and contact != NONE else None
         dispatcher.utter_message(
             response="utter_booking_recap", slot=slot.label, site=store().site(slot.site_id).name,
-            first_name=first_name or "-", contact=known.display if isinstance(known, Contact) else "aucun",
+            first_name=first_name or "-", contact=known.display if isinstance(known, Contact) else NONE,
+            accessibility=need or NONE,
             buttons=[{"title": "Oui, je confirme", "payload": "/affirm"}, {"title": "Non, je change", "payload": "/deny"}])
         return []
 
@@ -149,7 +152,7 @@ class ValidateBookingForm(FormValidationAction):
         if len(store().sites()) == 1:
             skipped.add("booking_site")
         if tracker.get_slot("moving_code"):
-            skipped.update(("booking_site", "first_name", "contact", "consent"))
+            skipped.update(("booking_site", "first_name", "contact", "accessibility", "consent"))
         if tracker.get_slot("consent") is False:
             skipped.add("booking_recap_ok")
         return [slot for slot in domain_slots if slot not in skipped]
@@ -162,7 +165,7 @@ class ValidateBookingForm(FormValidationAction):
         if value in sites:
             return {"booking_site": value}
         found = process.extractOne(normalise(str(value)), sites, scorer=fuzz.token_set_ratio,
-                                   score_cutoff=SITE_SIMILARITY)
+                                   score_cutoff=CHOICE_SIMILARITY)
         if not found:
             dispatcher.utter_message(response="utter_site_unknown")
         return {"booking_site": found[2] if found else None}
@@ -198,7 +201,19 @@ class ValidateBookingForm(FormValidationAction):
         if contact is None:
             dispatcher.utter_message(response="utter_contact_invalid")
             return {"contact": None}
-        return {"contact": contact.value if isinstance(contact, Contact) else NO_CONTACT}
+        return {"contact": contact.value if isinstance(contact, Contact) else NONE}
+
+    @answers_only
+    def validate_accessibility(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        """One of ACCESS_NEEDS, or « aucun » for no particular need (also « non », « rien »)."""
+        if says_none(str(value)):
+            return {"accessibility": NONE}
+        found = process.extractOne(normalise(str(value)), {need: normalise(need) for need in ACCESS_NEEDS},
+                                   scorer=fuzz.token_set_ratio, score_cutoff=CHOICE_SIMILARITY)
+        if not found:
+            dispatcher.utter_message(response="utter_accessibility_invalid")
+        return {"accessibility": found[2] if found else None}
 
     @answers_only
     def validate_booking_recap_ok(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -245,10 +260,12 @@ class ActionBook(Action):
         if moving:
             return store().move(moving, slot)
         contact = parse_contact(tracker.get_slot("contact") or "")
+        need = tracker.get_slot("accessibility")
         return store().book(
             slot, topic=tracker.get_slot("booking_topic"), first_name=tracker.get_slot("first_name"),
             contact=contact.value if isinstance(contact, Contact) else None,
-            contact_kind=contact.kind if isinstance(contact, Contact) else None, accessibility=None,
+            contact_kind=contact.kind if isinstance(contact, Contact) else None,
+            accessibility=None if need == NONE else need,
             channel=tracker.get_latest_input_channel() or "rest", sender_id=tracker.sender_id,
             urgent=bool(tracker.get_slot("booking_urgent")))
 

@@ -48,6 +48,9 @@ def parse_contact(text: str) -> Union[Contact, NoContact, None]:
     if phone:
         digits = re.sub(r"\D", "", phone.group(2))
         return Contact(MOBILE if phone.group(1) in "67" else LANDLINE, f"+33{phone.group(1)}{digits}")
-    if NO_CONTACT.match(normalise(re.sub(r"['’]", "", text))):
-        return NoContact()
-    return None
+    return NoContact() if says_none(text) else None
+
+
+def says_none(text: str) -> bool:
+    """The patron answers that they have or want none: « non », « aucun », « pas de téléphone », « rien »…"""
+    return bool(NO_CONTACT.match(normalise(re.sub(r"['’]", "", text))))

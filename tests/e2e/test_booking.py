@@ -10,7 +10,8 @@ from tests.e2e.chat import Chat, buttons, customs, texts, triage_of
 
 Messages = list[dict[str, Any]]
 CODE = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3,}$")
-ANSWERS = {"first_name": "Marie", "contact": "06 12 34 56 78", "consent": "/affirm"}
+ANSWERS = {"first_name": "Marie", "contact": "06 12 34 56 78", "accessibility": "Fauteuil roulant",
+           "consent": "/affirm"}
 
 
 def asked(messages: Messages) -> Optional[str]:
@@ -37,6 +38,7 @@ def until_recap(chat: Chat, slot_payload: Optional[str] = None) -> tuple[Message
         messages = answer(chat, messages, chosen)
     recap = " ".join(texts(messages))
     assert "Je récapitule" in recap and "Prénom : Marie. Contact : 06 12 34 56 78." in recap, messages
+    assert "Besoin particulier : Fauteuil roulant." in recap
     return messages, chosen
 
 
@@ -109,7 +111,9 @@ def test_invalid_answers_are_asked_again_kindly(chat: Chat) -> None:
     assert asked(messages) == "first_name" and "seulement votre prénom" in " ".join(texts(messages))
     messages = chat.say("Marie")
     assert asked(chat.say("pas un numéro")) == "contact"
-    assert asked(chat.say("pas de contact")) == "consent"
+    assert asked(chat.say("pas de contact")) == "accessibility"
+    assert asked(chat.say("une maladie grave")) == "accessibility", "only the choices offered are kept"
+    assert asked(chat.say("non")) == "consent"
     assert "je ne garde rien" in " ".join(texts(chat.say("/deny")))
 
 
