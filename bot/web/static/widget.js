@@ -18,8 +18,14 @@
   const MONTHS = { Jan: "janvier", Feb: "février", Mar: "mars", Apr: "avril", May: "mai", Jun: "juin", Jul: "juillet",
                    Aug: "août", Sep: "septembre", Oct: "octobre", Nov: "novembre", Dec: "décembre" };
   const DEFAULT_INPUT = { label: "Votre message", type: "text", autocomplete: "off" };
-  // The input for each `custom.ask` (CONTRACT §4); the others are answered with buttons or free text.
+  const ANSWER = { label: "Votre réponse", type: "text", autocomplete: "off" };
+  // The input for each `custom.ask` (CONTRACT §4): its label says what is asked, its type picks the keyboard.
   const INPUTS = {
+    site: { label: "La bibliothèque de votre choix", type: "text", autocomplete: "off" },
+    slot: { label: "Le jour qui vous va", type: "text", autocomplete: "off" },
+    topic: { label: "Ce que vous voulez faire", type: "text", autocomplete: "off" },
+    level: ANSWER,
+    consent: ANSWER,
     contact: { label: "Votre numéro de téléphone", type: "tel", autocomplete: "tel", other: "email" },
     email: { label: "Votre adresse e-mail", type: "email", autocomplete: "email", other: "contact" },
     first_name: { label: "Votre prénom", type: "text", autocomplete: "given-name", autocapitalize: "words" },
