@@ -12,12 +12,16 @@ PYTHON310 := $(or $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/d
   $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 \
                                $(HOME)/.pyenv/versions/3.10*/bin/python3.10))))
 
-.PHONY: run test install train validate import-lieux constraints clean
+# The browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core from npm.
+CHROMIUM := /usr/bin/chromium
+AXE      := tests/browser/node_modules/axe-core/axe.min.js
+
+.PHONY: run test install browser train validate import-lieux constraints clean
 
 run: install ## Train if needed, then start Rasa, the action server and the web server
 	$(PY) -m bot run
 
-test: install validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end
+test: install browser validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end, browser
 	$(PY) -m pip check
 	$(PY) -m pytest
 
@@ -31,6 +35,21 @@ $(STAMP): requirements.txt constraints.txt
 	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip check
+	@touch $@
+
+browser: $(CHROMIUM) $(AXE) ## What the browser tests need: Chromium (Debian) and axe-core (npm)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; else \
+	  echo "The browser tests need Chromium at $(CHROMIUM): run 'sudo apt-get install chromium', then make again."; \
+	  exit 1; fi
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if ! command -v npm >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq npm; else \
+	    echo "The browser tests need npm (for axe-core): run 'sudo apt-get install npm', then make again."; \
+	    exit 1; fi; fi
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 validate: install ## Knowledge base files and Rasa training data
@@ -50,4 +69,4 @@ constraints: ## Re-pin every package after a change to requirements.txt
 	  /tmp/aiguillage-pin/bin/pip freeze --exclude-editable; } > constraints.txt
 
 clean: ## Remove the virtual environment, models and runtime data
-	rm -rf $(VENV) models var .rasa .pytest_cache
+	rm -rf $(VENV) models var .rasa .pytest_cache tests/browser/node_modules

@@ -32,6 +32,7 @@ class Settings:
     action_endpoint_url: str
     cors_origins: str
     public_web_url: str  # where patrons reach the web server (tutorial links), without a trailing /
+    public_chat_url: str  # where patrons' browsers reach Rasa's REST channel (the chat widget's data-bot-url)
     booking_database_url: str  # sites, availability and appointments: any SQLAlchemy URL
     booking_retention_days: int  # personal fields of a booking are erased this many days after it
     smtp_url: str  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...; empty: no email
@@ -49,9 +50,10 @@ class Settings:
         actions_port = int(_env("ACTIONS_PORT", "5055"))
         web_port = int(_env("WEB_PORT", "8000"))
         bind_host = _env("BIND_HOST", "127.0.0.1")
+        rasa_port = int(_env("RASA_PORT", "5005"))
         return cls(
             bind_host=bind_host,
-            rasa_port=int(_env("RASA_PORT", "5005")),
+            rasa_port=rasa_port,
             actions_port=actions_port,
             web_port=web_port,
             var_dir=var_dir,
@@ -63,6 +65,7 @@ class Settings:
             ),
             cors_origins=_env("CORS_ORIGINS", "*"),
             public_web_url=_env("PUBLIC_WEB_URL", local_url(bind_host, web_port)).rstrip("/"),
+            public_chat_url=_env("PUBLIC_CHAT_URL", local_url(bind_host, rasa_port, "/webhooks/rest/webhook")),
             booking_database_url=_env("BOOKING_DATABASE_URL", f"sqlite:///{var_dir / 'bookings.db'}"),
             booking_retention_days=int(_env("BOOKING_RETENTION_DAYS", "30")),
             smtp_url=_env("SMTP_URL", ""),
@@ -91,6 +94,7 @@ class Settings:
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
             "CORS_ORIGINS": self.cors_origins,
             "PUBLIC_WEB_URL": self.public_web_url,
+            "PUBLIC_CHAT_URL": self.public_chat_url,
             "BOOKING_DATABASE_URL": self.booking_database_url,
             "BOOKING_RETENTION_DAYS": str(self.booking_retention_days),
             "SMTP_URL": self.smtp_url,

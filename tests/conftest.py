@@ -1,9 +1,16 @@
-"""Shared fixtures: the knowledge base, and a report printed at the end of the run."""
+"""Shared fixtures: the knowledge base, the real stack, and a report printed at the end of the run."""
 from __future__ import annotations
+
+import os
+from typing import Iterator
 
 import pytest
 
 from bot.knowledge import Charter, Topics, charter, topics
+from bot.services import Stack
+from bot.settings import Settings
+from bot.training import ensure_model
+from tests.ports import free_port
 
 REPORT: list[str] = []  # figures that tests measure, printed in pytest's summary
 
@@ -16,6 +23,18 @@ def default_charter() -> Charter:
 @pytest.fixture(scope="session")
 def default_topics() -> Topics:
     return topics()
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The real stack (Rasa with the trained model, action server, web server, jobs) on free local ports,
+    with its own empty stores; started once for the end-to-end and browser tests."""
+    environ = {**os.environ, "VAR_DIR": str(tmp_path_factory.mktemp("var")), "RASA_PORT": str(free_port()),
+               "ACTIONS_PORT": str(free_port()), "WEB_PORT": str(free_port())}
+    for name in ("TRACKER_STORE_URL", "ACTION_ENDPOINT_URL", "PUBLIC_WEB_URL", "PUBLIC_CHAT_URL"):
+        environ.pop(name, None)
+    with Stack(Settings.from_env(environ), ensure_model()) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,12 @@ def test_tutorial_links_use_the_public_address_of_the_web_server() -> None:
     assert public.environment()["PUBLIC_WEB_URL"] == "https://aide.mediatheque.fr"
 
 
+def test_the_chat_widget_uses_the_public_address_of_the_rest_channel() -> None:
+    assert Settings.from_env({"RASA_PORT": "5100"}).public_chat_url == "http://127.0.0.1:5100/webhooks/rest/webhook"
+    public = Settings.from_env({"PUBLIC_CHAT_URL": "https://aide.mediatheque.fr/webhooks/rest/webhook"})
+    assert public.environment()["PUBLIC_CHAT_URL"] == "https://aide.mediatheque.fr/webhooks/rest/webhook"
+
+
 def test_booking_settings() -> None:
     bare = Settings.from_env({})
     assert bare.booking_database_url == f"sqlite:///{ROOT / 'var' / 'bookings.db'}"

@@ -114,7 +114,8 @@ def test_illustrations_in_pages_have_alt_size_and_lazy_loading(base_url: str) ->
 
 
 def test_static_files_are_served(base_url: str) -> None:
-    for name, kind in (("site.css", "text/css"), ("tutorial.js", "text/javascript")):
+    for name, kind in (("site.css", "text/css"), ("tutorial.js", "text/javascript"), ("widget.js", "text/javascript"),
+                       ("widget.css", "text/css")):
         status, headers, _ = get(f"{base_url}/static/{name}")
         assert status == 200 and headers["Content-Type"].startswith(kind), name
 
@@ -125,10 +126,20 @@ def test_home_page_links_to_the_fiches(base_url: str) -> None:
 
 
 def test_every_page_passes_the_accessibility_checks(base_url: str) -> None:
-    paths = ["/", "/confidentialite", "/tutoriels/", "/tutoriels/?q=zzzz", "/tutoriels/inconnu",
+    paths = ["/", "/integrer", "/confidentialite", "/tutoriels/", "/tutoriels/?q=zzzz", "/tutoriels/inconnu",
              *(f"/tutoriels/{tutorial.id}" for tutorial in CATALOGUE)]
     failures = {path: problems(get(base_url + path)[2]) for path in paths}
     assert {path: found for path, found in failures.items() if found} == {}
+
+
+def test_every_page_embeds_the_widget_and_the_page_for_libraries_gives_its_snippet(base_url: str) -> None:
+    for path in ("/", "/tutoriels/", "/tutoriels/email-envoyer", "/confidentialite"):
+        widget, = [element.attrs for element in parse(get(base_url + path)[2]).iter()
+                   if element.attrs.get("src") == "/static/widget.js"]
+        assert widget["data-bot-url"].endswith("/webhooks/rest/webhook") and "defer" in widget, path
+        assert (widget["data-title"], widget["data-phone"]) == ("Aide numérique", "02 61 91 02 00"), path
+    snippet = next(element for element in parse(get(base_url + "/integrer")[2]).iter() if element.tag == "pre")
+    assert snippet.text().startswith(f'<script src="{base_url}/static/widget.js" data-bot-url="http')
 
 
 def test_the_privacy_notice_says_what_is_kept_and_for_how_long(base_url: str) -> None:

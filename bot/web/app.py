@@ -1,8 +1,9 @@
-"""The library's web server: demo page (the chat widget comes later), tutorial pages, calendar files of bookings,
-the privacy notice, health check."""
+"""The library's web server: demo page with the chat widget on every page, the page that gives libraries the
+widget's snippet, tutorial pages, calendar files of bookings, the privacy notice, health check."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 from sanic import Sanic
 from sanic.exceptions import NotFound
@@ -11,12 +12,31 @@ from sanic.response import HTTPResponse, json
 
 from bot.knowledge import charter, sites
 from bot.knowledge.partners import phone_display
+from bot.knowledge.sites import Site
 from bot.settings import Settings
 from bot.web.booking import booking_pages
-from bot.web.pages import page
+from bot.web.pages import TEMPLATES, page
 from bot.web.tutorials import tutorial_pages
 
 STATIC = Path(__file__).parent / "static"
+WIDGET_TITLE = "Aide numérique"
+
+
+def main_site(settings: Settings) -> Optional[Site]:
+    """The library's first site in sites.yml: its phone number is the one patrons call."""
+    return next(iter(sites(settings.knowledge_dir / "sites.yml").sites), None)
+
+
+def widget_options(settings: Settings, site: Optional[Site]) -> dict[str, str]:
+    """The data- attributes of the chat widget's script tag (docs/widget.md)."""
+    options = {"bot-url": settings.public_chat_url, "title": WIDGET_TITLE}
+    return {**options, "phone": phone_display(site.phone)} if site else options
+
+
+def snippet(script_url: str, options: dict[str, str]) -> str:
+    """The script tag a library pastes into its pages."""
+    attributes = "".join(f'\n        data-{name}="{value}"' for name, value in options.items())
+    return f'<script src="{script_url}"{attributes}\n        defer></script>'
 
 
 def create_app(settings: Settings) -> Sanic:
@@ -24,14 +44,20 @@ def create_app(settings: Settings) -> Sanic:
     app.static("/static", STATIC)
     app.blueprint(tutorial_pages(settings.knowledge_dir))
     app.blueprint(booking_pages(settings))
+    site = main_site(settings)
+    TEMPLATES.globals["widget"] = widget_options(settings, site)  # the layout embeds it on every page
 
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:
-        return page("index.html", chat_url=settings.url(settings.rasa_port, "/webhooks/rest/webhook"))
+        return page("index.html", site=site, phone=phone_display(site.phone) if site else None)
+
+    @app.get("/integrer")
+    async def embed(request: Request) -> HTTPResponse:
+        return page("embed.html", snippet=snippet(f"{settings.public_web_url}/static/widget.js",
+                                                  widget_options(settings, site)))
 
     @app.get("/confidentialite")
     async def privacy(request: Request) -> HTTPResponse:
-        site = next(iter(sites(settings.knowledge_dir / "sites.yml").sites), None)
         return page("privacy.html", never_ask=charter(settings.knowledge_dir / "charter.yml").never_ask,
                     retention_days=settings.booking_retention_days,
                     phone=phone_display(site.phone) if site else None, phone_link=site.phone if site else None)
