@@ -68,6 +68,7 @@ def test_a_booking_asks_each_field_with_the_right_keyboard_and_gives_a_calendar_
     page.get_by_role("button", name="J'ai plutôt une adresse e-mail").click()
     expect(page.get_by_label("Votre adresse e-mail")).to_be_focused()
     say(page, "marie@example.org")
+    choose(page, "Fauteuil roulant")
     choose(page, "J'accepte")
     choose(page, "Oui, je confirme")
     card = log(page).locator(".card").filter(has_text="Votre rendez-vous")
