@@ -80,6 +80,15 @@ def answers_only(validate: Callable[..., Dict[Text, Any]]) -> Callable[..., Dict
     return checked
 
 
+def picked(typed: str, choices: Dict[str, str], dispatcher: CollectingDispatcher, unknown: str) -> Optional[str]:
+    """The key of the choice whose label the patron typed, even in part; else None, after the `unknown` reply."""
+    labels = {key: normalise(label) for key, label in choices.items()}
+    found = process.extractOne(normalise(typed), labels, scorer=fuzz.token_set_ratio, score_cutoff=CHOICE_SIMILARITY)
+    if not found:
+        dispatcher.utter_message(response=unknown)
+    return found[2] if found else None
+
+
 def choice(title: str, entity: str, value: str) -> Dict[str, str]:
     """A button that fills a form slot through the `choose` intent's entity."""
     return {"title": title, "payload": f'/choose{{"{entity}": "{value}"}}'}
@@ -161,14 +170,10 @@ class ValidateBookingForm(FormValidationAction):
     def validate_booking_site(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
         """A site's button, or its name typed, even in part: « centrale », « la médiathèque »."""
-        sites = {site.id: normalise(site.name) for site in store().sites()}
+        sites = {site.id: site.name for site in store().sites()}
         if value in sites:
             return {"booking_site": value}
-        found = process.extractOne(normalise(str(value)), sites, scorer=fuzz.token_set_ratio,
-                                   score_cutoff=CHOICE_SIMILARITY)
-        if not found:
-            dispatcher.utter_message(response="utter_site_unknown")
-        return {"booking_site": found[2] if found else None}
+        return {"booking_site": picked(str(value), sites, dispatcher, "utter_site_unknown")}
 
     @answers_only
     def validate_booking_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -209,11 +214,8 @@ class ValidateBookingForm(FormValidationAction):
         """One of ACCESS_NEEDS, or « aucun » for no particular need (also « non », « rien »)."""
         if says_none(str(value)):
             return {"accessibility": NONE}
-        found = process.extractOne(normalise(str(value)), {need: normalise(need) for need in ACCESS_NEEDS},
-                                   scorer=fuzz.token_set_ratio, score_cutoff=CHOICE_SIMILARITY)
-        if not found:
-            dispatcher.utter_message(response="utter_accessibility_invalid")
-        return {"accessibility": found[2] if found else None}
+        needs = {need: need for need in ACCESS_NEEDS}
+        return {"accessibility": picked(str(value), needs, dispatcher, "utter_accessibility_invalid")}
 
     @answers_only
     def validate_booking_recap_ok(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
