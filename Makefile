@@ -16,7 +16,7 @@ PYTHON310 := $(or $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/d
 CHROMIUM := /usr/bin/chromium
 AXE      := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install browser train validate import-lieux constraints clean
+.PHONY: run test install browser train validate import-lieux telegram-webhook constraints clean
 
 run: install ## Train if needed, then start Rasa, the action server and the web server
 	$(PY) -m bot run
@@ -58,6 +58,9 @@ validate: install ## Knowledge base files and Rasa training data
 import-lieux: install ## Partner files from a national CSV: make import-lieux FILE=lieux.csv [KIND=caf] [FORCE=1]
 	@[ -n "$(FILE)" ] || { echo "Give the CSV: make import-lieux FILE=lieux.csv"; exit 1; }
 	$(PY) -m bot import-lieux "$(FILE)" $(if $(KIND),--kind $(KIND)) $(if $(FORCE),--force)
+
+telegram-webhook: install ## Register TELEGRAM_WEBHOOK_URL with Telegram (webhook mode; polling needs nothing)
+	$(PY) -m bot telegram-webhook
 
 train: install ## Train a model, only if its inputs changed since the last one
 	$(PY) -m bot train

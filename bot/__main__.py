@@ -1,4 +1,5 @@
-"""`python -m bot run | train | validate | web | jobs | import-lieux FILE.csv`: the assistant's commands."""
+"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | import-lieux FILE.csv`:
+the assistant's commands."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from bot.contract import PARTNER_KINDS
-from bot.settings import ROOT, settings
+from bot.settings import ROOT, Settings, settings
 
 
 def run() -> int:
@@ -37,13 +38,50 @@ def run() -> int:
                   f"  Action server           : {settings.url(settings.actions_port)}\n"
                   f"  Bookings database       : {make_url(settings.booking_database_url).render_as_string()}\n"
                   f"  Logs                    : {stack.log_dir}\n"
+                  f"  Telegram                : {telegram_mode(settings)}\n"
                   f"Press Ctrl-C to stop.", flush=True)
+            if settings.telegram_token and settings.telegram_webhook_url:
+                telegram_webhook()
             stack.wait_while_running()
     except KeyboardInterrupt:
         print("\nStopped.")
     except RuntimeError as failure:  # a service could not start, or stopped by itself
         print(f"Stopped: {failure}", file=sys.stderr)
         return 1
+    return 0
+
+
+def telegram_mode(settings: Settings) -> str:
+    if not settings.telegram_token:
+        return "off (set TELEGRAM_TOKEN)"
+    return f"webhook at {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "long polling"
+
+
+def telegram_polling() -> int:
+    """Relay Telegram's updates to Rasa by long polling (when the library has no public HTTPS address)."""
+    from bot.telegram.polling import run_polling
+
+    return run_polling(settings)
+
+
+def telegram_webhook() -> int:
+    """Register TELEGRAM_WEBHOOK_URL (and the secret) with Telegram, and the bot's command menu."""
+    import asyncio
+
+    from telegram.error import TelegramError
+
+    from bot.telegram.client import set_webhook
+
+    if not (settings.telegram_token and settings.telegram_webhook_url):
+        print("Set TELEGRAM_TOKEN and TELEGRAM_WEBHOOK_URL (the public https address of /webhooks/telegram/webhook).",
+              file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(set_webhook(settings))
+    except TelegramError as error:
+        print(f"Telegram refused the webhook: {error}", file=sys.stderr)
+        return 1
+    print(f"Telegram now posts updates to {settings.telegram_webhook_url}")
     return 0
 
 
@@ -103,7 +141,8 @@ def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> i
     return 1 if report.skipped else 0
 
 
-COMMANDS = {"run": run, "train": train, "validate": validate, "web": web, "jobs": jobs}
+COMMANDS = {"run": run, "train": train, "validate": validate, "web": web, "jobs": jobs,
+            "telegram-polling": telegram_polling, "telegram-webhook": telegram_webhook}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -1,4 +1,5 @@
-"""Start, watch and stop the assistant's processes: Rasa, the action server, the web server, the booking jobs."""
+"""Start, watch and stop the assistant's processes: Rasa, the action server, the web server, the booking jobs,
+and Telegram's long polling."""
 from __future__ import annotations
 
 import signal
@@ -60,10 +61,11 @@ class Service:
 
 
 def services(settings: Settings, model: Path) -> dict[str, Service]:
-    """The four processes, on the settings' host and ports."""
+    """The processes, on the settings' host and ports: Rasa, actions, web, jobs, and Telegram's long polling
+    when a bot token is set without a public webhook address."""
     env = settings.environment()
     python = sys.executable
-    return {
+    stack = {
         "rasa": Service(
             "rasa",
             [python, "-m", "rasa", "run", "--model", str(model), "--interface", settings.bind_host,
@@ -78,6 +80,9 @@ def services(settings: Settings, model: Path) -> dict[str, Service]:
             "web", [python, "-m", "bot", "web"], settings.url(settings.web_port, "/health"), env),
         "jobs": Service("jobs", [python, "-m", "bot", "jobs"], None, env),
     }
+    if settings.telegram_token and not settings.telegram_webhook_url:  # behind a NAT: poll Telegram
+        stack["telegram"] = Service("telegram", [python, "-m", "bot", "telegram-polling"], None, env)
+    return stack
 
 
 class Stack:

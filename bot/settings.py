@@ -1,6 +1,7 @@
 """Every setting, read once from the environment, with embedded defaults for a bare machine."""
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,11 @@ def local_url(bind_host: str, port: int, path: str = "") -> str:
     """Address of a server bound to `bind_host:port` as a client on this machine reaches it."""
     host = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
     return f"http://{host}:{port}{path}"
+
+
+def derived_secret(token: str) -> str:
+    """A webhook secret (Telegram allows A-Z, a-z, 0-9, _ and -) that only the token's holder can compute."""
+    return hashlib.sha256(f"aiguillage-webhook:{token}".encode()).hexdigest() if token else ""
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,10 @@ class Settings:
     smtp_url: str  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...; empty: no email
     smtp_from: str  # sender address of reminder emails
     staff_token: str  # secret of the staff exports (agenda feeds, CSV); empty: exports disabled
+    telegram_token: str  # the bot's token from @BotFather; empty: no Telegram channel
+    telegram_secret: str  # secret-token header Telegram sends to the webhook (default: derived from the token)
+    telegram_api_base: str  # Bot API server, without /bot<token>
+    telegram_webhook_url: str  # public HTTPS address of /webhooks/telegram/webhook; empty: long polling
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -51,6 +61,7 @@ class Settings:
         web_port = int(_env("WEB_PORT", "8000"))
         bind_host = _env("BIND_HOST", "127.0.0.1")
         rasa_port = int(_env("RASA_PORT", "5005"))
+        telegram_token = _env("TELEGRAM_TOKEN", "")
         return cls(
             bind_host=bind_host,
             rasa_port=rasa_port,
@@ -71,6 +82,10 @@ class Settings:
             smtp_url=_env("SMTP_URL", ""),
             smtp_from=_env("SMTP_FROM", "mediatheque@localhost"),
             staff_token=_env("STAFF_TOKEN", ""),
+            telegram_token=telegram_token,
+            telegram_secret=_env("TELEGRAM_SECRET", derived_secret(telegram_token)),
+            telegram_api_base=_env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
+            telegram_webhook_url=_env("TELEGRAM_WEBHOOK_URL", ""),
         )
 
     def url(self, port: int, path: str = "/") -> str:
@@ -100,6 +115,10 @@ class Settings:
             "SMTP_URL": self.smtp_url,
             "SMTP_FROM": self.smtp_from,
             "STAFF_TOKEN": self.staff_token,
+            "TELEGRAM_TOKEN": self.telegram_token,
+            "TELEGRAM_SECRET": self.telegram_secret,
+            "TELEGRAM_API_BASE": self.telegram_api_base,
+            "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -11,6 +11,7 @@ from bot.services import Stack
 from bot.settings import Settings
 from bot.training import ensure_model
 from tests.ports import free_port
+from tests.telegram_standin import TOKEN, BotAPIStandIn
 
 REPORT: list[str] = []  # figures that tests measure, printed in pytest's summary
 
@@ -26,12 +27,22 @@ def default_topics() -> Topics:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The real stack (Rasa with the trained model, action server, web server, jobs) on free local ports,
-    with its own empty stores; started once for the end-to-end and browser tests."""
+def telegram_api() -> Iterator[BotAPIStandIn]:
+    """The local stand-in for Telegram's Bot API that the stack's Telegram channel talks to."""
+    with BotAPIStandIn() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: BotAPIStandIn) -> Iterator[Stack]:
+    """The real stack (Rasa with the trained model, action server, web server, jobs, Telegram long polling) on
+    free local ports, with its own empty stores and the Bot API stand-in; started once for the end-to-end and
+    browser tests."""
     environ = {**os.environ, "VAR_DIR": str(tmp_path_factory.mktemp("var")), "RASA_PORT": str(free_port()),
-               "ACTIONS_PORT": str(free_port()), "WEB_PORT": str(free_port())}
-    for name in ("TRACKER_STORE_URL", "ACTION_ENDPOINT_URL", "PUBLIC_WEB_URL", "PUBLIC_CHAT_URL"):
+               "ACTIONS_PORT": str(free_port()), "WEB_PORT": str(free_port()),
+               "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram_api.base}
+    for name in ("TRACKER_STORE_URL", "ACTION_ENDPOINT_URL", "PUBLIC_WEB_URL", "PUBLIC_CHAT_URL",
+                 "TELEGRAM_SECRET", "TELEGRAM_WEBHOOK_URL"):
         environ.pop(name, None)
     with Stack(Settings.from_env(environ), ensure_model()) as running:
         yield running

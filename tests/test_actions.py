@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import ActionPrivacy, ActionTriage
 from bot.knowledge import Charter
+from bot.settings import settings
 
 
 def act(action, latest_message: dict[str, Any], **slots: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -84,6 +85,8 @@ def test_privacy_lists_what_the_bot_never_asks(default_charter: Charter) -> None
     message, = run(ActionPrivacy(), nlu("mes données ?", ("ask_privacy", 0.9)))
     assert message["response"] == "utter_privacy"
     assert all(item in message["never_ask"] for item in default_charter.never_ask)
+    assert message["days"] == settings.booking_retention_days
+    assert message["privacy_url"] == f"{settings.public_web_url}/confidentialite"
 
 
 def test_empty_message_gets_a_prompt_and_no_triage() -> None:

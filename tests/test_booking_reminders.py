@@ -173,3 +173,35 @@ def test_a_jobs_round_on_the_shipped_sites_file(tmp_path: Path) -> None:
     again = ensure_database(settings)  # a second start changes nothing
     assert again.load_knowledge(load_sites(settings.knowledge_dir / "sites.yml")) is False
     assert again.find(booking.code).status == CONFIRMED
+
+
+def test_forget_cancels_the_patrons_coming_bookings_and_erases_all_their_fields(store: BookingStore) -> None:
+    first, second, third = store.free_slots(store.clock(), limit=3)
+    past = book(store, first, channel="telegram", sender_id="42")
+    coming = book(store, second, channel="telegram", sender_id="42")
+    other = book(store, third, channel="rest", sender_id="42")  # same id on another channel: another patron
+    store.clock.now = first.start + timedelta(minutes=10)  # the first one has started
+    assert store.forget("telegram", "42") == 2
+    assert store.find(past.code).status == CONFIRMED and store.find(coming.code).status == CANCELLED
+    for code in (past.code, coming.code):
+        erased = store.find(code)
+        assert (erased.first_name, erased.contact, erased.sender_id) == (None, None, None)
+    assert store.find(other.code).first_name == "Marie"
+    assert second in store.free_slots(store.clock(), limit=10)  # offered again at once
+    assert store.forget("telegram", "42") == 0
+
+
+def test_reminders_of_bookings_made_on_telegram_go_to_their_chat(store: BookingStore) -> None:
+    from bot.telegram.client import telegram_notify
+    from tests.telegram_standin import TOKEN, BotAPIStandIn
+
+    slot = store.free_slots(store.clock(), limit=1)[0]
+    on_telegram = book(store, slot, channel="telegram", sender_id="777", contact=None, contact_kind=None)
+    with BotAPIStandIn() as api:
+        settings = Settings.from_env({"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base})
+        assert send_due_reminders(store, MONDAY_EVENING, None, telegram_notify(settings)) == 1
+        message, = api.sent(777)
+        assert "demain" in message.text and on_telegram.display_code in message.text
+        assert store.find(on_telegram.code).reminded_via == "telegram"
+        assert telegram_notify(settings)("rest", "777", "x") is False  # only Telegram's own chats
+    assert telegram_notify(Settings.from_env({})) is None

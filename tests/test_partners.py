@@ -60,7 +60,8 @@ def test_a_place_reads_its_fields_and_normalises_the_phone(tmp_path: Path) -> No
     assert place.phone_display == "02 61 91 01 01"
     assert place.contract() == {"id": "caf-tours", "kind": "caf", "name": "CAF de Tours",
                                 "address": "1 rue de l'Exemple, 37000 Tours", "phone": "+33261910101",
-                                "url": None, "opening_hours": "Mo-Fr 08:30-12:00; PH off"}
+                                "url": None, "opening_hours": "Mo-Fr 08:30-12:00; PH off",
+                                "latitude": 47.39, "longitude": 0.69}
 
 
 @pytest.mark.parametrize("written", ['"+33261910101"', '"02.61.91.01.01"', '"0261910101"', '"+33 2 61 91 01 01"'])

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.services import Service, Stack
+from bot.services import Service, Stack, services
 from bot.settings import Settings
 from tests.ports import free_port
 
@@ -66,3 +66,16 @@ def test_a_service_without_address_is_ready_while_it_runs(tmp_path: Path) -> Non
 def test_make_run_starts_the_booking_jobs(tmp_path: Path) -> None:
     jobs = Stack(Settings.from_env({"VAR_DIR": str(tmp_path)}), tmp_path / "model.tar.gz").services["jobs"]
     assert jobs.command[1:] == ["-m", "bot", "jobs"] and jobs.ready_url is None
+
+
+@pytest.mark.parametrize("environ, names", [
+    ({}, ["rasa", "actions", "web", "jobs"]),
+    ({"TELEGRAM_TOKEN": "1:a"}, ["rasa", "actions", "web", "jobs", "telegram"]),  # long polling
+    ({"TELEGRAM_TOKEN": "1:a", "TELEGRAM_WEBHOOK_URL": "https://bib.example.org/webhooks/telegram/webhook"},
+     ["rasa", "actions", "web", "jobs"]),  # Telegram posts to Rasa itself
+])
+def test_telegram_long_polling_runs_only_with_a_token_and_no_webhook(environ: dict, names: list[str]) -> None:
+    stack = services(Settings.from_env(environ), Path("model.tar.gz"))
+    assert list(stack) == names
+    if "telegram" in stack:
+        assert stack["telegram"].command[-3:] == ["-m", "bot", "telegram-polling"]

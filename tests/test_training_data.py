@@ -19,7 +19,8 @@ from tests.heldout import load_heldout
 CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "cancel", "ask_privacy",
                         "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder",
                         "cancel_booking", "move_booking"}
-PAYLOAD_INTENTS = {"answer_diagnostic", "tell_commune", "choose"}  # sent by buttons only: NLU never learns them
+# Sent by buttons only: NLU never learns them.
+PAYLOAD_INTENTS = {"answer_diagnostic", "tell_commune", "choose", "forget_me", "forget_me_confirmed"}
 MIN_TRIAGE_EXAMPLES = 25
 MIN_CONVERSATION_EXAMPLES = 10
 

@@ -228,10 +228,11 @@ class ValidateBookingForm(FormValidationAction):
 def confirm(dispatcher: CollectingDispatcher, booking: Any) -> None:
     """The confirmation: when, where, the code, the calendar file; `custom.booking` of CONTRACT §5."""
     site = store().site(booking.site_id)
+    ics_url = f"{settings.public_web_url}/rendez-vous/{booking.display_code}.ics"
     dispatcher.utter_message(
         response="utter_booking_confirmed", slot=booking.slot.label, site=site.name, address=site.full_address,
-        code=booking.display_code, ics_url=f"{settings.public_web_url}/rendez-vous/{booking.display_code}.ics",
-        json_message={"booking": booking.contract()})
+        code=booking.display_code, ics_url=ics_url, json_message={"booking": {**booking.contract(),
+                                                                             "calendar_url": ics_url}})
 
 
 class ActionBook(Action):

@@ -1,4 +1,4 @@
-"""What the bot tells patrons about their personal data."""
+"""What the bot tells patrons about their personal data, and « Supprimer mes données »."""
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -6,16 +6,36 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import booking
 from bot.knowledge import charter
+from bot.settings import settings
 
 
 class ActionPrivacy(Action):
-    """Say what the bot never asks for, as the charter lists it."""
+    """Say what the bot never asks for (the charter's list), what it keeps and for how long, with the link to
+    the privacy page and a button to erase everything."""
 
     def name(self) -> str:
         return "action_privacy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_privacy", never_ask=", ".join(charter().never_ask))
+        dispatcher.utter_message(response="utter_privacy", never_ask=", ".join(charter().never_ask),
+                                 days=settings.booking_retention_days,
+                                 privacy_url=f"{settings.public_web_url}/confidentialite")
+        return []
+
+
+class ActionForgetMe(Action):
+    """Erase the patron's data once they confirmed: their bookings here (coming ones cancelled), then the
+    conversation itself, which the channel deletes after this turn (`custom.forget`, CONTRACT §5)."""
+
+    def name(self) -> str:
+        return "action_forget_me"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> List[Dict[str, Any]]:
+        erased = booking.store().forget(tracker.get_latest_input_channel() or "rest", tracker.sender_id)
+        dispatcher.utter_message(response="utter_forgotten_with_bookings" if erased else "utter_forgotten",
+                                 json_message={"forget": True})
         return []

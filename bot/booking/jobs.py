@@ -11,6 +11,7 @@ from typing import Optional
 from bot.booking.reminders import Mailer, Notify, send_due_reminders
 from bot.booking.store import BookingStore, utc_now
 from bot.settings import Settings
+from bot.telegram.client import telegram_notify
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 600
@@ -42,13 +43,15 @@ def run_jobs(settings: Settings, interval: float = INTERVAL_SECONDS) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     store = ensure_database(settings)
     mailer = Mailer.from_url(settings.smtp_url, settings.smtp_from)
+    notify = telegram_notify(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    log.info("booking jobs every %d s; email reminders %s", interval, "on" if mailer else "off (no SMTP_URL)")
+    log.info("booking jobs every %d s; email reminders %s, Telegram reminders %s", interval,
+             "on" if mailer else "off (no SMTP_URL)", "on" if notify else "off (no TELEGRAM_TOKEN)")
     try:
         while not stop.is_set():
             try:
-                run_once(store, settings, mailer, utc_now())
+                run_once(store, settings, mailer, utc_now(), notify)
             except Exception:  # a database that is down must not stop the jobs for good
                 log.exception("booking jobs failed, trying again in %d s", interval)
             stop.wait(interval)

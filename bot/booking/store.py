@@ -29,6 +29,7 @@ from bot.partners.hours import PARIS
 HORIZON = timedelta(weeks=8)  # slots are offered up to this far ahead
 NOTICE = timedelta(minutes=30)  # a slot starting sooner is not offered any more
 CODE_ATTEMPTS = 5
+ANONYMOUS = {"first_name": None, "contact": None, "accessibility": None, "sender_id": None}  # personal fields erased
 
 __all__ = ["Booking", "BookingNotFound", "BookingStore", "Preference", "Slot", "SlotTaken"]
 
@@ -235,8 +236,18 @@ class BookingStore:
             result = session.execute(_update(Booking).where(
                 Booking.anonymised_at.is_(None),
                 (Booking.end < limit) | ((Booking.status == CANCELLED) & (Booking.cancelled_at < limit)),
-            ).values(first_name=None, contact=None, accessibility=None, sender_id=None, anonymised_at=now))
+            ).values(**ANONYMOUS, anonymised_at=now))
             return result.rowcount
+
+    def forget(self, channel: str, sender_id: str) -> int:
+        """A patron's « Supprimer mes données »: cancel their coming bookings (the slots are free again) and
+        erase the personal fields of all their bookings on this channel; return how many."""
+        now = self.clock()
+        theirs = (Booking.channel == channel) & (Booking.sender_id == sender_id)
+        with self.session.begin() as session:
+            session.execute(_update(Booking).where(theirs, Booking.status == CONFIRMED, Booking.start > now)
+                            .values(status=CANCELLED, cancelled_at=now))
+            return session.execute(_update(Booking).where(theirs).values(**ANONYMOUS, anonymised_at=now)).rowcount
 
     def due_reminders(self, now: datetime) -> list[Booking]:
         """Confirmed bookings of the day after `now` (Paris) not reminded yet."""

@@ -7,13 +7,16 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
+from bot.channels.conversations import forget_conversation, forgets
+
 UNAVAILABLE = ("Désolé, je ne peux pas répondre pour le moment. Réessayez dans quelques minutes. "
                "Vous pouvez aussi demander à l'accueil de la bibliothèque.")
 
 
 class AlwaysAnsweringRestInput(RestInput):
     """The stock REST channel at /webhooks/rest/webhook (CONTRACT §2), plus a kind apology when
-    a turn produced nothing, as happens when the action server or the database is down."""
+    a turn produced nothing, as happens when the action server or the database is down, and the
+    erasure of the conversation the patron asked for."""
 
     @classmethod
     def name(cls) -> str:
@@ -26,5 +29,7 @@ class AlwaysAnsweringRestInput(RestInput):
             finally:
                 if not message.output_channel.messages:
                     await message.output_channel.send_text_message(message.sender_id, UNAVAILABLE)
+            if forgets(message.output_channel.messages):
+                await forget_conversation(message.sender_id)
 
         return super().blueprint(answer_always)

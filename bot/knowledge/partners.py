@@ -138,7 +138,8 @@ class Partner(BaseModel, extra="forbid"):
     def contract(self) -> dict[str, Any]:
         """The `custom.partner` object of CONTRACT §5."""
         return {"id": self.id, "kind": self.kind, "name": self.nom, "address": self.address,
-                "phone": self.telephone, "url": self.url, "opening_hours": self.horaires}
+                "phone": self.telephone, "url": self.url, "opening_hours": self.horaires,
+                "latitude": self.latitude, "longitude": self.longitude}
 
 
 def load_communes(path: Path) -> List[Commune]:

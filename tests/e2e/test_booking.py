@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Optional
 
+from bot.booking.store import BookingStore
 from tests.e2e.chat import Chat, buttons, customs, texts, triage_of
 
 Messages = list[dict[str, Any]]
@@ -126,3 +128,17 @@ def test_a_preferred_day_filters_the_slots(chat: Chat) -> None:
     starts = [datetime.fromisoformat(button["payload"].split("|")[2]) for button in buttons(messages)
               if "|" in button["payload"]]
     assert starts and all(start.weekday() == 5 for start in starts)
+
+
+def test_erasing_my_data_cancels_my_bookings_and_forgets_the_conversation(chat: Chat, stack) -> None:
+    booking, _ = book(chat)
+    privacy = chat.say("/ask_privacy")
+    assert [button["payload"] for button in buttons(privacy)] == ["/forget_me"]
+    assert "/forget_me_confirmed" in [button["payload"] for button in buttons(chat.say("/forget_me"))]
+    erased = chat.say("/forget_me_confirmed")
+    assert {"forget": True} in [message.get("custom") for message in erased]
+    stored = BookingStore(stack.settings.booking_database_url).find(booking["code"])
+    assert (stored.status, stored.first_name, stored.contact, stored.sender_id) == ("cancelled", None, None, None)
+    with sqlite3.connect(stack.settings.var_dir / "tracker.db") as database:
+        left, = database.execute("select count(*) from events where sender_id = ?", (chat.sender,)).fetchone()
+    assert left == 0

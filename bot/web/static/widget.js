@@ -437,6 +437,9 @@
       if (!Array.isArray(items)) {
         throw new Error("the assistant answered " + response.status);
       }
+      if (items.some(function (item) { return item.custom && item.custom.forget === true; })) {
+        forgetConversation();
+      }
       state.turns.push({ from: "bot", items: items });
       save();
       setInput(INPUTS[lastAsk(items)] || DEFAULT_INPUT);
@@ -447,6 +450,13 @@
       clearTimeout(timer);
       setBusy(false);
     }
+  }
+
+  // « Supprimer mes données » done (custom.forget): the page forgets the conversation too, and starts a new one.
+  function forgetConversation() {
+    state.sender = newSender();
+    state.turns = [];
+    log.replaceChildren();
   }
 
   // The patron says something: `shown` in the conversation, `message` (text or a button's payload) to the bot.
