@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import booking as booking_actions
 from bot.actions import ValidateBookingForm
 from bot.partners.hours import PARIS
+from bot.booking.store import BookingStore
 from tests.booking import make_store
 
 DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "accessibility", "consent",
@@ -19,9 +20,10 @@ DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "access
 
 
 @pytest.fixture(autouse=True)
-def library(tmp_path, monkeypatch) -> None:
+def library(tmp_path, monkeypatch) -> BookingStore:
     store = make_store(tmp_path, datetime.now(PARIS))
     monkeypatch.setattr(booking_actions, "store", lambda: store)
+    return store
 
 
 def validate(slot: str, value: Any, **slots: Any) -> tuple[dict, list[str]]:
@@ -46,11 +48,21 @@ def test_first_name(typed: str, kept: Any) -> None:
     assert responses == ([] if kept else ["utter_first_name_invalid"])
 
 
-@pytest.mark.parametrize("typed, kept", [("06 12 34 56 78", "+33612345678"), ("02.47.12.34.56", "+33247123456"),
-                                         ("marie@example.org", "marie@example.org"), ("pas de contact", "aucun"),
-                                         ("abc", None), ("06 12", None)])
-def test_contact(typed: str, kept: Any) -> None:
-    assert validate("contact", typed)[0] == {"contact": kept}
+@pytest.mark.parametrize("typed, kind, held", [
+    ("06 12 34 56 78", "mobile", "+33612345678"), ("02.47.12.34.56", "landline", "+33247123456"),
+    ("marie@example.org", "email", "marie@example.org"), ("pas de contact", "aucun", None),
+    ("abc", None, None), ("06 12", None, None)])
+def test_contact_is_held_in_the_booking_database_not_in_the_conversation(library: BookingStore, typed: str,
+                                                                          kind: Any, held: Any) -> None:
+    assert validate("contact", typed)[0] == {"contact": kind}  # the slot, stored with the conversation
+    contact = library.held_contact("rest", "patron")
+    assert (contact.value if contact else None) == held
+
+
+def test_pas_de_contact_releases_a_contact_given_before(library: BookingStore) -> None:
+    validate("contact", "06 12 34 56 78")
+    validate("contact", "pas de contact")
+    assert library.held_contact("rest", "patron") is None
 
 
 @pytest.mark.parametrize("typed, kept", [("aucun", "aucun"), ("non", "aucun"), ("fauteuil", "Fauteuil roulant"),

@@ -15,7 +15,8 @@ from bot.booking.database import engine_for, upgrade
 from bot.booking.models import Base
 from bot.settings import ROOT
 
-TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state"}
+TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state",
+          "held_contacts"}
 
 
 def test_upgrade_creates_the_tables_of_the_models(tmp_path: Path) -> None:
@@ -42,7 +43,7 @@ def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
     upgrade(url)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT sql FROM sqlite_master ORDER BY name").all() == schema
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0001",)]
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0002",)]
         assert connection.exec_driver_sql("SELECT digest FROM knowledge_state").all() == [("loaded",)]
     engine.dispose()
 

@@ -49,6 +49,11 @@ def library_phone() -> str:
     return store().sites()[0].phone_display
 
 
+def channel_of(tracker: Tracker) -> str:
+    """The channel the patron writes on (rest, telegram…)."""
+    return tracker.get_latest_input_channel() or "rest"
+
+
 def cleared(*names: str) -> Events:
     return [SlotSet(name, None) for name in names]
 
@@ -138,9 +143,12 @@ class ActionAskBookingRecapOk(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         slot = Slot.from_key(tracker.get_slot("booking_slot"))
         moving = store().find(tracker.get_slot("moving_code") or "")
-        first_name, contact, need = (moving.first_name, moving.contact, moving.accessibility) if moving else \
-            (tracker.get_slot("first_name"), tracker.get_slot("contact"), tracker.get_slot("accessibility"))
-        known = parse_contact(contact) if contact and contact != NONE else None
+        if moving:
+            first_name, need = moving.first_name, moving.accessibility
+            known = parse_contact(moving.contact) if moving.contact else None
+        else:
+            first_name, need = tracker.get_slot("first_name"), tracker.get_slot("accessibility")
+            known = store().held_contact(channel_of(tracker), tracker.sender_id)
         dispatcher.utter_message(
             response="utter_booking_recap", slot=slot.label, site=store().site(slot.site_id).name,
             first_name=first_name or "-", contact=known.display if isinstance(known, Contact) else NONE,
@@ -206,7 +214,11 @@ class ValidateBookingForm(FormValidationAction):
         if contact is None:
             dispatcher.utter_message(response="utter_contact_invalid")
             return {"contact": None}
-        return {"contact": contact.value if isinstance(contact, Contact) else NONE}
+        if not isinstance(contact, Contact):
+            store().release_contact(channel_of(tracker), tracker.sender_id)
+            return {"contact": NONE}
+        store().hold_contact(channel_of(tracker), tracker.sender_id, contact)  # never in the conversation
+        return {"contact": contact.kind}
 
     @answers_only
     def validate_accessibility(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -262,15 +274,15 @@ class ActionBook(Action):
         moving = tracker.get_slot("moving_code")
         if moving:
             return store().move(moving, slot)
-        contact = parse_contact(tracker.get_slot("contact") or "")
-        need = tracker.get_slot("accessibility")
-        return store().book(
+        channel, need = channel_of(tracker), tracker.get_slot("accessibility")
+        contact = store().held_contact(channel, tracker.sender_id) if tracker.get_slot("contact") != NONE else None
+        booking = store().book(
             slot, topic=tracker.get_slot("booking_topic"), first_name=tracker.get_slot("first_name"),
-            contact=contact.value if isinstance(contact, Contact) else None,
-            contact_kind=contact.kind if isinstance(contact, Contact) else None,
-            accessibility=None if need == NONE else need,
-            channel=tracker.get_latest_input_channel() or "rest", sender_id=tracker.sender_id,
+            contact=contact.value if contact else None, contact_kind=contact.kind if contact else None,
+            accessibility=None if need == NONE else need, channel=channel, sender_id=tracker.sender_id,
             urgent=bool(tracker.get_slot("booking_urgent")))
+        store().release_contact(channel, tracker.sender_id)
+        return booking
 
 
 class ActionStartCode(Action):

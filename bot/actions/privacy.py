@@ -35,7 +35,7 @@ class ActionForgetMe(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        erased = booking.store().forget(tracker.get_latest_input_channel() or "rest", tracker.sender_id)
+        erased = booking.store().forget(booking.channel_of(tracker), tracker.sender_id)
         dispatcher.utter_message(response="utter_forgotten_with_bookings" if erased else "utter_forgotten",
                                  json_message={"forget": True})
         return []

@@ -114,6 +114,18 @@ class KnowledgeState(Base):
     loaded_at = Column(UTCDateTime)
 
 
+class HeldContact(Base):
+    """The contact a patron gave in the booking form, held here rather than in the conversation (which keeps
+    only masked text) until the booking is saved; erased then, or after a day."""
+
+    __tablename__ = "held_contacts"
+    channel = Column(String(30), primary_key=True)
+    sender_id = Column(String(255), primary_key=True)
+    contact = Column(String(254), nullable=False)  # +33XXXXXXXXX or an email address
+    contact_kind = Column(String(10), nullable=False)  # mobile, landline, email
+    held_at = Column(UTCDateTime, nullable=False)
+
+
 class Booking(Base):
     """An appointment. Personal fields (first name, contact, accessibility, sender) are erased after
     the retention delay; the rest stays as an anonymous statistic."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +19,9 @@ from bot.booking.availability import overlaps, slots_between
 from bot.booking.codes import new_code, normalise_code
 from bot.booking.database import engine_for, upgrade_engine
 from bot.booking.exports import bookings_csv
-from bot.booking.models import (CANCELLED, CONFIRMED, Availability, Booking, Closure, KnowledgeState, Mediator,
-                                Site)
+from bot.booking.contact import Contact
+from bot.booking.models import (CANCELLED, CONFIRMED, Availability, Booking, Closure, HeldContact, KnowledgeState,
+                                Mediator, Site)
 from bot.booking.preferences import Preference
 from bot.booking.slots import Slot
 from bot.knowledge.sites import Sites
@@ -29,6 +30,7 @@ from bot.partners.hours import PARIS
 HORIZON = timedelta(weeks=8)  # slots are offered up to this far ahead
 NOTICE = timedelta(minutes=30)  # a slot starting sooner is not offered any more
 CODE_ATTEMPTS = 5
+HOLD = timedelta(days=1)  # a contact given in an unfinished booking form is erased after this
 ANONYMOUS = {"first_name": None, "contact": None, "accessibility": None, "sender_id": None}  # personal fields erased
 
 __all__ = ["Booking", "BookingNotFound", "BookingStore", "Preference", "Slot", "SlotTaken"]
@@ -237,6 +239,7 @@ class BookingStore:
                 Booking.anonymised_at.is_(None),
                 (Booking.end < limit) | ((Booking.status == CANCELLED) & (Booking.cancelled_at < limit)),
             ).values(**ANONYMOUS, anonymised_at=now))
+            session.execute(delete(HeldContact).where(HeldContact.held_at < now - HOLD))
             return result.rowcount
 
     def forget(self, channel: str, sender_id: str) -> int:
@@ -247,7 +250,25 @@ class BookingStore:
         with self.session.begin() as session:
             session.execute(_update(Booking).where(theirs, Booking.status == CONFIRMED, Booking.start > now)
                             .values(status=CANCELLED, cancelled_at=now))
+            session.execute(_held(channel, sender_id, delete(HeldContact)))
             return session.execute(_update(Booking).where(theirs).values(**ANONYMOUS, anonymised_at=now)).rowcount
+
+    # The booking form: the contact, held out of the conversation until the booking is saved ----------------------
+
+    def hold_contact(self, channel: str, sender_id: str, contact: Contact) -> None:
+        """Keep the contact a patron just gave (replacing an earlier one)."""
+        with self.session.begin() as session:
+            session.merge(HeldContact(channel=channel, sender_id=sender_id, contact=contact.value,
+                                      contact_kind=contact.kind, held_at=self.clock()))
+
+    def held_contact(self, channel: str, sender_id: str) -> Optional[Contact]:
+        with self.session() as session:
+            held = session.execute(_held(channel, sender_id, select(HeldContact))).scalar_one_or_none()
+        return Contact(held.contact_kind, held.contact) if held else None
+
+    def release_contact(self, channel: str, sender_id: str) -> None:
+        with self.session.begin() as session:
+            session.execute(_held(channel, sender_id, delete(HeldContact)))
 
     def due_reminders(self, now: datetime) -> list[Booking]:
         """Confirmed bookings of the day after `now` (Paris) not reminded yet."""
@@ -268,6 +289,11 @@ class BookingStore:
                 Booking.id == booking.id, Booking.reminded_at.is_(None)).values(reminded_at=now, reminded_via=via))
         booking.reminded_at, booking.reminded_via = now, via
         return result.rowcount == 1
+
+
+def _held(channel: str, sender_id: str, statement: Any) -> Any:
+    """`statement` (a select or a delete of held contacts) restricted to one conversation."""
+    return statement.where(HeldContact.channel == channel, HeldContact.sender_id == sender_id)
 
 
 def _update(model: type) -> Update:

@@ -1,6 +1,7 @@
 """End to end over REST: book a slot with a mediator, cancel and move it by code, and no slot given twice."""
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
@@ -142,3 +143,15 @@ def test_erasing_my_data_cancels_my_bookings_and_forgets_the_conversation(chat: 
     with sqlite3.connect(stack.settings.var_dir / "tracker.db") as database:
         left, = database.execute("select count(*) from events where sender_id = ?", (chat.sender,)).fetchone()
     assert left == 0
+
+
+def test_the_contact_is_kept_with_the_booking_and_never_in_the_conversation(chat: Chat, stack) -> None:
+    booking, _ = book(chat)  # the patron typed « 06 12 34 56 78 » and saw it in the recap
+    stored = BookingStore(stack.settings.booking_database_url)
+    assert stored.find(booking["code"]).contact == "+33612345678"
+    assert stored.held_contact("rest", chat.sender) is None  # released once booked
+    with sqlite3.connect(stack.settings.var_dir / "tracker.db") as database:
+        rows = database.execute("select data from events where sender_id = ?", (chat.sender,)).fetchall()
+    events = " ".join(json.dumps(json.loads(data), ensure_ascii=False) for data, in rows)
+    assert "Marie" in events and "[téléphone]" in events
+    assert "06 12 34 56 78" not in events and "612345678" not in events

@@ -1,0 +1,84 @@
+"""Personal data masked before anything is stored or logged: the patterns, Rasa's SQL tracker store, the logs."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy.redaction import redact, redact_data
+from bot.privacy.tracker_store import RedactingSQLTrackerStore
+
+SLOT_PAYLOAD = '/choose{"slot": "centrale|camille|2026-11-28T10:00:00+01:00|30"}'
+
+
+@pytest.mark.parametrize("text, masked", [
+    ("appelez-moi au 06 12 34 56 78", "appelez-moi au [téléphone]"),
+    ("mon fixe : 02.47.12.34.56", "mon fixe : [téléphone]"),
+    ("+33 6 12 34 56 78 ou 0033612345678", "[téléphone] ou [téléphone]"),
+    ("mon fils à Londres : +44 20 7946 0958", "mon fils à Londres : [téléphone]"),
+    ("écrivez à Marie.Dupont+caf@gmail.com svp", "écrivez à [e-mail] svp"),
+    ("ma sécu 1 85 05 78 006 084 36", "ma sécu [n° de sécurité sociale]"),
+    ("285052A00608436", "[n° de sécurité sociale]"),
+    ("IBAN FR76 3000 6000 0112 3456 7890 189 merci", "IBAN [IBAN] merci"),
+    ("fr7630006000011234567890189", "[IBAN]"),
+    ("carte 4970 1012 3456 7890 exp 12/27", "carte [carte bancaire] exp 12/27"),
+    ("4111111111111111", "[carte bancaire]"),
+])
+def test_personal_data_is_masked(text: str, masked: str) -> None:
+    assert redact(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "rendez-vous le 28/11/2026 à 10 h 30", "mon code est K7M-4QP", "37000 Tours", "j'ai 2 enfants, né en 1985",
+    "numéro allocataire 1234567", "le 3949 pour France Travail", "centrale|camille|2026-11-28T10:00:00+01:00|30",
+    "1234 5678", "version 2.14.1", "ma CAF ne m'a pas payé depuis 3 mois",
+])
+def test_ordinary_text_is_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_event_data_is_masked_except_what_rasa_writes() -> None:
+    event = {"event": "bot", "text": "Contact : 06 12 34 56 78.", "timestamp": 1.5,
+             "data": {"buttons": [{"title": "06 12 34 56 78", "payload": SLOT_PAYLOAD}],
+                      "custom": {"partner": {"phone": "+33261910101"}}}}
+    assert redact_data(event) == {
+        "event": "bot", "text": "Contact : [téléphone].", "timestamp": 1.5,
+        "data": {"buttons": [{"title": "[téléphone]", "payload": SLOT_PAYLOAD}],
+                 "custom": {"partner": {"phone": "[téléphone]"}}}}
+
+
+def test_the_tracker_store_keeps_conversations_masked(tmp_path: Path) -> None:
+    domain = Domain.from_dict({"slots": {"booking_preference": {"type": "text", "mappings": []}}})
+    store = RedactingSQLTrackerStore(domain, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    tracker = DialogueStateTracker.from_events("patron", [
+        UserUttered("mon numéro 06 12 34 56 78", parse_data={"text": "mon numéro 06 12 34 56 78",
+                                                               "intent": {"name": "book_mediator"}}),
+        SlotSet("booking_preference", "jeudi, ou appelez marie@example.org"),
+        BotUttered("Choisissez :", {"buttons": [{"title": "samedi 28 novembre à 10 h", "payload": SLOT_PAYLOAD}]}),
+    ], domain.slots)
+    asyncio.run(store.save(tracker))
+    assert tracker.latest_message.text == "mon numéro 06 12 34 56 78"  # the turn itself is untouched
+    stored = asyncio.run(store.retrieve("patron"))
+    assert stored.latest_message.text == "mon numéro [téléphone]"
+    assert stored.latest_message.parse_data["text"] == "mon numéro [téléphone]"
+    assert stored.get_slot("booking_preference") == "jeudi, ou appelez [e-mail]"
+    assert stored.latest_bot_utterance.data["buttons"][0]["payload"] == SLOT_PAYLOAD
+    tracker.update(UserUttered("et mon mail : a.b@example.org"))
+    asyncio.run(store.save(tracker))  # only the new event is added
+    assert [e.text for e in asyncio.run(store.retrieve("patron")).events if isinstance(e, UserUttered)] == [
+        "mon numéro [téléphone]", "et mon mail : [e-mail]"]
+    raw = (tmp_path / "tracker.db").read_bytes()
+    assert b"06 12 34 56 78" not in raw and b"example.org" not in raw
+
+
+def test_logs_are_masked_whatever_the_logger(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("rasa.core.processor").info("Received user message '%s'", "je suis au 06 12 34 56 78")
+        logging.getLogger("sanic.error").warning("card 4111 1111 1111 1111 refused")
+    assert [record.getMessage() for record in caplog.records] == [
+        "Received user message 'je suis au [téléphone]'", "card [carte bancaire] refused"]
