@@ -47,8 +47,8 @@ def inbox() -> Iterator[tuple[Inbox, Mailer]]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> BookingStore:
-    return make_store(tmp_path, paris(2026, 3, 1, 10, 0))
+def store(database_url: str, tmp_path: Path) -> BookingStore:
+    return make_store(database_url, tmp_path, paris(2026, 3, 1, 10, 0))
 
 
 def test_an_email_reminder_goes_the_day_before_with_the_appointment(store: BookingStore, inbox) -> None:
@@ -159,10 +159,10 @@ def test_personal_fields_are_erased_after_the_retention_delay(store: BookingStor
             statistic.contact_kind) == (first.start, "centrale", "franceconnect", True, "rest", "email")
 
 
-def test_a_jobs_round_on_the_shipped_sites_file(tmp_path: Path) -> None:
-    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "BOOKING_RETENTION_DAYS": "10"})
+def test_a_jobs_round_on_the_shipped_sites_file(database_url: str, tmp_path: Path) -> None:
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "BOOKING_DATABASE_URL": database_url,
+                                  "BOOKING_RETENTION_DAYS": "10"})
     store = ensure_database(settings)
-    assert settings.booking_database_url == f"sqlite:///{tmp_path / 'bookings.db'}"
     assert [site.id for site in store.sites()] == ["centrale", "quartier"]
     slot = store.free_slots(store.clock())[0]
     booking = book(store, slot, contact=None, contact_kind=None)
