@@ -15,13 +15,16 @@ PYTHON310 := $(or $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/d
 # The browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core from npm.
 CHROMIUM := /usr/bin/chromium
 AXE      := tests/browser/node_modules/axe-core/axe.min.js
+# The booking tests run on PostgreSQL too: they start their own cluster with the server binaries of Debian's package.
+INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initdb /usr/lib/postgresql/*/bin/initdb) \
+                        $(shell command -v initdb 2>/dev/null))
 
-.PHONY: run test install browser train validate import-lieux telegram-webhook constraints clean
+.PHONY: run test install browser postgres train validate import-lieux telegram-webhook constraints clean
 
 run: install ## Train if needed, then start Rasa, the action server and the web server
 	$(PY) -m bot run
 
-test: install browser validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end, browser
+test: install browser postgres validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end, browser
 	$(PY) -m pip check
 	$(PY) -m pytest
 
@@ -51,6 +54,12 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	    exit 1; fi; fi
 	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+postgres: ## What the booking tests need on PostgreSQL: the server binaries (Debian); the tests start their own cluster
+	@if [ -z "$(INITDB)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; else \
+	    echo "The booking tests need PostgreSQL's server: run 'sudo apt-get install postgresql', then make again."; \
+	    exit 1; fi; fi
 
 validate: install ## Knowledge base files and Rasa training data
 	$(PY) -m bot validate

@@ -1,4 +1,4 @@
-"""A booking store on a temporary SQLite file, with a small library and a clock the test sets."""
+"""A booking store on a given database (SQLite or PostgreSQL), with a small library and a clock the test sets."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -64,9 +64,15 @@ def paris(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=PARIS)
 
 
-def make_store(folder: Path, now: datetime, **changes: str) -> BookingStore:
-    """A migrated store at `folder/bookings.db`, loaded with SITES (with `changes`), at `now`."""
-    store = BookingStore(f"sqlite:///{folder / 'bookings.db'}", clock=Clock(now))
+def sqlite_url(folder: Path) -> str:
+    """The URL of the SQLite database `folder/bookings.db`."""
+    return f"sqlite:///{folder / 'bookings.db'}"
+
+
+def make_store(url: str, folder: Path, now: datetime, **changes: str) -> BookingStore:
+    """A migrated store on the database at `url`, loaded with SITES (with `changes`, written to `folder/sites.yml`),
+    at `now`."""
+    store = BookingStore(url, clock=Clock(now))
     store.migrate()
     store.load_knowledge(load_sites(write_changed(folder / "sites.yml", SITES, **changes)))
     return store

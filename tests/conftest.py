@@ -1,7 +1,9 @@
-"""Shared fixtures: the knowledge base, the real stack, and a report printed at the end of the run."""
+"""Shared fixtures: the knowledge base, booking databases (SQLite and PostgreSQL), the real stack, and a report
+printed at the end of the run."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -10,7 +12,9 @@ from bot.knowledge import Charter, Topics, charter, topics
 from bot.services import Stack
 from bot.settings import Settings
 from bot.training import ensure_model
+from tests.booking import sqlite_url
 from tests.ports import free_port
+from tests.postgres import Databases, postgres_server
 from tests.telegram_standin import TOKEN, BotAPIStandIn
 
 REPORT: list[str] = []  # figures that tests measure, printed in pytest's summary
@@ -31,6 +35,23 @@ def telegram_api() -> Iterator[BotAPIStandIn]:
     """The local stand-in for Telegram's Bot API that the stack's Telegram channel talks to."""
     with BotAPIStandIn() as api:
         yield api
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Databases]:
+    """A throwaway PostgreSQL cluster, started for the first test that needs it."""
+    with postgres_server() as databases:
+        yield databases
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new empty booking database: each test that uses it runs on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+    else:
+        with request.getfixturevalue("postgres").new() as url:
+            yield url
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from bot.actions import booking as booking_actions
 from bot.actions import ValidateBookingForm
 from bot.partners.hours import PARIS
 from bot.booking.store import BookingStore
-from tests.booking import make_store
+from tests.booking import make_store, sqlite_url
 
 DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "accessibility", "consent",
                 "booking_recap_ok"]
@@ -21,7 +21,7 @@ DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "access
 
 @pytest.fixture(autouse=True)
 def library(tmp_path, monkeypatch) -> BookingStore:
-    store = make_store(tmp_path, datetime.now(PARIS))
+    store = make_store(sqlite_url(tmp_path), tmp_path, datetime.now(PARIS))
     monkeypatch.setattr(booking_actions, "store", lambda: store)
     return store
 

@@ -9,14 +9,14 @@ from icalendar import Calendar
 
 from bot.booking.calendar import booking_ics, mediator_feed
 from bot.booking.store import BookingStore
-from tests.booking import book, make_store, paris
+from tests.booking import book, make_store, paris, sqlite_url
 
 NOW = paris(2026, 3, 26, 12, 0)  # the change to summer time is on Sunday the 29th
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> BookingStore:
-    return make_store(tmp_path, NOW)
+    return make_store(sqlite_url(tmp_path), tmp_path, NOW)
 
 
 def events(text: str) -> list:

@@ -1,7 +1,8 @@
-"""Alembic migrations of the booking database: from empty to the models, twice, and from processes that
-start together."""
+"""Alembic migrations of the booking database, on SQLite and PostgreSQL: from empty to the models, twice, and
+from processes that start together."""
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -10,55 +11,71 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
 
 from bot.booking.database import engine_for, upgrade
 from bot.booking.models import Base
 from bot.settings import ROOT
+from tests.booking import sqlite_url
 
 TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state",
           "held_contacts"}
 
 
-def test_upgrade_creates_the_tables_of_the_models(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'sub' / 'bookings.db'}"  # the folder is created too
-    upgrade(url)
-    engine = engine_for(url)
+def schema(connection: Connection) -> str:
+    """Every table with its columns, indexes and constraints, as text to compare (types and conditions as SQL)."""
+    found = inspect(connection)
+    tables = [(table, found.get_columns(table), found.get_indexes(table), found.get_unique_constraints(table),
+               found.get_foreign_keys(table), found.get_pk_constraint(table))
+              for table in sorted(found.get_table_names())]
+    return json.dumps(tables, default=str, sort_keys=True)
+
+
+def test_upgrade_creates_the_tables_of_the_models(database_url: str) -> None:
+    upgrade(database_url)
+    engine = engine_for(database_url)
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == TABLES
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
         indexes = {index["name"]: index for index in inspect(connection).get_indexes("bookings")}
         assert indexes["uq_bookings_mediator_id_start_confirmed"]["unique"]
-        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("SELECT id, digest FROM knowledge_state").all() == [(1, "")]
     engine.dispose()
 
 
-def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'bookings.db'}"
+def test_sqlite_gets_its_folder_and_a_write_ahead_log(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path / "sub")
     upgrade(url)
     engine = engine_for(url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def test_upgrading_twice_changes_nothing(database_url: str) -> None:
+    upgrade(database_url)
+    engine = engine_for(database_url)
     with engine.begin() as connection:
         connection.exec_driver_sql("UPDATE knowledge_state SET digest = 'loaded'")
-        schema = connection.exec_driver_sql("SELECT sql FROM sqlite_master ORDER BY name").all()
-    upgrade(url)
+        before = schema(connection)
+    upgrade(database_url)
     with engine.connect() as connection:
-        assert connection.exec_driver_sql("SELECT sql FROM sqlite_master ORDER BY name").all() == schema
+        assert schema(connection) == before
         assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0002",)]
         assert connection.exec_driver_sql("SELECT digest FROM knowledge_state").all() == [("loaded",)]
     engine.dispose()
 
 
-def test_processes_starting_together_migrate_one_after_the_other(tmp_path: Path) -> None:
+def test_processes_starting_together_migrate_one_after_the_other(database_url: str) -> None:
     """As `make run` starts the web server, the jobs and the action server: each migrates at start."""
-    url = f"sqlite:///{tmp_path / 'bookings.db'}"
     at = time.time() + 5  # once every process has imported, all at the same moment
     code = (f"import time; from bot.booking.database import upgrade; time.sleep(max(0, {at} - time.time())); "
-            f"upgrade({url!r})")
+            f"upgrade({database_url!r})")
     processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
                  for _ in range(6)]
     failures = [process.stderr.read() for process in processes if process.wait(timeout=60)]
     assert failures == []
-    engine = engine_for(url)
+    engine = engine_for(database_url)
     with engine.connect() as connection:
         assert set(inspect(connection).get_table_names()) == TABLES
     engine.dispose()

@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
+from bot.booking.contact import EMAIL, MOBILE, Contact
 from bot.booking.jobs import ensure_database, run_once
 from bot.booking.models import CANCELLED, CONFIRMED
 from bot.booking.reminders import Mailer, send_due_reminders
@@ -47,8 +48,8 @@ def inbox() -> Iterator[tuple[Inbox, Mailer]]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> BookingStore:
-    return make_store(tmp_path, paris(2026, 3, 1, 10, 0))
+def store(database_url: str, tmp_path: Path) -> BookingStore:
+    return make_store(database_url, tmp_path, paris(2026, 3, 1, 10, 0))
 
 
 def test_an_email_reminder_goes_the_day_before_with_the_appointment(store: BookingStore, inbox) -> None:
@@ -159,10 +160,10 @@ def test_personal_fields_are_erased_after_the_retention_delay(store: BookingStor
             statistic.contact_kind) == (first.start, "centrale", "franceconnect", True, "rest", "email")
 
 
-def test_a_jobs_round_on_the_shipped_sites_file(tmp_path: Path) -> None:
-    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "BOOKING_RETENTION_DAYS": "10"})
+def test_a_jobs_round_on_the_shipped_sites_file(database_url: str, tmp_path: Path) -> None:
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "BOOKING_DATABASE_URL": database_url,
+                                  "BOOKING_RETENTION_DAYS": "10"})
     store = ensure_database(settings)
-    assert settings.booking_database_url == f"sqlite:///{tmp_path / 'bookings.db'}"
     assert [site.id for site in store.sites()] == ["centrale", "quartier"]
     slot = store.free_slots(store.clock())[0]
     booking = book(store, slot, contact=None, contact_kind=None)
@@ -205,3 +206,16 @@ def test_reminders_of_bookings_made_on_telegram_go_to_their_chat(store: BookingS
         assert store.find(on_telegram.code).reminded_via == "telegram"
         assert telegram_notify(settings)("rest", "777", "x") is False  # only Telegram's own chats
     assert telegram_notify(Settings.from_env({})) is None
+
+
+def test_a_contact_held_by_an_unfinished_form_is_erased_after_a_day(store: BookingStore) -> None:
+    store.hold_contact("rest", "abandoned", Contact(MOBILE, "+33612345678"))
+    store.hold_contact("telegram", "42", Contact(EMAIL, "marie@example.org"))
+    assert store.held_contact("rest", "abandoned") == Contact(MOBILE, "+33612345678")
+    store.erase_personal_data(store.clock() + timedelta(hours=23), days=30)
+    assert store.held_contact("rest", "abandoned") is not None
+    store.erase_personal_data(store.clock() + timedelta(hours=25), days=30)
+    assert store.held_contact("rest", "abandoned") is None and store.held_contact("telegram", "42") is None
+    store.hold_contact("telegram", "42", Contact(EMAIL, "marie@example.org"))
+    store.forget("telegram", "42")
+    assert store.held_contact("telegram", "42") is None
