@@ -41,6 +41,7 @@ class Settings:
     public_chat_url: str  # where patrons' browsers reach Rasa's REST channel (the chat widget's data-bot-url)
     booking_database_url: str  # sites, availability and appointments: any SQLAlchemy URL
     booking_retention_days: int  # personal fields of a booking are erased this many days after it
+    conversation_retention_days: int  # conversations are deleted this many days after their last message
     smtp_url: str  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...; empty: no email
     smtp_from: str  # sender address of reminder emails
     staff_token: str  # secret of the staff exports (agenda feeds, CSV); empty: exports disabled
@@ -79,6 +80,7 @@ class Settings:
             public_chat_url=_env("PUBLIC_CHAT_URL", local_url(bind_host, rasa_port, "/webhooks/rest/webhook")),
             booking_database_url=_env("BOOKING_DATABASE_URL", f"sqlite:///{var_dir / 'bookings.db'}"),
             booking_retention_days=int(_env("BOOKING_RETENTION_DAYS", "30")),
+            conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "90")),
             smtp_url=_env("SMTP_URL", ""),
             smtp_from=_env("SMTP_FROM", "mediatheque@localhost"),
             staff_token=_env("STAFF_TOKEN", ""),
@@ -112,6 +114,7 @@ class Settings:
             "PUBLIC_CHAT_URL": self.public_chat_url,
             "BOOKING_DATABASE_URL": self.booking_database_url,
             "BOOKING_RETENTION_DAYS": str(self.booking_retention_days),
+            "CONVERSATION_RETENTION_DAYS": str(self.conversation_retention_days),
             "SMTP_URL": self.smtp_url,
             "SMTP_FROM": self.smtp_from,
             "STAFF_TOKEN": self.staff_token,

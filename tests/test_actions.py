@@ -86,6 +86,7 @@ def test_privacy_lists_what_the_bot_never_asks(default_charter: Charter) -> None
     assert message["response"] == "utter_privacy"
     assert all(item in message["never_ask"] for item in default_charter.never_ask)
     assert message["days"] == settings.booking_retention_days
+    assert message["conversation_days"] == settings.conversation_retention_days
     assert message["privacy_url"] == f"{settings.public_web_url}/confidentialite"
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.redaction import redact, redact_data
+from bot.privacy.retention import forget_old_conversations
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 
 SLOT_PAYLOAD = '/choose{"slot": "centrale|camille|2026-11-28T10:00:00+01:00|30"}'
@@ -82,3 +84,18 @@ def test_logs_are_masked_whatever_the_logger(caplog: pytest.LogCaptureFixture) -
         logging.getLogger("sanic.error").warning("card 4111 1111 1111 1111 refused")
     assert [record.getMessage() for record in caplog.records] == [
         "Received user message 'je suis au [téléphone]'", "card [carte bancaire] refused"]
+
+
+def test_conversations_are_deleted_some_days_after_their_last_message(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    assert forget_old_conversations(url, datetime.now(timezone.utc), days=90) == 0  # no table yet: Rasa not started
+    store = RedactingSQLTrackerStore(Domain.empty(), host=url)
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    for sender, last_days_ago in (("old", 91), ("recent", 89)):
+        tracker = DialogueStateTracker(sender, [])
+        tracker.update(UserUttered("bonjour", timestamp=(now - timedelta(days=120)).timestamp()))
+        tracker.update(UserUttered("merci", timestamp=(now - timedelta(days=last_days_ago)).timestamp()))
+        asyncio.run(store.save(tracker))
+    assert forget_old_conversations(url, now, days=90) == 1
+    assert asyncio.run(store.retrieve("old")) is None
+    assert len(asyncio.run(store.retrieve("recent")).events) == 2  # kept whole, its first message included

@@ -146,6 +146,8 @@ def test_the_privacy_notice_says_what_is_kept_and_for_how_long(base_url: str) ->
     status, _, page = get(base_url + "/confidentialite")
     assert status == 200
     assert "effacés 30 jours après le rendez-vous" in page and "mots de passe" in page and "cnil.fr" in page
+    assert "effacés 90 jours après votre dernier message" in page and "Supprimer mes données" in page
+    assert "Médiathèque centrale" in page and "6.1.e" in page
     assert 'href="tel:+33' in page
 
 

@@ -22,6 +22,7 @@ class ActionPrivacy(Action):
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         dispatcher.utter_message(response="utter_privacy", never_ask=", ".join(charter().never_ask),
                                  days=settings.booking_retention_days,
+                                 conversation_days=settings.conversation_retention_days,
                                  privacy_url=f"{settings.public_web_url}/confidentialite")
         return []
 

@@ -1,5 +1,6 @@
-"""The booking jobs `make run` starts (`python -m bot jobs`): reminders and the erasure of personal data,
-every few minutes; and `ensure_database`, which the processes that use the database call once at start."""
+"""The jobs `make run` starts (`python -m bot jobs`): booking reminders, the erasure of bookings' personal data
+and of old conversations, every few minutes; and `ensure_database`, which the processes that use the booking
+database call once at start."""
 from __future__ import annotations
 
 import logging
@@ -10,6 +11,7 @@ from typing import Optional
 
 from bot.booking.reminders import Mailer, Notify, send_due_reminders
 from bot.booking.store import BookingStore, utc_now
+from bot.privacy.retention import forget_old_conversations
 from bot.settings import Settings
 from bot.telegram.client import telegram_notify
 
@@ -30,11 +32,14 @@ def ensure_database(settings: Settings) -> BookingStore:
 
 def run_once(store: BookingStore, settings: Settings, mailer: Optional[Mailer], now: datetime,
              notify: Optional[Notify] = None) -> tuple[int, int]:
-    """One round: tomorrow's reminders, then the erasure; returns how many of each."""
+    """One round: tomorrow's reminders, then the erasure of old personal data; returns how many reminders
+    and anonymised bookings."""
     reminded = send_due_reminders(store, now, mailer, notify)
     erased = store.erase_personal_data(now, settings.booking_retention_days)
-    if reminded or erased:
-        log.info("%d reminders recorded, %d bookings anonymised", reminded, erased)
+    forgotten = forget_old_conversations(settings.tracker_store_url, now, settings.conversation_retention_days)
+    if reminded or erased or forgotten:
+        log.info("%d reminders recorded, %d bookings anonymised, %d conversations deleted", reminded, erased,
+                 forgotten)
     return reminded, erased
 
 

@@ -60,6 +60,8 @@ def create_app(settings: Settings) -> Sanic:
     async def privacy(request: Request) -> HTTPResponse:
         return page("privacy.html", never_ask=charter(settings.knowledge_dir / "charter.yml").never_ask,
                     retention_days=settings.booking_retention_days,
+                    conversation_days=settings.conversation_retention_days,
+                    library=site.name if site else "la médiathèque",
                     phone=phone_display(site.phone) if site else None, phone_link=site.phone if site else None)
 
     @app.get("/health")
