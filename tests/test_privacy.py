@@ -11,7 +11,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.privacy.redaction import redact, redact_data
+from bot.privacy.redaction import never_give_warning, redact, redact_data
 from bot.privacy.retention import forget_old_conversations
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 
@@ -99,3 +99,11 @@ def test_conversations_are_deleted_some_days_after_their_last_message(tmp_path: 
     assert forget_old_conversations(url, now, days=90) == 1
     assert asyncio.run(store.retrieve("old")) is None
     assert len(asyncio.run(store.retrieve("recent")).events) == 2  # kept whole, its first message included
+
+
+def test_a_number_never_to_give_gets_a_kind_warning() -> None:
+    warning = never_give_warning("ma carte c'est 4970 1012 3456 7890 et ma sécu 1 85 05 78 006 084 36")
+    assert warning.startswith("Attention : ne donnez jamais votre numéro de carte bancaire ni votre numéro de "
+                              "sécurité sociale")
+    assert "IBAN" in never_give_warning("FR76 3000 6000 0112 3456 7890 189")
+    assert never_give_warning("mon numéro : 06 12 34 56 78, mon mail a@b.fr") is None  # fine for a booking

@@ -3,7 +3,7 @@ IBANs and bank card numbers become a label such as « [téléphone] »."""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Match
+from typing import Any, Callable, Match, Optional
 
 from bot.booking.contact import EMAIL_ADDRESS, PHONE
 
@@ -13,6 +13,10 @@ NIR = re.compile(r"(?<![\d])[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:
                  r"(?:[ .]?\d{2})?(?![\d])", re.IGNORECASE)
 CARD = re.compile(r"(?<![\d])\d(?:[ -]?\d){12,18}(?![\d])")
 INTERNATIONAL_PHONE = re.compile(r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[ .\-]?\d){6,12}(?![\d])")
+IBAN_LABEL, NIR_LABEL, CARD_LABEL = "[IBAN]", "[n° de sécurité sociale]", "[carte bancaire]"
+# What a patron must never give here (the charter's never_ask), as the warning names it.
+NEVER_GIVE = {CARD_LABEL: "votre numéro de carte bancaire", NIR_LABEL: "votre numéro de sécurité sociale",
+              IBAN_LABEL: "votre IBAN (numéro de compte)"}
 # Keys whose values are never free text from a patron (and that Rasa needs intact).
 STRUCTURAL_KEYS = frozenset({"event", "name", "timestamp", "payload", "policy", "input_channel", "message_id",
                              "intent", "intent_name", "action_name", "action_text", "entity", "extractor"})
@@ -29,13 +33,13 @@ def _luhn(digits: str) -> bool:
 def _card(match: Match[str]) -> str:
     digits = re.sub(r"\D", "", match.group())
     grouped = bool(re.fullmatch(r"\d{4}(?:[ -]\d{4}){3}", match.group()))
-    return "[carte bancaire]" if grouped or _luhn(digits) else match.group()
+    return CARD_LABEL if grouped or _luhn(digits) else match.group()
 
 
 RULES: list[tuple[re.Pattern[str], Callable[[Match[str]], str]]] = [
     (EMAIL_ADDRESS, lambda _: "[e-mail]"),
-    (IBAN, lambda _: "[IBAN]"),
-    (NIR, lambda _: "[n° de sécurité sociale]"),
+    (IBAN, lambda _: IBAN_LABEL),
+    (NIR, lambda _: NIR_LABEL),
     (CARD, _card),
     (PHONE, lambda _: "[téléphone]"),
     (INTERNATIONAL_PHONE, lambda _: "[téléphone]"),
@@ -59,3 +63,13 @@ def redact_data(value: Any) -> Any:
     if isinstance(value, list):
         return [redact_data(item) for item in value]
     return value
+
+
+def never_give_warning(text: str) -> Optional[str]:
+    """A kind warning when the patron wrote a number they must never give (card, social security, IBAN)."""
+    masked = redact(text)
+    given = [name for label, name in NEVER_GIVE.items() if label in masked]
+    if not given:
+        return None
+    return (f"Attention : ne donnez jamais {' ni '.join(given)}, ici ou à quelqu'un qui vous le demande. "
+            f"Je ne l'ai pas gardé.")
