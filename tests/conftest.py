@@ -57,11 +57,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: BotAPIStandIn) -> Iterator[Stack]:
     """The real stack (Rasa with the trained model, action server, web server, jobs, Telegram long polling) on
-    free local ports, with its own empty stores and the Bot API stand-in; started once for the end-to-end and
-    browser tests."""
+    free local ports, with its own empty stores, the Bot API stand-in and a staff token; started once for the
+    end-to-end and browser tests."""
     environ = {**os.environ, "VAR_DIR": str(tmp_path_factory.mktemp("var")), "RASA_PORT": str(free_port()),
                "ACTIONS_PORT": str(free_port()), "WEB_PORT": str(free_port()),
-               "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram_api.base}
+               "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram_api.base, "STAFF_TOKEN": "staff-token"}
     for name in ("TRACKER_STORE_URL", "ACTION_ENDPOINT_URL", "PUBLIC_WEB_URL", "PUBLIC_CHAT_URL",
                  "TELEGRAM_SECRET", "TELEGRAM_WEBHOOK_URL"):
         environ.pop(name, None)

@@ -12,7 +12,7 @@ import hmac
 import html
 import json
 import logging
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Optional
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
@@ -23,15 +23,15 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from bot.channels.cleaning import clean
 from bot.channels.conversations import button_payload, forget_conversation, forgets
-from bot.channels.rest import UNAVAILABLE
+from bot.channels.rest import OnNewMessage, take_turn
 from bot.settings import Settings
 from bot.telegram.client import CHANNEL, SECRET_HEADER, make_bot
 from bot.telegram.render import render_turn
 from bot.telegram.updates import EXPIRED_BUTTON, Heard, heard
 
 log = logging.getLogger(__name__)
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 class TurnCollector(CollectingOutputChannel):
@@ -124,13 +124,9 @@ class TelegramInput(InputChannel):
         if said.reply:
             return await self.deliver(chat_id, [{"text": said.reply}])
         collector = TurnCollector()
-        try:
-            await on_new_message(UserMessage(said.text, collector, str(chat_id), input_channel=CHANNEL))
-        except Exception:  # noqa: BLE001 (whatever failed, the patron gets an answer)
-            log.exception("turn of a Telegram chat failed")
-        messages = collector.messages or [{"text": UNAVAILABLE}]
-        await self.deliver(chat_id, messages)
-        if forgets(messages):
+        await take_turn(on_new_message, UserMessage(clean(said.text), collector, str(chat_id), input_channel=CHANNEL))
+        await self.deliver(chat_id, collector.messages)
+        if forgets(collector.messages):
             await forget_conversation(str(chat_id))
 
     async def clicked(self, query: CallbackQuery, sender_id: str) -> Heard:

@@ -29,7 +29,7 @@ def heard(message: Message) -> Heard:
     if message.contact:
         phone = message.contact.phone_number.strip()
         return Heard(text=phone if phone.startswith("+") else f"+{phone}")
-    if message.text is None:  # photo, voice message, sticker, location...
+    if not isinstance(message.text, str):  # photo, voice message, sticker, location...
         return Heard(reply=NOT_TEXT)
     if message.text.startswith("/"):
         command = message.text[1:].split(maxsplit=1)[0].split("@")[0].lower() if message.text[1:].strip() else ""

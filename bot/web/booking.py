@@ -22,6 +22,7 @@ CALENDAR = "text/calendar; charset=utf-8"
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 FEED_PAST = timedelta(days=7)  # the staff feed starts this long ago
 EXPORT_PAST = timedelta(days=30)  # the export starts this long ago unless `from` says
+EXPORT_YEARS = range(2000, 2100)  # years of `from` and `to` (dates near year 1 or 9999 would overflow)
 
 
 def _download(body: str, content_type: str, filename: str) -> HTTPResponse:
@@ -35,9 +36,12 @@ def _day(request: Request, name: str, default: datetime) -> datetime:
     if not value:
         return default
     try:
-        return datetime.combine(date.fromisoformat(value), time(), tzinfo=PARIS)
+        day = date.fromisoformat(value)
+        if day.year not in EXPORT_YEARS:
+            raise ValueError(f"year {day.year} out of range")
     except ValueError as error:
-        raise InvalidUsage(f"{name}: write a date like 2026-03-31") from error
+        raise InvalidUsage(f"{name}: write a date like 2026-03-31, from 2000 to 2099") from error
+    return datetime.combine(day, time(), tzinfo=PARIS)
 
 
 def booking_pages(settings: Settings, store: Optional[BookingStore] = None) -> Blueprint:

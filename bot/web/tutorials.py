@@ -12,6 +12,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, redirect
 
+from bot.channels.cleaning import clean
 from bot.contract import THEMES
 from bot.knowledge import Tutorial, topics, tutorials
 from bot.knowledge.tutorials import IMAGE_NAME, IMAGES_FOLDER, LEVELS, STEPS_HEADING, illustration_size
@@ -74,7 +75,7 @@ def tutorial_pages(knowledge_dir: Path) -> Blueprint:
 
     @blueprint.get("/")
     async def index(request: Request) -> HTTPResponse:
-        query = request.args.get("q", "").strip()
+        query = clean(request.args.get("q", ""))
         theme = request.args.get("theme") if request.args.get("theme") in THEMES else None
         level = request.args.get("niveau") if request.args.get("niveau") in LEVELS else None
         return page("tutorials.html", found=search(catalogue.values(), query, theme, level), query=query,

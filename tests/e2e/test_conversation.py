@@ -93,14 +93,3 @@ def test_library_page_is_served(stack: Stack) -> None:
     assert page.status_code == 200
     assert '<html lang="fr">' in page.text and "<h1>" in page.text
 
-
-def test_patron_is_told_what_to_do_when_the_action_server_is_down(stack: Stack, chat: Chat) -> None:
-    actions = stack.services["actions"]
-    actions.stop()
-    try:
-        answer = texts(chat.say("je voudrais apprendre à envoyer un mail"))
-    finally:
-        actions.start(stack.log_dir)
-        stack.wait_until_ready()
-    assert len(answer) == 1 and "Réessayez dans quelques minutes" in answer[0]
-    assert chat.triage("/learn_email")["route"] == "tutorial", "the conversation goes on once it is back"
