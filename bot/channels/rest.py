@@ -18,6 +18,7 @@ from bot.channels.cleaning import clean
 from bot.channels.conversations import forget_conversation, forgets
 from bot.knowledge import sites
 from bot.knowledge.partners import phone_display
+from bot.privacy.redaction import never_give_warning
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 MAX_TEXT = 2000  # characters of a REST message the assistant reads; the rest is cut, and the patron told so
@@ -57,7 +58,7 @@ def unavailable() -> str:
 
 async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
     """Hand the patron's message to Rasa; a turn that said nothing, or in which an action failed, ends with the
-    apology."""
+    apology; one in which the patron wrote a card, social security or IBAN number, with a warning."""
     output = message.output_channel
     said_before = len(output.messages)
     failures: list[str] = []
@@ -71,6 +72,9 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
         failed_actions.reset(token)
     if failures or len(output.messages) == said_before:
         await output.send_text_message(message.sender_id, unavailable())
+    warning = never_give_warning(message.text)
+    if warning:
+        await output.send_text_message(message.sender_id, warning)
 
 
 def unusable(request: Request) -> Optional[str]:

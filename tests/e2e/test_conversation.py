@@ -1,6 +1,8 @@
 """End to end over REST: patrons' needs reach each route of CONTRACT §3, with one `custom.triage` per turn."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 import requests
 
@@ -93,3 +95,12 @@ def test_library_page_is_served(stack: Stack) -> None:
     assert page.status_code == 200
     assert '<html lang="fr">' in page.text and "<h1>" in page.text
 
+
+
+def test_a_card_number_is_warned_about_and_never_stored(chat: Chat, stack: Stack) -> None:
+    answer = texts(chat.say("la caf me demande ma carte 4970 1012 3456 7890 pour me payer"))
+    assert answer[-1].startswith("Attention : ne donnez jamais votre numéro de carte bancaire")
+    with sqlite3.connect(stack.settings.var_dir / "tracker.db") as database:
+        rows = database.execute("select data from events where sender_id = ?", (chat.sender,)).fetchall()
+    stored = " ".join(data for data, in rows)
+    assert "4970" not in stored and "carte bancaire]" in stored
