@@ -12,6 +12,10 @@ PYTHON310 := $(or $(shell python3.10 -c 'import sys; print(sys.executable)' 2>/d
   $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10*/bin/python3.10 \
                                $(HOME)/.pyenv/versions/3.10*/bin/python3.10))))
 
+# `make audit` runs pip-audit from its own small environment, so the application's pinned set stays as it is.
+AUDIT_VENV  := .venv-audit
+AUDIT_STAMP := $(AUDIT_VENV)/.pip-audit-2.10.1
+
 # The browser tests drive Debian's Chromium (never a downloaded browser) and inject axe-core from npm.
 CHROMIUM := /usr/bin/chromium
 AXE      := tests/browser/node_modules/axe-core/axe.min.js
@@ -19,7 +23,14 @@ AXE      := tests/browser/node_modules/axe-core/axe.min.js
 INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initdb /usr/lib/postgresql/*/bin/initdb) \
                         $(shell command -v initdb 2>/dev/null))
 
-.PHONY: run test install browser postgres train validate import-lieux telegram-webhook constraints clean
+.PHONY: run test install browser postgres train validate import-lieux telegram-webhook constraints audit clean
+
+define need_python310
+	@if [ -z "$(PYTHON310)" ]; then \
+	  echo "Python 3.10 is needed (Rasa 3.6 supports nothing newer) and was not found."; \
+	  echo "Install it, for example with 'pyenv install 3.10' or your system's python3.10 package, then run make again."; \
+	  exit 1; fi
+endef
 
 run: install ## Train if needed, then start Rasa, the action server and the web server
 	$(PY) -m bot run
@@ -31,10 +42,7 @@ test: install browser postgres validate train ## Every test: packages, data, uni
 install: $(STAMP)
 
 $(STAMP): requirements.txt constraints.txt
-	@if [ -z "$(PYTHON310)" ]; then \
-	  echo "Python 3.10 is needed (Rasa 3.6 supports nothing newer) and was not found."; \
-	  echo "Install it, for example with 'pyenv install 3.10' or your system's python3.10 package, then run make again."; \
-	  exit 1; fi
+	$(need_python310)
 	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip check
@@ -80,5 +88,15 @@ constraints: ## Re-pin every package after a change to requirements.txt
 	{ echo "# Every package pinned, generated with 'make constraints' (pip freeze of a clean install on Python 3.10)."; \
 	  /tmp/aiguillage-pin/bin/pip freeze --exclude-editable; } > constraints.txt
 
+audit: $(AUDIT_STAMP) ## Known vulnerabilities of constraints.txt (pip-audit), but those in audit-exceptions.txt
+	$(AUDIT_VENV)/bin/pip-audit --requirement constraints.txt --no-deps --disable-pip --strict \
+	  --progress-spinner off --desc on $$(grep -o '^--ignore-vuln [^ #]*' audit-exceptions.txt)
+
+$(AUDIT_STAMP):
+	$(need_python310)
+	@[ -x $(AUDIT_VENV)/bin/python ] || $(PYTHON310) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet pip-audit==$(patsubst $(AUDIT_VENV)/.pip-audit-%,%,$@)
+	@touch $@
+
 clean: ## Remove the virtual environment, models and runtime data
-	rm -rf $(VENV) models var .rasa .pytest_cache tests/browser/node_modules
+	rm -rf $(VENV) $(AUDIT_VENV) models var .rasa .pytest_cache tests/browser/node_modules

@@ -35,6 +35,7 @@ def run() -> int:
             print(f"Ready.\n"
                   f"  Library page and widget : {settings.url(settings.web_port)}\n"
                   f"  Rasa REST channel       : {settings.url(settings.rasa_port, '/webhooks/rest/webhook')}\n"
+                  f"  Rasa HTTP API           : {settings.url(settings.rasa_port)} ({api_token_source(settings)})\n"
                   f"  Action server           : {settings.url(settings.actions_port)}\n"
                   f"  Bookings database       : {make_url(settings.booking_database_url).render_as_string()}\n"
                   f"  Logs                    : {stack.log_dir}\n"
@@ -49,6 +50,11 @@ def run() -> int:
         print(f"Stopped: {failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def api_token_source(settings: Settings) -> str:
+    """Where the HTTP API's token comes from; never the token itself."""
+    return "token: RASA_API_TOKEN" if settings.rasa_api_token else "token: random for this run, see RASA_API_TOKEN"
 
 
 def telegram_mode(settings: Settings) -> str:

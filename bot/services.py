@@ -61,14 +61,14 @@ class Service:
 
 
 def services(settings: Settings, model: Path) -> dict[str, Service]:
-    """The processes, on the settings' host and ports: Rasa, actions, web, jobs, and Telegram's long polling
-    when a bot token is set without a public webhook address."""
+    """The processes, on the settings' host and ports: Rasa (its HTTP API behind the settings' token), actions,
+    web, jobs, and Telegram's long polling when a bot token is set without a public webhook address."""
     env = settings.environment()
     python = sys.executable
     stack = {
         "rasa": Service(
             "rasa",
-            [python, "-m", "rasa", "run", "--model", str(model), "--interface", settings.bind_host,
+            [python, "-m", "bot.rasa_server", "--model", str(model), "--interface", settings.bind_host,
              "--port", str(settings.rasa_port), "--credentials", "credentials.yml",
              "--endpoints", "endpoints.yml", "--cors", settings.cors_origins],
             settings.url(settings.rasa_port, "/webhooks/rest/"), env),
@@ -89,8 +89,8 @@ class Stack:
     """All services together: started in order of need, ready together, stopped together."""
 
     def __init__(self, settings: Settings, model: Path):
-        self.settings = settings
-        self.services = services(settings, model)
+        self.settings = settings.with_api_token()
+        self.services = services(self.settings, model)
         self.log_dir = settings.var_dir / "logs"
 
     def start(self) -> None:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -25,7 +26,8 @@ def derived_secret(token: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """Ports, paths and store URLs; each has an environment variable of the same name."""
+    """Ports, paths, store URLs and secrets; each has an environment variable of the same name. Secrets have no
+    default but empty, and stay out of `repr` (test reports, logs)."""
 
     bind_host: str
     rasa_port: int
@@ -42,13 +44,14 @@ class Settings:
     booking_database_url: str  # sites, availability and appointments: any SQLAlchemy URL
     booking_retention_days: int  # personal fields of a booking are erased this many days after it
     conversation_retention_days: int  # conversations are deleted this many days after their last message
-    smtp_url: str  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...; empty: no email
+    smtp_url: str = field(repr=False)  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...
     smtp_from: str  # sender address of reminder emails
-    staff_token: str  # secret of the staff exports (agenda feeds, CSV); empty: exports disabled
-    telegram_token: str  # the bot's token from @BotFather; empty: no Telegram channel
-    telegram_secret: str  # secret-token header Telegram sends to the webhook (default: derived from the token)
+    staff_token: str = field(repr=False)  # secret of the staff exports (agenda feeds, CSV); empty: exports off
+    telegram_token: str = field(repr=False)  # the bot's token from @BotFather; empty: no Telegram channel
+    telegram_secret: str = field(repr=False)  # header Telegram sends to the webhook (default: from the token)
     telegram_api_base: str  # Bot API server, without /bot<token>
     telegram_webhook_url: str  # public HTTPS address of /webhooks/telegram/webhook; empty: long polling
+    rasa_api_token: str = field(repr=False)  # token of Rasa's HTTP API (?token=); empty: one per start
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -88,7 +91,12 @@ class Settings:
             telegram_secret=_env("TELEGRAM_SECRET", derived_secret(telegram_token)),
             telegram_api_base=_env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
             telegram_webhook_url=_env("TELEGRAM_WEBHOOK_URL", ""),
+            rasa_api_token=_env("RASA_API_TOKEN", ""),
         )
+
+    def with_api_token(self) -> "Settings":
+        """These settings, with a random token for Rasa's HTTP API when RASA_API_TOKEN is not set."""
+        return self if self.rasa_api_token else replace(self, rasa_api_token=secrets.token_urlsafe(32))
 
     def url(self, port: int, path: str = "/") -> str:
         """Address of one of our servers as a local client reaches it."""
@@ -122,6 +130,7 @@ class Settings:
             "TELEGRAM_SECRET": self.telegram_secret,
             "TELEGRAM_API_BASE": self.telegram_api_base,
             "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
+            "RASA_API_TOKEN": self.rasa_api_token,
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -97,6 +97,8 @@ def problems(page: str) -> list[str]:
             found.append("inline <script> content")
         found += [f"<{element.tag} {name}=...>: inline event handler"
                   for name in element.attrs if name.startswith("on")]
+        if element.tag == "style" or "style" in element.attrs:
+            found.append(f"<{element.tag}>: inline style")
     first_link = next((element.attrs.get("href", "") for element in elements if element.tag == "a"), "")
     if not (first_link.startswith("#") and first_link[1:] in ids):
         found.append("the first link must skip to the content (href=\"#<id of the main content>\")")

@@ -2,33 +2,23 @@
 and CSV behind STAFF_TOKEN."""
 from __future__ import annotations
 
-import os
-from email.message import Message
 from pathlib import Path
 from typing import Iterator
-from urllib.error import HTTPError
-from urllib.request import urlopen
 
 import pytest
 from icalendar import Calendar
 
 from bot.booking.models import Booking
 from bot.booking.store import BookingStore
-from bot.services import Stack
-from bot.settings import Settings
 from tests.booking import book
-from tests.ports import free_port
+from tests.web import get, web_server
 
 TOKEN = "s3cret-token"
 
 
 def serve(folder: Path, token: str) -> Iterator[tuple[str, BookingStore]]:
     """The web server alone, and a store on its database (migrated and loaded by the server at start)."""
-    settings = Settings.from_env({**os.environ, "VAR_DIR": str(folder), "WEB_PORT": str(free_port()),
-                                  "STAFF_TOKEN": token, "BOOKING_DATABASE_URL": ""})
-    stack = Stack(settings, Path("no-model-needed"))
-    stack.services = {"web": stack.services["web"]}
-    with stack:
+    with web_server(folder, STAFF_TOKEN=token, BOOKING_DATABASE_URL="") as settings:
         store = BookingStore(settings.booking_database_url)
         yield settings.url(settings.web_port, ""), store
         store.close()
@@ -43,15 +33,6 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Booking
 def booking(web: tuple[str, BookingStore]) -> Booking:
     store = web[1]
     return book(store, store.free_slots(store.clock())[0], first_name="Marie")
-
-
-def get(url: str) -> tuple[int, Message, bytes]:
-    """Status, headers (any case) and body of a GET, whatever the status."""
-    try:
-        with urlopen(url, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except HTTPError as error:
-        return error.code, error.headers, error.read()
 
 
 def test_a_patron_downloads_the_appointment_by_code(web: tuple[str, BookingStore], booking: Booking) -> None:

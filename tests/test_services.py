@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.rasa_server import api_arguments
 from bot.services import Service, Stack, services
 from bot.settings import Settings
 from tests.ports import free_port
@@ -79,3 +80,23 @@ def test_telegram_long_polling_runs_only_with_a_token_and_no_webhook(environ: di
     assert list(stack) == names
     if "telegram" in stack:
         assert stack["telegram"].command[-3:] == ["-m", "bot", "telegram-polling"]
+
+
+def test_rasa_serves_its_http_api_on_the_bind_host_behind_a_token_that_no_command_line_shows(tmp_path: Path) -> None:
+    stack = Stack(Settings.from_env({"VAR_DIR": str(tmp_path), "RASA_API_TOKEN": "chosen-token"}), Path("m.tar.gz"))
+    rasa = stack.services["rasa"]
+    assert rasa.command[1:3] == ["-m", "bot.rasa_server"]
+    assert rasa.command[rasa.command.index("--interface") + 1] == "127.0.0.1"
+    assert rasa.env["RASA_API_TOKEN"] == "chosen-token" and "chosen-token" not in rasa.command
+    assert api_arguments("chosen-token") == ["--enable-api", "--auth-token", "chosen-token"]
+    with pytest.raises(SystemExit, match="RASA_API_TOKEN is empty"):
+        api_arguments("")
+
+
+def test_without_rasa_api_token_each_start_makes_a_random_one_for_every_service(tmp_path: Path) -> None:
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path)})
+    first, second = Stack(settings, Path("m.tar.gz")), Stack(settings, Path("m.tar.gz"))
+    token = first.settings.rasa_api_token
+    assert len(token) >= 40 and token != second.settings.rasa_api_token
+    assert {service.env["RASA_API_TOKEN"] for service in first.services.values()} == {token}
+    assert token not in repr(first.settings)

@@ -1,22 +1,18 @@
 """The tutorial pages, on the real web server (`python -m bot web`) started on a free port."""
 from __future__ import annotations
 
-import os
 from email.message import Message
 from pathlib import Path
 from typing import Iterator
-from urllib.error import HTTPError
 from urllib.parse import urlencode
-from urllib.request import urlopen
 
 import pytest
 
 from bot.knowledge import Tutorial, tutorials
-from bot.services import Stack
-from bot.settings import Settings
 from bot.web.tutorials import render_body
 from tests.html_check import markdown_text, parse, problems, step_texts
-from tests.ports import free_port
+from tests.web import get as get_bytes
+from tests.web import web_server
 
 CATALOGUE = tutorials()
 
@@ -24,21 +20,14 @@ CATALOGUE = tutorials()
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The web server alone, through the same supervisor as `make run`."""
-    settings = Settings.from_env({**os.environ, "VAR_DIR": str(tmp_path_factory.mktemp("var")),
-                                  "WEB_PORT": str(free_port())})
-    stack = Stack(settings, Path("no-model-needed"))
-    stack.services = {"web": stack.services["web"]}
-    with stack:
+    with web_server(tmp_path_factory.mktemp("var")) as settings:
         yield settings.url(settings.web_port, "")
 
 
 def get(url: str) -> tuple[int, Message, str]:
     """Status, headers and text of a GET, whatever the status."""
-    try:
-        with urlopen(url, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
-    except HTTPError as error:
-        return error.code, error.headers, error.read().decode()
+    status, headers, body = get_bytes(url)
+    return status, headers, body.decode()
 
 
 def listed(page: str) -> list[str]:
@@ -166,10 +155,10 @@ def test_the_checker_finds_each_problem() -> None:
     assert problems(good) == []
     bad = ('<html lang="en"><body><a href="/">Accueil</a><h2>Avant</h2><h1>Un</h1><h1>Deux</h1><h3>Saut</h3>'
            '<img src="a.svg" alt=" "><input name="q"><select id="s"></select><button> </button>'
-           '<a id="x" onclick="go()">x</a><p id="x"></p><script>alert(1)</script></body></html>')
+           '<a id="x" onclick="go()">x</a><p id="x" style="color: red"></p><script>alert(1)</script></body></html>')
     found = "\n".join(problems(bad))
     for expected in ('no <html lang="fr">', "the one <h1>", "<h3> after <h1> skips", "without alt text",
                      "<input name='q'> without a label", "<select name=None> without a label",
-                     "<button> without text", "onclick", "inline <script>", "id 'x' used twice",
+                     "<button> without text", "onclick", "inline <script>", "<p>: inline style", "id 'x' used twice",
                      "first link must skip"):
         assert expected in found, expected

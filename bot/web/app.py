@@ -15,6 +15,7 @@ from bot.knowledge.partners import phone_display
 from bot.knowledge.sites import Site
 from bot.settings import Settings
 from bot.web.booking import booking_pages
+from bot.web.headers import security_headers
 from bot.web.pages import TEMPLATES, page
 from bot.web.tutorials import tutorial_pages
 
@@ -41,6 +42,7 @@ def snippet(script_url: str, options: dict[str, str]) -> str:
 
 def create_app(settings: Settings) -> Sanic:
     app = Sanic("aiguillage_web")
+    app.register_middleware(security_headers(settings.public_chat_url), "response")
     app.static("/static", STATIC)
     app.blueprint(tutorial_pages(settings.knowledge_dir))
     app.blueprint(booking_pages(settings))

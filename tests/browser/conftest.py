@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, Dialog, Page, Playwright, sync_playwrig
 from bot.services import Stack
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+REPORT_BLOCKED = """document.addEventListener("securitypolicyviolation", (event) =>
+    window.reportBlocked(`${event.effectiveDirective} blocked ${event.blockedURI} on ${document.location.href}`));"""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -44,10 +46,18 @@ def dialogs() -> list[str]:
 
 
 @pytest.fixture
-def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
+def blocked() -> list[str]:
+    """What a page's Content-Security-Policy blocked (there must be nothing: `page` checks it at the end)."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, dialogs: list[str], blocked: list[str]) -> Iterator[Page]:
     """A new tab in a new profile (empty sessionStorage), in French, on a laptop-sized window."""
     context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
     context.set_default_timeout(30_000)
+    context.expose_function("reportBlocked", lambda report: blocked.append(report))
+    context.add_init_script(REPORT_BLOCKED)
     tab = context.new_page()
 
     def record(dialog: Dialog) -> None:
@@ -57,3 +67,4 @@ def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
     tab.on("dialog", record)
     yield tab
     context.close()
+    assert blocked == [], "the Content-Security-Policy blocked these"
