@@ -34,7 +34,7 @@ def run() -> int:
         with stack:
             print(f"Ready.\n"
                   f"  Library page and widget : {settings.url(settings.web_port)}\n"
-                  f"  Rasa REST channel       : {settings.url(settings.rasa_port, '/webhooks/rest/webhook')}\n"
+                  f"  Rasa REST channel       : {rest_channels(settings)}\n"
                   f"  Action server           : {settings.url(settings.actions_port)}\n"
                   f"  Bookings database       : {make_url(settings.booking_database_url).render_as_string()}\n"
                   f"  Logs                    : {stack.log_dir}\n"
@@ -49,6 +49,13 @@ def run() -> int:
         print(f"Stopped: {failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def rest_channels(settings: Settings) -> str:
+    """The REST channel of each Rasa replica; several want a reverse proxy in front (docs/deploy/nginx.conf)."""
+    urls = [settings.url(settings.replica(index).rasa_port, "/webhooks/rest/webhook")
+            for index in range(settings.rasa_replicas)]
+    return " ".join(urls) + (" (balance them: docs/deploy/nginx.conf)" if len(urls) > 1 else "")
 
 
 def telegram_mode(settings: Settings) -> str:
