@@ -1,4 +1,4 @@
-# Aiguillage: `make run` starts the assistant, `make test` runs every test.
+# Aiguillage: `make run` starts the assistant, `make test` runs every test, `make test-scale` the load test.
 # Both set everything up on a fresh machine (Python 3.10 virtual environment, packages, model).
 
 SHELL := /bin/bash
@@ -23,7 +23,7 @@ AXE      := tests/browser/node_modules/axe-core/axe.min.js
 INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initdb /usr/lib/postgresql/*/bin/initdb) \
                         $(shell command -v initdb 2>/dev/null))
 
-.PHONY: run test install browser postgres train validate import-lieux telegram-webhook constraints audit clean
+.PHONY: run test test-scale install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean
 
 define need_python310
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -38,6 +38,9 @@ run: install ## Train if needed, then start Rasa, the action server and the web 
 test: install browser postgres validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end, browser
 	$(PY) -m pip check
 	$(PY) -m pytest
+
+test-scale: install postgres scale-servers train ## 100 patrons for 2 minutes on 2 Rasa replicas behind nginx (PostgreSQL, Redis)
+	$(PY) -m tests.scale
 
 install: $(STAMP)
 
@@ -67,6 +70,14 @@ postgres: ## What the booking tests need on PostgreSQL: the server binaries (Deb
 	@if [ -z "$(INITDB)" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; else \
 	    echo "The booking tests need PostgreSQL's server: run 'sudo apt-get install postgresql', then make again."; \
+	    exit 1; fi; fi
+
+scale-servers: ## What make test-scale needs: Redis and nginx (Debian); the test starts its own instances
+	@missing=""; command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq$$missing; else \
+	    echo "make test-scale needs Redis and nginx: run 'sudo apt-get install$$missing', then make again."; \
 	    exit 1; fi; fi
 
 validate: install ## Knowledge base files and Rasa training data

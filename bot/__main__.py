@@ -34,7 +34,7 @@ def run() -> int:
         with stack:
             print(f"Ready.\n"
                   f"  Library page and widget : {settings.url(settings.web_port)}\n"
-                  f"  Rasa REST channel       : {settings.url(settings.rasa_port, '/webhooks/rest/webhook')}\n"
+                  f"  Rasa REST channel       : {rest_channels(settings)}\n"
                   f"  Rasa HTTP API           : {settings.url(settings.rasa_port)} ({api_token_source(settings)})\n"
                   f"  Action server           : {settings.url(settings.actions_port)}\n"
                   f"  Bookings database       : {make_url(settings.booking_database_url).render_as_string()}\n"
@@ -55,6 +55,13 @@ def run() -> int:
 def api_token_source(settings: Settings) -> str:
     """Where the HTTP API's token comes from; never the token itself."""
     return "token: RASA_API_TOKEN" if settings.rasa_api_token else "token: random for this run, see RASA_API_TOKEN"
+
+
+def rest_channels(settings: Settings) -> str:
+    """The REST channel of each Rasa replica; several want a reverse proxy in front (docs/deploy/nginx.conf)."""
+    urls = [settings.url(settings.replica(index).rasa_port, "/webhooks/rest/webhook")
+            for index in range(settings.rasa_replicas)]
+    return " ".join(urls) + (" (balance them: docs/deploy/nginx.conf)" if len(urls) > 1 else "")
 
 
 def telegram_mode(settings: Settings) -> str:

@@ -1,5 +1,5 @@
-"""Start, watch and stop the assistant's processes: Rasa, the action server, the web server, the booking jobs,
-and Telegram's long polling."""
+"""Start, watch and stop the assistant's processes: Rasa and the action server (RASA_REPLICAS of each), the web
+server, the booking jobs, and Telegram's long polling."""
 from __future__ import annotations
 
 import signal
@@ -14,6 +14,9 @@ from typing import Optional
 from bot.settings import ROOT, Settings
 
 STARTUP_SECONDS = 300  # loading spaCy and the model takes most of a minute on a small server
+# Seconds the action server keeps a connection that has sent nothing yet (Sanic's default, 5, drops Rasa's calls
+# when Rasa's event loop is busy longer than that between connecting and writing, as under full CPU load).
+ACTIONS_IDLE_SECONDS = 60
 
 
 @dataclass
@@ -60,26 +63,37 @@ class Service:
         self.wait_stopped()
 
 
-def services(settings: Settings, model: Path) -> dict[str, Service]:
-    """The processes, on the settings' host and ports: Rasa (its HTTP API behind the settings' token), actions,
-    web, jobs, and Telegram's long polling when a bot token is set without a public webhook address."""
+def replica_services(settings: Settings, model: Path, index: int) -> dict[str, Service]:
+    """Rasa replica `index` and its own action server, on the ports of `settings` (the replica's): `rasa` and
+    `actions` for the first, then `rasa-2` and `actions-2`..."""
     env = settings.environment()
     python = sys.executable
-    stack = {
-        "rasa": Service(
-            "rasa",
+    suffix = f"-{index + 1}" if index else ""
+    return {
+        f"rasa{suffix}": Service(
+            f"rasa{suffix}",
             [python, "-m", "bot.rasa_server", "--model", str(model), "--interface", settings.bind_host,
              "--port", str(settings.rasa_port), "--credentials", "credentials.yml",
              "--endpoints", "endpoints.yml", "--cors", settings.cors_origins],
             settings.url(settings.rasa_port, "/webhooks/rest/"), env),
-        "actions": Service(
-            "actions",
+        f"actions{suffix}": Service(
+            f"actions{suffix}",
             [python, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(settings.actions_port)],
-            settings.url(settings.actions_port, "/health"), {**env, "SANIC_HOST": settings.bind_host}),
-        "web": Service(
-            "web", [python, "-m", "bot", "web"], settings.url(settings.web_port, "/health"), env),
-        "jobs": Service("jobs", [python, "-m", "bot", "jobs"], None, env),
+            settings.url(settings.actions_port, "/health"),
+            {**env, "SANIC_HOST": settings.bind_host, "SANIC_KEEP_ALIVE_TIMEOUT": str(ACTIONS_IDLE_SECONDS)}),
     }
+
+
+def services(settings: Settings, model: Path) -> dict[str, Service]:
+    """The processes, on the settings' host and ports: the RASA_REPLICAS Rasa replicas with their action servers,
+    web, jobs, and Telegram's long polling when a bot token is set without a public webhook address."""
+    env = settings.environment()
+    python = sys.executable
+    stack: dict[str, Service] = {}
+    for index in range(settings.rasa_replicas):
+        stack.update(replica_services(settings.replica(index), model, index))
+    stack["web"] = Service("web", [python, "-m", "bot", "web"], settings.url(settings.web_port, "/health"), env)
+    stack["jobs"] = Service("jobs", [python, "-m", "bot", "jobs"], None, env)
     if settings.telegram_token and not settings.telegram_webhook_url:  # behind a NAT: poll Telegram
         stack["telegram"] = Service("telegram", [python, "-m", "bot", "telegram-polling"], None, env)
     return stack

@@ -11,12 +11,18 @@ from typing import Mapping
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+REDIS_LOCK_STORE = "bot.lock_store.RedisURLLockStore"  # endpoints.yml's lock store when LOCK_STORE_URL is set
 
 
 def local_url(bind_host: str, port: int, path: str = "") -> str:
     """Address of a server bound to `bind_host:port` as a client on this machine reaches it."""
     host = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host
     return f"http://{host}:{port}{path}"
+
+
+def own_action_endpoint(actions_port: int) -> str:
+    """The address of the action server that `make run` starts on `actions_port`."""
+    return f"http://127.0.0.1:{actions_port}/webhook"
 
 
 def derived_secret(token: str) -> str:
@@ -52,6 +58,8 @@ class Settings:
     telegram_api_base: str  # Bot API server, without /bot<token>
     telegram_webhook_url: str  # public HTTPS address of /webhooks/telegram/webhook; empty: long polling
     rasa_api_token: str = field(repr=False)  # token of Rasa's HTTP API (?token=); empty: one per start
+    rasa_replicas: int  # Rasa processes, each with its own action server, on RASA_PORT, RASA_PORT + 1...
+    lock_store_url: str  # redis://host:6379/0 that the replicas share; empty: Rasa's in-memory lock store
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -75,9 +83,7 @@ class Settings:
             models_dir=Path(_env("MODELS_DIR", str(ROOT / "models"))).resolve(),
             knowledge_dir=Path(_env("KNOWLEDGE_DIR", str(ROOT / "knowledge_base"))).resolve(),
             tracker_store_url=_env("TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
-            action_endpoint_url=_env(
-                "ACTION_ENDPOINT_URL", f"http://127.0.0.1:{actions_port}/webhook"
-            ),
+            action_endpoint_url=_env("ACTION_ENDPOINT_URL", own_action_endpoint(actions_port)),
             cors_origins=_env("CORS_ORIGINS", "*"),
             public_web_url=_env("PUBLIC_WEB_URL", local_url(bind_host, web_port)).rstrip("/"),
             public_chat_url=_env("PUBLIC_CHAT_URL", local_url(bind_host, rasa_port, "/webhooks/rest/webhook")),
@@ -92,11 +98,25 @@ class Settings:
             telegram_api_base=_env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
             telegram_webhook_url=_env("TELEGRAM_WEBHOOK_URL", ""),
             rasa_api_token=_env("RASA_API_TOKEN", ""),
+            rasa_replicas=int(_env("RASA_REPLICAS", "1")),
+            lock_store_url=_env("LOCK_STORE_URL", ""),
         )
 
     def with_api_token(self) -> "Settings":
         """These settings, with a random token for Rasa's HTTP API when RASA_API_TOKEN is not set."""
         return self if self.rasa_api_token else replace(self, rasa_api_token=secrets.token_urlsafe(32))
+
+    def __post_init__(self) -> None:
+        if self.rasa_replicas < 1:
+            raise ValueError(f"RASA_REPLICAS must be 1 or more, not {self.rasa_replicas}")
+
+    def replica(self, index: int) -> "Settings":
+        """The settings of Rasa replica `index` (0 is the first): ports RASA_PORT + index and ACTIONS_PORT + index,
+        and the action server on that port unless ACTION_ENDPOINT_URL names another one."""
+        own = self.action_endpoint_url == own_action_endpoint(self.actions_port)
+        actions_port = self.actions_port + index
+        return replace(self, rasa_port=self.rasa_port + index, actions_port=actions_port,
+                       action_endpoint_url=own_action_endpoint(actions_port) if own else self.action_endpoint_url)
 
     def url(self, port: int, path: str = "/") -> str:
         """Address of one of our servers as a local client reaches it."""
@@ -131,6 +151,9 @@ class Settings:
             "TELEGRAM_API_BASE": self.telegram_api_base,
             "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
             "RASA_API_TOKEN": self.rasa_api_token,
+            "RASA_REPLICAS": str(self.rasa_replicas),
+            "LOCK_STORE_URL": self.lock_store_url,
+            "LOCK_STORE_TYPE": REDIS_LOCK_STORE if self.lock_store_url else "in_memory",
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "TF_CPP_MIN_LOG_LEVEL": "2",

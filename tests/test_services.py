@@ -100,3 +100,13 @@ def test_without_rasa_api_token_each_start_makes_a_random_one_for_every_service(
     assert len(token) >= 40 and token != second.settings.rasa_api_token
     assert {service.env["RASA_API_TOKEN"] for service in first.services.values()} == {token}
     assert token not in repr(first.settings)
+
+
+def test_each_rasa_replica_has_its_own_ports_and_action_server() -> None:
+    stack = services(Settings.from_env({"RASA_REPLICAS": "2"}), Path("model.tar.gz"))
+    assert list(stack) == ["rasa", "actions", "rasa-2", "actions-2", "web", "jobs"]
+    assert stack["rasa-2"].ready_url == "http://127.0.0.1:5006/webhooks/rest/"
+    assert stack["rasa-2"].env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:5056/webhook"
+    assert stack["actions-2"].command[-2:] == ["--port", "5056"]
+    assert stack["actions-2"].env["SANIC_KEEP_ALIVE_TIMEOUT"] == "60"  # Rasa may connect, then write late
+    assert stack["rasa"].env["ACTION_ENDPOINT_URL"] == "http://127.0.0.1:5055/webhook"

@@ -66,3 +66,12 @@ def test_a_missing_label_names_file_and_line(tmp_path: Path) -> None:
     line = text[: text.index("themes:")].count("\n") + 1
     with pytest.raises(KnowledgeError, match=rf"topics.yml:{line}: themes: missing label for wifi"):
         load_model(path, Topics)
+
+
+def test_replicas_share_an_action_server_that_the_settings_name() -> None:
+    own = Settings.from_env({"RASA_REPLICAS": "3", "RASA_PORT": "7000", "ACTIONS_PORT": "7100"}).replica(2)
+    assert (own.rasa_port, own.actions_port, own.action_endpoint_url) == (7002, 7102, "http://127.0.0.1:7102/webhook")
+    shared = Settings.from_env({"RASA_REPLICAS": "2", "ACTION_ENDPOINT_URL": "http://actions:5055/webhook"})
+    assert shared.replica(1).action_endpoint_url == "http://actions:5055/webhook"
+    with pytest.raises(ValueError, match="RASA_REPLICAS must be 1 or more"):
+        Settings.from_env({"RASA_REPLICAS": "0"})

@@ -65,6 +65,18 @@ def customs(messages: list[Message], key: str) -> list[Any]:
     return [m["custom"][key] for m in messages if isinstance(m.get("custom"), dict) and key in m["custom"]]
 
 
+def asked(messages: list[Message]) -> Optional[str]:
+    """What the bot asks for at the end of its turn (CONTRACT §4 `custom.ask`), if anything."""
+    found = customs(messages, "ask")
+    return found[-1] if found else None
+
+
+def booked(messages: list[Message]) -> Optional[dict[str, Any]]:
+    """The turn's `custom.booking` (CONTRACT §5), if any."""
+    found = customs(messages, "booking")
+    return found[0] if found else None
+
+
 def texts(messages: list[Message]) -> list[str]:
     return [m["text"] for m in messages if m.get("text")]
 

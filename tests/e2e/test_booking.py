@@ -9,17 +9,12 @@ from datetime import datetime
 from typing import Any, Optional
 
 from bot.booking.store import BookingStore
-from tests.e2e.chat import Chat, buttons, customs, texts, triage_of
+from tests.e2e.chat import Chat, asked, booked, buttons, texts, triage_of
 
 Messages = list[dict[str, Any]]
 CODE = re.compile(r"^[A-Z0-9]{3}-[A-Z0-9]{3,}$")
 ANSWERS = {"first_name": "Marie", "contact": "06 12 34 56 78", "accessibility": "Fauteuil roulant",
            "consent": "/affirm"}
-
-
-def asked(messages: Messages) -> Optional[str]:
-    found = customs(messages, "ask")
-    return found[-1] if found else None
 
 
 def answer(chat: Chat, messages: Messages, slot_payload: Optional[str] = None) -> Messages:
@@ -43,11 +38,6 @@ def until_recap(chat: Chat, slot_payload: Optional[str] = None) -> tuple[Message
     assert "Je récapitule" in recap and "Prénom : Marie. Contact : 06 12 34 56 78." in recap, messages
     assert "Besoin particulier : Fauteuil roulant." in recap
     return messages, chosen
-
-
-def booked(messages: Messages) -> Optional[dict]:
-    found = customs(messages, "booking")
-    return found[0] if found else None
 
 
 def book(chat: Chat, slot_payload: Optional[str] = None) -> tuple[dict, str]:
