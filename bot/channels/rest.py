@@ -58,7 +58,8 @@ def unavailable() -> str:
 
 async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
     """Hand the patron's message to Rasa; a turn that said nothing, or in which an action failed, ends with the
-    apology; one in which the patron wrote a card, social security or IBAN number, with a warning."""
+    apology; one in which the patron wrote a card, social security or IBAN number, with a warning. When the turn
+    erased the patron's data (`custom.forget`), the conversation is deleted from the tracker store."""
     output = message.output_channel
     said_before = len(output.messages)
     failures: list[str] = []
@@ -75,6 +76,8 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
     warning = never_give_warning(message.text)
     if warning:
         await output.send_text_message(message.sender_id, warning)
+    if forgets(output.messages):
+        await forget_conversation(message.sender_id)
 
 
 def unusable(request: Request) -> Optional[str]:
@@ -124,8 +127,6 @@ class AlwaysAnsweringRestInput(RestInput):
                 await message.output_channel.send_text_message(message.sender_id, CUT)
             message.text = text[:MAX_TEXT]
             await take_turn(on_new_message, message)
-            if forgets(message.output_channel.messages):
-                await forget_conversation(message.sender_id)
 
         webhook = super().blueprint(answer)
         webhook.on_request(refuse_unusable)

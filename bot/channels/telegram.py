@@ -24,7 +24,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.channels.cleaning import clean
-from bot.channels.conversations import button_payload, forget_conversation, forgets
+from bot.channels.conversations import button_payload
 from bot.channels.rest import OnNewMessage, take_turn
 from bot.settings import Settings
 from bot.telegram.client import CHANNEL, SECRET_HEADER, make_bot
@@ -126,8 +126,6 @@ class TelegramInput(InputChannel):
         collector = TurnCollector()
         await take_turn(on_new_message, UserMessage(clean(said.text), collector, str(chat_id), input_channel=CHANNEL))
         await self.deliver(chat_id, collector.messages)
-        if forgets(collector.messages):
-            await forget_conversation(str(chat_id))
 
     async def clicked(self, query: CallbackQuery, sender_id: str) -> Heard:
         """The payload of the clicked button. The click is acknowledged and the choice written under the
