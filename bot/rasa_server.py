@@ -20,6 +20,9 @@ def main(argv: Sequence[str]) -> None:
     api = api_arguments(os.environ.get("RASA_API_TOKEN", ""))
     from rasa.__main__ import main as rasa_main  # slow: after the token is checked
 
+    from bot import rasa_tuning
+
+    rasa_tuning.install()
     sys.argv = ["rasa", "run", *argv, *api]
     rasa_main()
 
