@@ -1,5 +1,6 @@
-# Aiguillage: `make run` starts the assistant, `make test` runs every test, `make test-scale` the load test.
-# Both set everything up on a fresh machine (Python 3.10 virtual environment, packages, model).
+# Aiguillage: `make run` starts the assistant, `make test` runs every test, `make test-scale` the load test,
+# `make bench` measures stock Rasa against Aiguillage (bench/results.md).
+# Each sets everything up on a fresh machine (Python 3.10 virtual environment, packages, model).
 
 SHELL := /bin/bash
 VENV  := .venv
@@ -23,7 +24,7 @@ AXE      := tests/browser/node_modules/axe-core/axe.min.js
 INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initdb /usr/lib/postgresql/*/bin/initdb) \
                         $(shell command -v initdb 2>/dev/null))
 
-.PHONY: run test test-scale install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean
+.PHONY: run test test-scale bench install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean
 
 define need_python310
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -41,6 +42,9 @@ test: install browser postgres validate train ## Every test: packages, data, uni
 
 test-scale: install postgres scale-servers train ## 100 patrons for 2 minutes on 2 Rasa replicas behind nginx (PostgreSQL, Redis)
 	$(PY) -m tests.scale
+
+bench: install train ## Stock Rasa against Aiguillage: training, cold start, accuracy, latency, throughput, memory
+	$(PY) -m bench
 
 install: $(STAMP)
 

@@ -13,7 +13,7 @@ def api_arguments(token: str) -> list[str]:
     if not token:
         raise SystemExit("RASA_API_TOKEN is empty: Rasa's HTTP API would be open to anyone; `python -m bot run` "
                          "sets one")
-    return ["--enable-api", "--auth-token", token]
+    return ["--enable-api", f"--auth-token={token}"]  # one argument: a random token may start with "-"
 
 
 def main(argv: Sequence[str]) -> None:

@@ -107,16 +107,17 @@ class Stack:
         self.services = services(self.settings, model)
         self.log_dir = settings.var_dir / "logs"
 
-    def start(self) -> None:
+    def start(self, *names: str) -> None:
+        """Start the named services (default: all), and wait until every started one answers."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        for service in self.services.values():
-            service.start(self.log_dir)
+        for name in names or self.services:
+            self.services[name].start(self.log_dir)
         self.wait_until_ready()
 
     def wait_until_ready(self, timeout: float = STARTUP_SECONDS) -> None:
-        """Block until every service answers; raise naming the first one that died or hung."""
+        """Block until every started service answers; raise naming the first one that died or hung."""
         deadline = time.monotonic() + timeout
-        waiting = list(self.services.values())
+        waiting = [service for service in self.services.values() if service.process]
         while waiting:
             self.raise_if_stopped()
             waiting = [service for service in waiting if not service.is_ready()]
@@ -132,7 +133,7 @@ class Stack:
 
     def raise_if_stopped(self) -> None:
         for service in self.services.values():
-            if service.process.poll() is not None:
+            if service.process and service.process.poll() is not None:
                 raise RuntimeError(f"{service.name} stopped: see {self.log_dir / service.name}.log")
 
     def stop(self) -> None:

@@ -5,6 +5,7 @@ import hashlib
 import subprocess
 import sys
 from pathlib import Path
+from typing import Optional
 
 import rasa
 
@@ -15,20 +16,22 @@ MODEL_PREFIX = "aiguillage-"
 MODELS_KEPT = 3  # the newest models stay on disk, to roll back to
 
 
-def input_files() -> list[Path]:
-    """Every file Rasa trains from, in a stable order."""
+def input_files(project: Optional[Path] = None) -> list[Path]:
+    """Every file Rasa trains from in `project` (default: the repository), in a stable order."""
     files: list[Path] = []
     for name in MODEL_INPUTS:
-        path = ROOT / name
+        path = (project or ROOT) / name
         files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
     return files
 
 
-def fingerprint() -> str:
-    """Hash of the training inputs' paths and contents, and of the Rasa version."""
+def fingerprint(project: Optional[Path] = None) -> str:
+    """Hash of the training inputs' paths and contents in `project` (default: the repository), and of the Rasa
+    version."""
+    project = project or ROOT
     digest = hashlib.sha256(rasa.__version__.encode())
-    for path in input_files():
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in input_files(project):
+        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -43,14 +46,18 @@ def ensure_model() -> Path:
         print(f"Model up to date: {target.name}")
         return target
     print(f"Training data or config changed: training {target.name} (a few minutes)...", flush=True)
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
-         "--data", "data", "--out", str(settings.models_dir),
-         "--fixed-model-name", target.name.removesuffix(".tar.gz")],
-        cwd=ROOT, check=True, env=settings.environment(),
-    )
+    train(ROOT, target, settings.environment())
     _prune_old_models()
     return target
+
+
+def train(project: Path, target: Path, env: dict[str, str]) -> None:
+    """`rasa train` of the config, domain and data of `project` into the model file `target`."""
+    subprocess.run(
+        [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
+         "--data", "data", "--out", str(target.parent), "--fixed-model-name", target.name.removesuffix(".tar.gz")],
+        cwd=project, check=True, env=env,
+    )
 
 
 def _prune_old_models() -> None:

@@ -28,7 +28,7 @@ from tests.e2e.chat import booked
 from tests.ports import free_port, free_ports
 from tests.postgres import postgres_server
 from tests.scale.checks import booking_problems, race_problems, tracker_problems
-from tests.scale.patrons import Messages, Traffic, load
+from tests.scale.patrons import Messages, Traffic, load, percentiles
 from tests.scale.servers import nginx_server, redis_server
 from tests.scale.usage import Usage
 
@@ -70,12 +70,6 @@ def production_stack(folder: Path, replicas: int) -> Iterator[Stack]:
         servers.callback(copy_logs, settings.var_dir / "logs")
         ensure_database(settings).close()
         yield servers.enter_context(Stack(settings, ensure_model()))
-
-
-def percentiles(seconds: list[float]) -> dict[str, float]:
-    ordered = sorted(seconds) or [0.0]
-    return {"count": len(seconds), **{name: round(ordered[int(q * (len(ordered) - 1))], 3)
-                                      for name, q in (("p50", 0.5), ("p95", 0.95), ("max", 1.0))}}
 
 
 def figures(options: argparse.Namespace, traffic: Traffic, usage: Usage, race: list[Messages],

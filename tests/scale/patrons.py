@@ -195,6 +195,9 @@ async def booking(patron: Patron) -> None:
     patron.traffic.bookings[confirmed["code"]] = "cancelled"
 
 
+CONVERSATIONS = [tutorial] * 4 + [referral] * 4 + [booking] * 2  # scripts drawn at random, with these weights
+
+
 def impatient_across(replicas: list[str]) -> Callable[[Patron], Awaitable[None]]:
     """A patron who sends two needs at once, each to another replica: Rasa takes them one after the other."""
 
@@ -246,15 +249,37 @@ async def race(client: httpx.AsyncClient, url: str, traffic: Traffic, replicas: 
     return [turn for turn, in turns]
 
 
+def client(connections: int) -> httpx.AsyncClient:
+    """An HTTP client for `connections` requests at once, patient with a loaded server."""
+    return httpx.AsyncClient(timeout=300, limits=httpx.Limits(max_connections=connections + 10))
+
+
+def seats(client: httpx.AsyncClient, url: str, traffic: Traffic, patrons: int, think: tuple[float, float],
+          scripts: list[Callable[[Patron], Awaitable[None]]], seed: int) -> list[Awaitable[None]]:
+    """`patrons` seats, each busy with one patron after another until the traffic's deadline."""
+    return [patron_loop(client, url, traffic, random.Random(seed + seat), think, scripts) for seat in range(patrons)]
+
+
+async def closed_loop(url: str, traffic: Traffic, patrons: int, seed: int = 8) -> None:
+    """`patrons` seats busy until the traffic's deadline, each sending its next message as soon as it has the
+    answer (no reading or typing): tutorials, referrals and bookings."""
+    async with client(patrons) as http:
+        await asyncio.gather(*seats(http, url, traffic, patrons, (0.0, 0.0), CONVERSATIONS, seed))
+
+
 async def load(url: str, traffic: Traffic, patrons: int, think: tuple[float, float], racers: int,
                seed: int = 8) -> list[Messages]:
     """`patrons` seats busy until the traffic's deadline, and a booking race among them: its answers."""
     replicas = [f"http://{address}" for address in traffic.replicas]
-    scripts = [tutorial] * 4 + [referral] * 4 + [booking] * 2 + [impatient_across(replicas)]
-    limits = httpx.Limits(max_connections=patrons + racers + 10)
-    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
-        seats = [patron_loop(client, url, traffic, random.Random(seed + seat), think, scripts)
-                 for seat in range(patrons)]
-        *_, answers = await asyncio.gather(*seats, attempt(traffic, "race", race(client, url, traffic, replicas,
-                                                                                racers)))
+    scripts = CONVERSATIONS + [impatient_across(replicas)]
+    async with client(patrons + racers) as http:
+        *_, answers = await asyncio.gather(*seats(http, url, traffic, patrons, think, scripts, seed),
+                                           attempt(traffic, "race", race(http, url, traffic, replicas, racers)))
     return answers or []
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    """Count, p50, p95 and max of latencies in seconds (nearest lower rank), to the millisecond."""
+    ordered = sorted(seconds) or [0.0]
+    return {"count": len(seconds), **{name: round(ordered[int(q * (len(ordered) - 1))], 3)
+                                      for name, q in (("p50", 0.5), ("p95", 0.95), ("max", 1.0))}}
