@@ -32,8 +32,9 @@ def arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=float, default=30, help="measured seconds of each concurrency level")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50], help="concurrent conversations")
-    parser.add_argument("--reuse-models", action="store_true",
-                        help="reuse models of the same inputs trained by an earlier run, with their recorded time")
+    parser.add_argument("--reuse", nargs="+", choices=ASSISTANTS, default=[], metavar="ASSISTANT",
+                        help="reuse the model of the same inputs an earlier run trained for these assistants "
+                             "(stock, ours), with its recorded training time")
     parser.add_argument("--only", choices=ASSISTANTS, help="measure one assistant only (development)")
     parser.add_argument("--label", default="", help="what this run measures, e.g. the optimisation tried")
     return parser.parse_args(argv)
@@ -59,7 +60,7 @@ def commit() -> str:
 def measure(name: str, options: argparse.Namespace) -> dict[str, Any]:
     """Train (or reuse), start, then measure assistant `name`; every process stopped at the end."""
     folder = project(name)
-    training = trained(name, folder, options.reuse_models)
+    training = trained(name, folder, name in options.reuse)
     running = stack(name, folder, training.model)
     print(f"Starting {name}...", flush=True)
     with started(running) as cold_start:
