@@ -13,7 +13,7 @@ from typing import Optional
 
 from bot.settings import ROOT, Settings
 
-STARTUP_SECONDS = 300  # loading spaCy and the model takes most of a minute on a small server
+STARTUP_SECONDS = 300  # Rasa answers after about 15 s here; a small or busy server can take minutes
 # Seconds the action server keeps a connection that has sent nothing yet (Sanic's default, 5, drops Rasa's calls
 # when Rasa's event loop is busy longer than that between connecting and writing, as under full CPU load).
 ACTIONS_IDLE_SECONDS = 60
