@@ -8,7 +8,7 @@ from bot.services import Stack
 from bot.settings import settings
 from tests.heldout import heldout_score
 
-MINIMUM_ACCURACY = 0.90
+MINIMUM_ACCURACY = 0.95  # measured 0.971 (route) and 0.966 (with theme, partner and scope)
 
 
 def test_heldout_triage_accuracy(stack: Stack, report: list[str]) -> None:
