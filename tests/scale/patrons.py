@@ -13,7 +13,7 @@ from typing import Any, Awaitable, Callable, NoReturn, Optional, TypeVar
 
 import httpx
 
-from bot.channels.rest import UNAVAILABLE
+from bot.channels.rest import unavailable
 from tests.e2e.chat import asked, booked, buttons, customs, texts
 
 Messages = list[dict[str, Any]]
@@ -103,7 +103,7 @@ class Patron:
             self.lost(f"{message!r}: HTTP {response.status_code} {response.text[:200]}")
         self.traffic.latencies[self.traffic.replica(response)].append(time.monotonic() - started)
         answer = response.json()
-        if not answer or UNAVAILABLE in texts(answer):
+        if not answer or unavailable() in texts(answer):
             self.lost(f"{message!r}: answered {answer}")
         return answer
 
