@@ -28,6 +28,7 @@ def test_shipped_sample_is_valid() -> None:
     tuesday = sample.availability[0]
     assert (tuesday.weekday_index, tuesday.start, tuesday.end, tuesday.slot_minutes) == (1, time(14), time(17), 45)
     assert sample.sites[0].phone == "+33261910200"
+    assert sample.main.name == "Médiathèque centrale"  # the first site: the one patrons are told to call
 
 
 def test_a_closure_without_end_is_one_day(tmp_path: Path) -> None:

@@ -52,8 +52,8 @@ logging.getLogger("rasa.core.processor").addHandler(ActionFailures(logging.ERROR
 
 
 def unavailable() -> str:
-    """The apology, with the phone number of the library's first site (knowledge_base/sites.yml)."""
-    return UNAVAILABLE.format(phone=phone_display(sites().sites[0].phone))
+    """The apology, with the phone number of the library's main site (knowledge_base/sites.yml)."""
+    return UNAVAILABLE.format(phone=phone_display(sites().main.phone))
 
 
 async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:

@@ -123,6 +123,11 @@ class Sites(BaseModel, extra="forbid"):
     availability: List[Availability] = []
     closures: List[Closure] = []
 
+    @property
+    def main(self) -> Site:
+        """The library's first site: its phone number is the one patrons are told to call."""
+        return self.sites[0]
+
 
 def _duplicates(document: Any, section: str, ids: List[str]) -> Iterator[tuple[int, str]]:
     seen: set[str] = set()

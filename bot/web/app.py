@@ -3,7 +3,6 @@ widget's snippet, tutorial pages, calendar files of bookings, the privacy notice
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 from sanic import Sanic
 from sanic.exceptions import NotFound
@@ -23,15 +22,9 @@ STATIC = Path(__file__).parent / "static"
 WIDGET_TITLE = "Aide numérique"
 
 
-def main_site(settings: Settings) -> Optional[Site]:
-    """The library's first site in sites.yml: its phone number is the one patrons call."""
-    return next(iter(sites(settings.knowledge_dir / "sites.yml").sites), None)
-
-
-def widget_options(settings: Settings, site: Optional[Site]) -> dict[str, str]:
+def widget_options(settings: Settings, site: Site) -> dict[str, str]:
     """The data- attributes of the chat widget's script tag (docs/widget.md)."""
-    options = {"bot-url": settings.public_chat_url, "title": WIDGET_TITLE}
-    return {**options, "phone": phone_display(site.phone)} if site else options
+    return {"bot-url": settings.public_chat_url, "title": WIDGET_TITLE, "phone": phone_display(site.phone)}
 
 
 def snippet(script_url: str, options: dict[str, str]) -> str:
@@ -46,12 +39,12 @@ def create_app(settings: Settings) -> Sanic:
     app.static("/static", STATIC)
     app.blueprint(tutorial_pages(settings.knowledge_dir))
     app.blueprint(booking_pages(settings))
-    site = main_site(settings)
+    site = sites(settings.knowledge_dir / "sites.yml").main
     TEMPLATES.globals["widget"] = widget_options(settings, site)  # the layout embeds it on every page
 
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:
-        return page("index.html", site=site, phone=phone_display(site.phone) if site else None)
+        return page("index.html", site=site, phone=phone_display(site.phone))
 
     @app.get("/integrer")
     async def embed(request: Request) -> HTTPResponse:
@@ -63,8 +56,7 @@ def create_app(settings: Settings) -> Sanic:
         return page("privacy.html", never_ask=charter(settings.knowledge_dir / "charter.yml").never_ask,
                     retention_days=settings.booking_retention_days,
                     conversation_days=settings.conversation_retention_days,
-                    library=site.name if site else "la médiathèque",
-                    phone=phone_display(site.phone) if site else None, phone_link=site.phone if site else None)
+                    library=site.name, phone=phone_display(site.phone), phone_link=site.phone)
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:

@@ -14,7 +14,7 @@ from bot.services import Stack
 from tests.e2e.chat import Chat, Message, buttons, texts, triage_of
 from tests.e2e.test_booking import answer, asked, booked
 
-PHONE = phone_display(sites().sites[0].phone)
+PHONE = phone_display(sites().main.phone)
 BOOKING_NEED = "je voudrais un rendez-vous avec un conseiller numérique"
 
 
