@@ -21,8 +21,10 @@ def input_files(project: Optional[Path] = None) -> list[Path]:
     files: list[Path] = []
     for name in MODEL_INPUTS:
         path = (project or ROOT) / name
-        files.extend(sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-                     if path.is_dir() else [path] if path.exists() else [])
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
+        elif path.exists():  # a project without bot/nlu (the bench's stock Rasa) is fingerprinted without it
+            files.append(path)
     return files
 
 

@@ -52,9 +52,12 @@ class VocabularyEntityExtractor(GraphComponent, EntityExtractorMixin):
                  vocabulary: Optional[Dict[str, Dict[str, str]]] = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage, self._resource = model_storage, resource
-        self.vocabulary = vocabulary or {}
-        self.by_size: Dict[int, List[str]] = defaultdict(list)  # phrases by number of words, longest first
-        for phrase in sorted(self.vocabulary, key=lambda phrase: -len(phrase.split())):
+        self._use(vocabulary or {})
+
+    def _use(self, vocabulary: Dict[str, Dict[str, str]]) -> None:
+        self.vocabulary = vocabulary
+        self.by_size: Dict[int, List[str]] = defaultdict(list)  # phrases by number of words
+        for phrase in vocabulary:
             self.by_size[len(phrase.split())].append(phrase)
 
     @classmethod
@@ -63,7 +66,7 @@ class VocabularyEntityExtractor(GraphComponent, EntityExtractorMixin):
         return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        self.__init__(self.config, self._storage, self._resource, vocabulary_of(training_data))
+        self._use(vocabulary_of(training_data))
         with self._storage.write_to(self._resource) as folder:
             dump_obj_as_json_to_file(folder / VOCABULARY_FILE, self.vocabulary)
         return self._resource

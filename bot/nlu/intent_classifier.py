@@ -68,17 +68,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                  weights: Optional[Dict[Text, np.ndarray]] = None) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage, self._resource = model_storage, resource
-        # intents, coefficients, intercepts; per featurizer block: widths, sparse (0/1); idf of sparse columns
-        self.weights = weights
-        if weights is not None:  # features x intents, contiguous: the product copies nothing
-            self._projection = np.ascontiguousarray(weights["coefficients"].T)
-            self._idf = self._idf_by_block(weights)
+        self.weights: Optional[Dict[Text, np.ndarray]] = None
+        if weights is not None:
+            self._use(weights)
 
-    @staticmethod
-    def _idf_by_block(weights: Dict[Text, np.ndarray]) -> List[Optional[np.ndarray]]:
-        ends = np.cumsum([width for width, sparse in zip(weights["widths"], weights["sparse"]) if sparse])
-        idf = np.split(weights["idf"], ends[:-1]) if len(ends) else []
-        return [idf.pop(0) if sparse else None for sparse in weights["sparse"]]
+    def _use(self, weights: Dict[Text, np.ndarray]) -> None:
+        """Answer with `weights`: intents, coefficients, intercepts, the width of each featurizer's block, and
+        `idf<index>` for each block of counts."""
+        self.weights = weights
+        self._projection = np.ascontiguousarray(weights["coefficients"].T)  # features x intents: no copy per product
+        self._idf = [weights.get(f"idf{index}") for index in range(len(weights["widths"]))]
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -92,21 +91,20 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return self._resource
         first = sentence_features(examples[0])
         widths = np.array([features.features.shape[-1] for features in first])
-        sparse = np.array([features.is_sparse() for features in first])
         blocks = blocks_of(examples, widths)
-        idf = [inverse_document_frequency(block) if is_sparse else None for block, is_sparse in zip(blocks, sparse)]
+        idf = [inverse_document_frequency(block) if features.is_sparse() else None
+               for block, features in zip(blocks, first)]
         regression = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"])
         regression.fit(weighted(blocks, idf), [example.get(INTENT) for example in examples])
         coefficients, intercepts = regression.coef_, regression.intercept_
         if len(regression.classes_) == 2:  # scikit-learn keeps the second intent's row only; the first scores 0
             coefficients = np.vstack([np.zeros_like(coefficients), coefficients])
             intercepts = np.concatenate([[0.0], intercepts])
-        weights = {"intents": regression.classes_.astype(str), "coefficients": coefficients,
-                   "intercepts": intercepts, "widths": widths, "sparse": sparse,
-                   "idf": np.concatenate([weights for weights in idf if weights is not None] or [np.zeros(0)])}
-        self.__init__(self.config, self._storage, self._resource, weights)
+        self._use({"intents": regression.classes_.astype(str), "coefficients": coefficients,
+                   "intercepts": intercepts, "widths": widths,
+                   **{f"idf{index}": weights for index, weights in enumerate(idf) if weights is not None}})
         with self._storage.write_to(self._resource) as folder:
-            np.savez(folder / WEIGHTS_FILE, **weights)
+            np.savez(folder / WEIGHTS_FILE, **self.weights)
         return self._resource
 
     @classmethod
