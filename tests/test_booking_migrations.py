@@ -3,15 +3,18 @@ from processes that start together."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from bot.booking.database import engine_for, upgrade
 from bot.booking.models import Base
@@ -49,6 +52,44 @@ def test_sqlite_gets_its_folder_and_a_write_ahead_log(tmp_path: Path) -> None:
     engine = engine_for(url)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+def count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT count(*) FROM notes").scalar_one()
+
+
+def checkpoint(engine: Engine) -> None:
+    """Everything written moved from the write-ahead log into the database file, as a backup needs."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def test_sqlite_connections_are_reused_but_never_to_a_former_file(tmp_path: Path) -> None:
+    """Pooled, unlike SQLAlchemy 1.4's default for files; a moved folder or a restored backup is seen at once."""
+    path = tmp_path / "db" / "bookings.db"
+    engine = engine_for(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE notes (n INTEGER)")
+        connection.exec_driver_sql("INSERT INTO notes VALUES (1)")
+    checkpoint(engine)
+    with engine.connect() as first:
+        first_connection = first.connection.dbapi_connection
+    with engine.connect() as again:
+        assert again.connection.dbapi_connection is first_connection  # the same, pooled
+    shutil.copy(path, tmp_path / "backup.db")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO notes VALUES (2)")
+    assert count(engine) == 2
+    checkpoint(engine)
+    (tmp_path / "backup.db").replace(path)  # the backup restored while the assistant runs
+    assert count(engine) == 1
+    path.parent.rename(tmp_path / "away")  # the disk gone
+    with pytest.raises(OperationalError):
+        count(engine)
+    (tmp_path / "away").rename(path.parent)
+    assert count(engine) == 1
     engine.dispose()
 
 

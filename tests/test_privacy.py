@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.redaction import never_give_warning, redact, redact_data
@@ -76,6 +77,41 @@ def test_the_tracker_store_keeps_conversations_masked(tmp_path: Path) -> None:
         "mon numéro [téléphone]", "et mon mail : [e-mail]"]
     raw = (tmp_path / "tracker.db").read_bytes()
     assert b"06 12 34 56 78" not in raw and b"example.org" not in raw
+
+
+def session(start: float, text: str) -> list:
+    """The events of a conversation session that starts at `start` (seconds) with the patron's `text`."""
+    return [ActionExecuted("action_session_start", timestamp=start), SessionStarted(timestamp=start),
+            ActionExecuted("action_listen", timestamp=start),
+            UserUttered(text, intent={"name": "greet"}, timestamp=start + 1),
+            SlotSet("booking_preference", "jeudi", timestamp=start + 2),
+            BotUttered("Bonjour", timestamp=start + 3)]
+
+
+def stored(store: SQLTrackerStore, sender: str, every_session: bool = False) -> list[dict]:
+    tracker = asyncio.run(store.retrieve_full_tracker(sender) if every_session else store.retrieve(sender))
+    return [event.as_dict() for event in tracker.events]
+
+
+def test_conversations_are_stored_as_by_rasas_own_sql_tracker_store(database_url: str) -> None:
+    """The same table and rows: what ours saves, Rasa's reads, and the other way round, session by session."""
+    domain = Domain.from_dict({"slots": {"booking_preference": {"type": "text", "mappings": []}}})
+    ours, rasas = RedactingSQLTrackerStore(domain, host=database_url), SQLTrackerStore(domain, host=database_url)
+    for writer in (ours, rasas):
+        sender = type(writer).__name__
+        tracker = DialogueStateTracker.from_events(sender, session(1000.0, "bonjour"), domain.slots)
+        asyncio.run(writer.save(tracker))
+        for event in session(5000.0, "rebonjour"):  # a new session, hours later
+            tracker.update(event)
+        asyncio.run(writer.save(tracker))
+        tracker = asyncio.run(writer.retrieve(sender))  # the next turn, as Rasa takes it: the last session only
+        tracker.update(BotUttered("Au revoir", timestamp=5004.0))
+        asyncio.run(writer.save(tracker))
+        last = session(5000.0, "rebonjour") + [BotUttered("Au revoir", timestamp=5004.0)]
+        assert stored(ours, sender) == stored(rasas, sender) == [e.as_dict() for e in last]
+        assert stored(ours, sender, every_session=True) == stored(rasas, sender, every_session=True) == [
+            e.as_dict() for e in session(1000.0, "bonjour") + last]
+    assert asyncio.run(ours.retrieve("nobody")) is None
 
 
 def test_logs_are_masked_whatever_the_logger(caplog: pytest.LogCaptureFixture) -> None:

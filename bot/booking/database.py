@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import QueuePool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x41494755  # any number: the PostgreSQL advisory lock of migrations
@@ -15,15 +17,41 @@ SQLITE_TIMEOUT = 30  # seconds a writer waits for another one instead of failing
 
 
 def engine_for(url: str) -> Engine:
-    """An engine for `url`; for SQLite, the folder is created, writers wait for each other and WAL is on."""
+    """An engine for `url`; for SQLite, the folder is created, writers wait for each other, WAL is on and a file's
+    connections are pooled (SQLAlchemy 1.4 opens one per session, whose set-up cost more than most queries)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, future=True, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
+    connect_args = {"timeout": SQLITE_TIMEOUT, "check_same_thread": False}
+    if parsed.database in (None, "", ":memory:"):
+        engine = create_engine(url, future=True, connect_args=connect_args)
+    else:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_TIMEOUT})
+        engine = create_engine(url, future=True, connect_args=connect_args, poolclass=QueuePool)
+        drop_connections_to_a_former_file(engine, Path(parsed.database))
     event.listen(engine, "connect", sqlite_pragmas)
     return engine
+
+
+def drop_connections_to_a_former_file(engine: Engine, path: Path) -> None:
+    """A pooled connection whose file was since moved, deleted or replaced (a backup restored) is not used again:
+    the next one opens the file now at `path`, or fails as a new connection does when there is none."""
+    def file_now() -> Optional[tuple[int, int]]:
+        try:
+            found = path.stat()
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def remember(connection: Any, record: Any) -> None:
+        record.info["file"] = file_now()
+
+    def check(connection: Any, record: Any, proxy: Any) -> None:
+        if record.info.get("file") != file_now():
+            raise DisconnectionError(f"{path} was moved or replaced")
+
+    event.listen(engine, "connect", remember)
+    event.listen(engine, "checkout", check)
 
 
 def sqlite_pragmas(connection: Any, record: Any) -> None:
