@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import coo_matrix
 
 from bot.nlu.entity_extractor import VocabularyEntityExtractor, vocabulary_of
-from bot.nlu.intent_classifier import LinearIntentClassifier
+from bot.nlu.intent_classifier import LinearIntentClassifier, blocks_of, weighted
 from bot.nlu.spacy_vectors import PIPES, SpacyVectors
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
@@ -117,6 +117,21 @@ def test_the_confidences_are_probabilities_over_the_intents(storage: LocalModelS
     message = featurized("c", [1, 1, 0], [0.5, 0.5])
     full.process([message])
     assert sum(item["confidence"] for item in message.get("intent_ranking")) == pytest.approx(1.0)
+
+
+def test_a_message_is_scored_on_the_features_training_saw(storage: LocalModelStorage,
+                                                          classifier: LinearIntentClassifier) -> None:
+    """One message at a time, on the featurizers' arrays, gives the scores of the training's matrices."""
+    full = LinearIntentClassifier.load({"ranking_length": 10}, storage, Resource("intents"), CONTEXT)
+    messages = [featurized("d", [3, 1, 0], [0.3, 0.9]), featurized("e", [0, 0, 0], [0.0, 0.0]), example("f")]
+    repeated = example("g")  # the same column twice in the counts, as a COO matrix may hold it: 2 + 1 = 3
+    repeated.add_features(Features(coo_matrix(([2.0, 1.0], ([0, 0], [0, 0])), shape=(1, 3)), "sentence", "text", "c"))
+    repeated.add_features(Features(np.array([[0.3, 0.9]], dtype=np.float32), "sentence", "text", "vectors"))
+    messages.append(repeated)
+    matrix = weighted(blocks_of(messages, full.weights["widths"]), full._idf)
+    expected = matrix @ full.weights["coefficients"].T + full.weights["intercepts"]
+    assert np.allclose([full._scores(message) for message in messages], expected)
+    assert np.allclose(full._scores(repeated), full._scores(featurized("h", [3, 0, 0], [0.3, 0.9])))
 
 
 def test_a_message_without_features_gets_an_answer(classifier: LinearIntentClassifier) -> None:
