@@ -17,6 +17,9 @@ STARTUP_SECONDS = 300  # Rasa answers after about 15 s here; a small or busy ser
 # Seconds the action server keeps a connection that has sent nothing yet (Sanic's default, 5, drops Rasa's calls
 # when Rasa's event loop is busy longer than that between connecting and writing, as under full CPU load).
 ACTIONS_IDLE_SECONDS = 60
+# Native math libraries (OpenBLAS, OpenMP) run one thread in Rasa, unless the environment says otherwise: a message
+# needs small products only, and their extra threads spun on the cores that other requests and processes need.
+ONE_MATH_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 @dataclass
@@ -75,7 +78,7 @@ def replica_services(settings: Settings, model: Path, index: int) -> dict[str, S
             [python, "-m", "bot.rasa_server", "--model", str(model), "--interface", settings.bind_host,
              "--port", str(settings.rasa_port), "--credentials", "credentials.yml",
              "--endpoints", "endpoints.yml", "--cors", settings.cors_origins],
-            settings.url(settings.rasa_port, "/webhooks/rest/"), env),
+            settings.url(settings.rasa_port, "/webhooks/rest/"), {**ONE_MATH_THREAD, **env}),
         f"actions{suffix}": Service(
             f"actions{suffix}",
             [python, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(settings.actions_port)],

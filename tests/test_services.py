@@ -88,6 +88,7 @@ def test_rasa_serves_its_http_api_on_the_bind_host_behind_a_token_that_no_comman
     assert rasa.command[1:3] == ["-m", "bot.rasa_server"]
     assert rasa.command[rasa.command.index("--interface") + 1] == "127.0.0.1"
     assert rasa.env["RASA_API_TOKEN"] == "chosen-token" and "chosen-token" not in rasa.command
+    assert rasa.env["OPENBLAS_NUM_THREADS"] == rasa.env["OMP_NUM_THREADS"] == "1"  # no threads spinning on the cores
     assert api_arguments("chosen-token") == ["--enable-api", "--auth-token=chosen-token"]
     assert api_arguments("-starts-with-a-dash") == ["--enable-api", "--auth-token=-starts-with-a-dash"]
     with pytest.raises(SystemExit, match="RASA_API_TOKEN is empty"):
