@@ -1,6 +1,8 @@
 """Engines and migrations of the booking database: any SQLAlchemy URL, SQLite under var/ by default."""
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any, Optional
 
@@ -58,10 +60,24 @@ def sqlite_pragmas(connection: Any, record: Any) -> None:
     """Write-ahead log (readers never block the writer, a commit needs no disk flush: a power cut may lose the last
     ones, a crash of the process none) and foreign keys, on every new connection."""
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def switch_to_wal(cursor: Any) -> None:
+    """Write-ahead log on. Two connections switching at the same moment (processes starting together on a new
+    file) would wait for each other, so SQLite refuses one at once, without its busy timeout: it tries again."""
+    deadline = time.monotonic() + SQLITE_TIMEOUT
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _lock(connection: Connection) -> None:
