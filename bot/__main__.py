@@ -1,5 +1,5 @@
-"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | import-lieux FILE.csv`:
-the assistant's commands."""
+"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | import-lieux FILE.csv |
+staff-add EMAIL NAME`: the assistant's commands."""
 from __future__ import annotations
 
 import argparse
@@ -11,6 +11,7 @@ from typing import Optional, Sequence
 
 from bot.contract import PARTNER_KINDS
 from bot.settings import ROOT, Settings, settings
+from bot.staff.models import ADMIN, ROLES
 
 
 def run() -> int:
@@ -154,6 +155,33 @@ def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> i
     return 1 if report.skipped else 0
 
 
+def staff_add(email: str, name: str, role: str) -> int:
+    """Create a console account (the first admin, say); the password is asked twice, or read from standard input."""
+    import getpass
+
+    from bot.booking.database import upgrade
+    from bot.staff.accounts import AccountError, StaffAccounts
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Le même mot de passe : ") != password:
+            print("Les deux mots de passe diffèrent.", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    upgrade(settings.booking_database_url)
+    accounts = StaffAccounts(settings.booking_database_url)
+    try:
+        accounts.add(email, name, role, password)
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        accounts.close()
+    print(f"Compte {role} créé pour {email.strip().lower()} : connexion sur {settings.public_web_url}/console/")
+    return 0
+
+
 COMMANDS = {"run": run, "train": train, "validate": validate, "web": web, "jobs": jobs,
             "telegram-polling": telegram_polling, "telegram-webhook": telegram_webhook}
 
@@ -170,7 +198,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     lieux.add_argument("--out", type=Path, default=settings.knowledge_dir / "partners",
                        help="folder of the partner files (default: %(default)s)")
     lieux.add_argument("--force", action="store_true", help="replace existing partner files")
+    staff = commands.add_parser("staff-add", help=staff_add.__doc__.splitlines()[0])
+    staff.add_argument("email")
+    staff.add_argument("name", help="the name the console shows")
+    staff.add_argument("--role", choices=ROLES, default=ADMIN, help="default: %(default)s")
     args = parser.parse_args(argv)
+    if args.command == "staff-add":
+        return staff_add(args.email, args.name, args.role)
     if args.command == "import-lieux":
         return import_lieux(args.source, args.out, args.kind, args.force)
     return COMMANDS[args.command]()

@@ -18,11 +18,12 @@ from sqlalchemy.exc import OperationalError
 
 from bot.booking.database import engine_for, upgrade
 from bot.booking.models import Base
+from bot.staff import models as staff_models  # noqa: F401  (the staff tables, in the same metadata)
 from bot.settings import ROOT
 from tests.booking import sqlite_url
 
 TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state",
-          "held_contacts"}
+          "held_contacts", "staff_accounts", "staff_sessions", "login_failures"}
 
 
 def schema(connection: Connection) -> str:
@@ -102,7 +103,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     with engine.connect() as connection:
         assert schema(connection) == before
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0002",)]
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0003",)]
         assert connection.exec_driver_sql("SELECT digest FROM knowledge_state").all() == [("loaded",)]
     engine.dispose()
 

@@ -10,7 +10,7 @@ from tests.web import get, web_server
 
 STAFF_TOKEN = "staff-test-token"
 PAGES = ["/", "/integrer", "/confidentialite", "/tutoriels/", "/tutoriels/email-envoyer", "/tutoriels/inconnu",
-         "/console/", "/console/conversations"]  # the staff console, to come, must never be framed
+         "/console/", "/console/connexion", "/console/conversations"]  # the staff console is never framed
 OTHER = ["/health", "/static/site.css", "/static/tutorial.js", "/tutoriels/images/bouton-marche.svg",
          f"/agenda/export.csv?token={STAFF_TOKEN}", "/rendez-vous/inconnu.ics"]
 WIDGET_FILES = ["/static/widget.js", "/static/widget.css"]

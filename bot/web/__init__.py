@@ -1,1 +1,1 @@
-"""The web server: library demo page and tutorial pages; the widget and staff console come later."""
+"""The web server: library demo page, widget, tutorial pages, calendar files, staff console."""

@@ -1,5 +1,6 @@
 """The library's web server: demo page with the chat widget on every page, the page that gives libraries the
-widget's snippet, tutorial pages, calendar files of bookings, the privacy notice, health check."""
+widget's snippet, tutorial pages, calendar files of bookings, the privacy notice, health check, the staff
+console."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,6 +15,7 @@ from bot.knowledge.partners import phone_display
 from bot.knowledge.sites import Site
 from bot.settings import Settings
 from bot.web.booking import booking_pages
+from bot.web.console import console_pages
 from bot.web.headers import security_headers
 from bot.web.pages import TEMPLATES, page
 from bot.web.tutorials import tutorial_pages
@@ -39,6 +41,7 @@ def create_app(settings: Settings) -> Sanic:
     app.static("/static", STATIC)
     app.blueprint(tutorial_pages(settings.knowledge_dir))
     app.blueprint(booking_pages(settings))
+    app.blueprint(console_pages(settings))
     site = sites(settings.knowledge_dir / "sites.yml").main
     TEMPLATES.globals["widget"] = widget_options(settings, site)  # the layout embeds it on every page
 

@@ -1,4 +1,5 @@
-"""axe-core on the widget and a tutorial page, small screens and zoom, the screenshot kept as a test artifact."""
+"""axe-core on the widget, a tutorial page and the console's sign-in, small screens and zoom, the screenshot
+kept as a test artifact."""
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
@@ -25,6 +26,15 @@ def test_axe_finds_nothing_on_a_tutorial_page(page: Page, base_url: str) -> None
 def test_axe_finds_nothing_on_the_page_for_libraries(page: Page, base_url: str) -> None:
     page.goto(base_url + "/integrer")
     expect(page.locator("pre")).to_contain_text('data-bot-url="http://127.0.0.1:')
+    assert axe_violations(page) == []
+
+
+def test_axe_finds_nothing_on_the_console_sign_in_page_with_its_error(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/console/")  # sent to the sign-in page
+    page.get_by_label("Adresse e-mail").fill("personne@mediatheque.fr")
+    page.get_by_label("Mot de passe").fill("pas le bon mot de passe")
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("alert")).to_contain_text("mot de passe incorrect")
     assert axe_violations(page) == []
 
 

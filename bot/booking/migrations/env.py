@@ -1,9 +1,10 @@
-"""Alembic environment: the booking models' metadata; the connection `upgrade()` gives, else the URL of
+"""Alembic environment: the booking and staff models' metadata; the connection `upgrade()` gives, else the URL of
 the settings (for `alembic -c bot/booking/alembic.ini revision --autogenerate -m "..."`)."""
 from __future__ import annotations
 
 from alembic import context
 
+import bot.staff.models  # noqa: F401  (the staff tables share the metadata)
 from bot.booking.database import engine_for
 from bot.booking.models import Base
 

@@ -1,0 +1,150 @@
+"""Staff accounts: creation, sign-in that slows down password guessing, sessions that expire."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.booking.database import engine_for
+from bot.staff.models import ROLES, LoginFailure, StaffAccount, StaffSession
+
+PASSWORD_LENGTHS = range(12, 1001)  # long enough to resist guessing; bounded so hashing stays cheap
+SESSION_IDLE = timedelta(hours=2)  # signed out after this long without a request
+SESSION_LONGEST = timedelta(hours=12)  # and after a working day in any case
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_FAILURES = {"email": 5, "ip": 20}  # refused sign-ins in the window before the next ones are refused outright
+
+Clock = Callable[[], datetime]
+
+
+class AccountError(ValueError):
+    """Why an account cannot be created, in words for the person creating it."""
+
+
+class SignInRefused(Exception):
+    """A refused sign-in: `limited` when too many failed lately, whatever the password."""
+
+    def __init__(self, limited: bool) -> None:
+        super().__init__("too many failures, try later" if limited else "wrong e-mail or password")
+        self.limited = limited
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The staff member behind a session, and the token their forms must echo (CSRF)."""
+
+    account_id: int
+    email: str
+    name: str
+    role: str
+    csrf_token: str
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class StaffAccounts:
+    """Accounts and sessions in the application database at `url` (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str, clock: Clock = utc_now) -> None:
+        self.engine = engine_for(url)
+        self.session = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        self.clock = clock
+        self.hasher = PasswordHasher()  # Argon2id, RFC 9106's recommended parameters
+        self._unknown_hash = self.hasher.hash(secrets.token_urlsafe(16))  # checked for unknown e-mails: same time
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def add(self, email: str, name: str, role: str, password: str) -> StaffAccount:
+        """A new active account; AccountError says what is wrong with the values."""
+        email, name = normal_email(email), name.strip()
+        if "@" not in email or len(email) > 254:
+            raise AccountError(f"{email!r} n'est pas une adresse e-mail.")
+        if not 0 < len(name) <= 100:
+            raise AccountError("Le nom doit avoir entre 1 et 100 caractères.")
+        if role not in ROLES:
+            raise AccountError(f"Le rôle doit être {' ou '.join(ROLES)}.")
+        if len(password) not in PASSWORD_LENGTHS:
+            raise AccountError(f"Le mot de passe doit avoir au moins {PASSWORD_LENGTHS.start} caractères.")
+        with self.session.begin() as session:
+            if session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)) is not None:
+                raise AccountError(f"Un compte existe déjà pour {email}.")
+            account = StaffAccount(email=email, name=name, role=role, password_hash=self.hasher.hash(password),
+                                   active=True, created_at=self.clock())
+            session.add(account)
+        return account
+
+    def sign_in(self, email: str, password: str, address: str) -> str:
+        """A new session's token for the right password; SignInRefused otherwise, or after too many failures
+        for this e-mail or from this address, whatever the password."""
+        email, now = normal_email(email), self.clock()
+        keys = {"email": f"email:{email}", "ip": f"ip:{address}"}
+        token = secrets.token_urlsafe(32)
+        with self.session.begin() as session:
+            limited = any(self._failures(session, key, now) >= MAX_FAILURES[kind] for kind, key in keys.items())
+            account = None if limited else session.scalar(
+                select(StaffAccount).where(StaffAccount.email == email, StaffAccount.active.is_(True)))
+            accepted = not limited and self._password_matches(account, password)
+            if accepted:
+                session.execute(delete(LoginFailure).where(LoginFailure.key == keys["email"]))
+                session.add(StaffSession(token_hash=digest(token), account_id=account.id, created_at=now,
+                                         last_seen_at=now, csrf_token=secrets.token_urlsafe(32)))
+            elif not limited:
+                session.add_all(LoginFailure(key=key, at=now) for key in keys.values())
+        if not accepted:
+            raise SignInRefused(limited)
+        return token
+
+    def signed_in(self, token: Optional[str]) -> Optional[SignedIn]:
+        """Who holds this session token, if it is still valid (and it is kept alive)."""
+        if not token:
+            return None
+        now = self.clock()
+        with self.session.begin() as session:
+            found = session.get(StaffSession, digest(token))
+            account = found and session.get(StaffAccount, found.account_id)
+            if not found or not account.active or now - found.last_seen_at > SESSION_IDLE \
+                    or now - found.created_at > SESSION_LONGEST:
+                if found:
+                    session.delete(found)
+                return None
+            found.last_seen_at = now
+            return SignedIn(account.id, account.email, account.name, account.role, found.csrf_token)
+
+    def sign_out(self, token: str) -> None:
+        with self.session.begin() as session:
+            session.execute(delete(StaffSession).where(StaffSession.token_hash == digest(token)))
+
+    def _failures(self, session: Session, key: str, now: datetime) -> int:
+        return session.scalar(select(func.count()).select_from(LoginFailure)
+                              .where(LoginFailure.key == key, LoginFailure.at > now - FAILURE_WINDOW))
+
+    def _password_matches(self, account: Optional[StaffAccount], password: str) -> bool:
+        """Argon2 check, also for an unknown e-mail (against a throwaway hash), so both take as long; the hash is
+        upgraded when the hasher's parameters have grown since."""
+        if len(password) > PASSWORD_LENGTHS.stop:
+            return False
+        try:
+            self.hasher.verify(account.password_hash if account else self._unknown_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if account and self.hasher.check_needs_rehash(account.password_hash):
+            account.password_hash = self.hasher.hash(password)
+        return account is not None

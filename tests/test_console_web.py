@@ -1,0 +1,114 @@
+"""The staff console on the real web server (`python -m bot web`): sign-in, sessions, CSRF, and nothing for
+anyone not signed in."""
+from __future__ import annotations
+
+import re
+from http.cookies import SimpleCookie
+from typing import Iterator
+
+import httpx
+import pytest
+from sanic import Sanic
+
+from bot.staff.accounts import MAX_FAILURES, StaffAccounts
+from bot.settings import Settings
+from bot.web.console import console_pages
+from tests.web import web_server
+
+PASSWORD = "un mot de passe assez long"
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with web_server(tmp_path_factory.mktemp("var"), BOOKING_DATABASE_URL="") as settings:
+        accounts = StaffAccounts(settings.booking_database_url)
+        accounts.add("lea@mediatheque.fr", "<b>Léa</b>", "admin", PASSWORD)
+        accounts.add("guess@mediatheque.fr", "Guess", "mediator", PASSWORD)
+        accounts.close()
+        yield settings.url(settings.web_port, "")
+
+
+def browser(base: str) -> httpx.Client:
+    return httpx.Client(base_url=base, follow_redirects=False, timeout=10)
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+
+
+def signed_in(base: str, email: str = "lea@mediatheque.fr") -> httpx.Client:
+    client = browser(base)
+    form = client.get("/console/connexion")
+    response = client.post("/console/connexion", data={"csrf": csrf_of(form.text), "email": email,
+                                                        "password": PASSWORD})
+    assert response.status_code == 303 and response.headers["location"] == "/console/"
+    return client
+
+
+def console_routes() -> list[tuple[str, str]]:
+    """(method, path) of every console route but the sign-in page, as the console's blueprint declares them."""
+    probe = Sanic("console_routes")
+    probe.blueprint(console_pages(Settings.from_env({})))
+    routes = probe.router.routes
+    return sorted({(method, "/" + route.path) for route in routes for method in route.methods
+                   if route.path.split("/")[0] == "console" and route.path != "console/connexion"})
+
+
+def test_every_console_page_and_action_is_refused_without_signing_in(base: str) -> None:
+    routes = console_routes()
+    assert ("GET", "/console") in routes and ("POST", "/console/deconnexion") in routes
+    client = browser(base)
+    for method, path in routes:
+        response = client.request(method, path, data={"csrf": "guessed"})
+        if method == "GET":
+            assert response.status_code == 303 and response.headers["location"] == "/console/connexion", path
+        else:
+            assert response.status_code == 403, path
+        assert "Léa" not in response.text
+    forged = browser(base)
+    forged.cookies.set("console_session", "forged-token")
+    assert forged.get("/console/").status_code == 303
+
+
+def test_a_staff_member_signs_in_sees_the_console_and_signs_out(base: str) -> None:
+    client = browser(base)
+    form = client.get("/console/connexion")
+    assert form.status_code == 200 and form.headers["cache-control"] == "no-store"
+    response = client.post("/console/connexion", data={"csrf": csrf_of(form.text), "email": " LEA@mediatheque.fr",
+                                                        "password": PASSWORD})
+    assert response.status_code == 303
+    cookie = next(value for name, value in response.headers.multi_items()
+                  if name == "set-cookie" and value.startswith("console_session="))
+    assert all(flag in cookie for flag in ("HttpOnly", "SameSite=Strict", "Path=/console/"))
+    home = client.get("/console/")
+    assert home.status_code == 200
+    assert "Bonjour &lt;b&gt;Léa&lt;/b&gt;" in home.text  # what staff typed is escaped
+    assert client.post("/console/deconnexion", data={"csrf": "not-the-session-one"}).status_code == 403
+    assert client.get("/console/").status_code == 200  # a forged form changed nothing
+    out = client.post("/console/deconnexion", data={"csrf": csrf_of(home.text)})
+    assert out.status_code == 303 and out.headers["location"] == "/console/connexion"
+    cleared = SimpleCookie(out.headers["set-cookie"])["console_session"]  # the browser forgets it
+    assert (cleared.value, cleared["path"], cleared["max-age"]) == ("", "/console/", "0")
+    assert client.get("/console/").status_code == 303
+
+
+def test_a_sign_in_form_from_elsewhere_is_refused(base: str) -> None:
+    client = browser(base)
+    response = client.post("/console/connexion", data={"csrf": "x", "email": "lea@mediatheque.fr",
+                                                        "password": PASSWORD})
+    assert response.status_code == 403 and "a expiré" in response.text
+    assert "console_session=" not in response.headers.get("set-cookie", "")
+
+
+def test_a_wrong_password_is_refused_then_guessing_is_stopped(base: str) -> None:
+    client = browser(base)
+    token = csrf_of(client.get("/console/connexion").text)
+    for _ in range(MAX_FAILURES["email"]):
+        wrong = client.post("/console/connexion", data={"csrf": token, "email": "guess@mediatheque.fr",
+                                                        "password": "pas le bon mot de passe"})
+        assert wrong.status_code == 401 and "incorrect" in wrong.text
+        assert 'value="guess@mediatheque.fr"' in wrong.text  # the e-mail stays typed
+    limited = client.post("/console/connexion", data={"csrf": token, "email": "guess@mediatheque.fr",
+                                                      "password": PASSWORD})
+    assert limited.status_code == 429 and "Réessayez dans 15 minutes" in limited.text
+    assert signed_in(base).get("/console/").status_code == 200  # another account is not locked out
