@@ -1,21 +1,42 @@
-"""The staff console on the real web server (`python -m bot web`): sign-in, sessions, CSRF, and nothing for
-anyone not signed in."""
+"""The staff console on the real web server (`python -m bot web`): sign-in, sessions, CSRF, nothing for anyone
+not signed in, and the messages patrons wrote that were not understood."""
 from __future__ import annotations
 
+import asyncio
 import re
+from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from typing import Iterator
 
 import httpx
 import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
-from bot.staff.accounts import MAX_FAILURES, StaffAccounts
+from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import Settings
+from bot.staff.accounts import MAX_FAILURES, StaffAccounts
 from bot.web.console import console_pages
 from tests.web import web_server
 
 PASSWORD = "un mot de passe assez long"
+
+
+def patrons_wrote(tracker_store_url: str) -> None:
+    """Four conversations in the tracker store, as Rasa saves them: two alike not understood an hour ago, one
+    understood, one not understood ten days ago with HTML and a phone number."""
+    store = RedactingSQLTrackerStore(Domain.empty(), host=tracker_store_url)
+    now = datetime.now(timezone.utc).timestamp()
+    for sender, text, intent, confidence, hours_ago in [
+            ("a", "comment on fait pour le pass navigo", "nlu_fallback", 0.1, 1),
+            ("b", "Comment on fait pour le Pass Navigo ?", "learn_email", 0.3, 1),
+            ("c", "je veux apprendre les mails", "learn_email", 0.95, 1),
+            ("d", "<script>alert(1)</script> appelez le 06 12 34 56 78", "nlu_fallback", 0.05, 240)]:
+        tracker = DialogueStateTracker.from_events(sender, [UserUttered(
+            text, intent={"name": intent, "confidence": confidence}, timestamp=now - hours_ago * 3600)])
+        asyncio.run(store.save(tracker))
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +46,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         accounts.add("lea@mediatheque.fr", "<b>Léa</b>", "admin", PASSWORD)
         accounts.add("guess@mediatheque.fr", "Guess", "mediator", PASSWORD)
         accounts.close()
+        patrons_wrote(settings.tracker_store_url)
         yield settings.url(settings.web_port, "")
 
 
@@ -56,7 +78,7 @@ def console_routes() -> list[tuple[str, str]]:
 
 def test_every_console_page_and_action_is_refused_without_signing_in(base: str) -> None:
     routes = console_routes()
-    assert ("GET", "/console") in routes and ("POST", "/console/deconnexion") in routes
+    assert {("GET", "/console"), ("GET", "/console/incompris"), ("POST", "/console/deconnexion")} <= set(routes)
     client = browser(base)
     for method, path in routes:
         response = client.request(method, path, data={"csrf": "guessed"})
@@ -90,6 +112,20 @@ def test_a_staff_member_signs_in_sees_the_console_and_signs_out(base: str) -> No
     cleared = SimpleCookie(out.headers["set-cookie"])["console_session"]  # the browser forgets it
     assert (cleared.value, cleared["path"], cleared["max-age"]) == ("", "/console/", "0")
     assert client.get("/console/").status_code == 303
+
+
+def test_staff_see_what_patrons_wrote_that_was_not_understood(base: str) -> None:
+    inbox = signed_in(base).get("/console/incompris")
+    assert inbox.status_code == 200 and inbox.headers["cache-control"] == "no-store"
+    assert "2 groupes de messages" in inbox.text
+    assert "« comment on fait pour le pass navigo »</p>\n        <p>2 messages" in inbox.text  # the largest first
+    assert "« Comment on fait pour le Pass Navigo ? » (pas sûr)" in inbox.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; appelez le [téléphone]" in inbox.text  # escaped and masked
+    assert "<script>" not in inbox.text and "06 12" not in inbox.text
+    assert "apprendre les mails" not in inbox.text  # understood
+    week = signed_in(base).get("/console/incompris?jours=7").text
+    assert "1 groupe de messages" in week and "script" not in week  # ten days ago
+    assert "2 groupes" in signed_in(base).get("/console/incompris?jours=oops").text  # 30 days unless told
 
 
 def test_a_sign_in_form_from_elsewhere_is_refused(base: str) -> None:

@@ -1,4 +1,5 @@
-"""The staff console under /console/: sign-in and sign-out; every other page and action for signed-in staff only.
+"""The staff console under /console/: sign-in and sign-out, then for signed-in staff only the messages patrons
+wrote that the assistant did not understand well (/console/incompris).
 
 A session is a random token in an HttpOnly, SameSite=Strict cookie limited to /console/ (Secure when the public
 address is HTTPS). Every form carries a CSRF token: the session's, or before sign-in the one of a cookie
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from datetime import datetime, timedelta, timezone
 from functools import wraps
 from typing import Any, Awaitable, Callable, Optional
 
@@ -17,12 +19,14 @@ from sanic.response import HTTPResponse, redirect
 
 from bot.settings import Settings
 from bot.staff.accounts import SignedIn, SignInRefused, StaffAccounts
+from bot.staff.inbox import grouped, unclear_messages
 from bot.web.pages import page
 
 SESSION_COOKIE = "console_session"
 SIGN_IN_COOKIE = "console_sign_in"  # the CSRF token of the sign-in form
 SIGN_IN_PAGE = "/console/connexion"
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+INBOX_DAYS = {"1": 1, "7": 7, "30": 30, "90": 90}  # periods the inbox offers (`?jours=`), in days
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -103,6 +107,14 @@ def console_pages(settings: Settings) -> Blueprint:
     @staff_only
     async def home(request: Request, staff: SignedIn) -> HTTPResponse:
         return page("console/home.html", staff=staff)
+
+    @console.get("/incompris")
+    @staff_only
+    async def inbox(request: Request, staff: SignedIn) -> HTTPResponse:
+        days = INBOX_DAYS.get(request.args.get("jours", ""), INBOX_DAYS["30"])
+        since = datetime.now(timezone.utc) - timedelta(days=days)
+        return page("console/inbox.html", staff=staff, days=days, choices=INBOX_DAYS,
+                    groups=grouped(unclear_messages(settings.tracker_store_url, since)))
 
     @console.listener("after_server_stop")
     async def close(*_: Any) -> None:

@@ -1,0 +1,63 @@
+"""The console's inbox read from conversations saved by our tracker store: which messages, why, and grouped."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy.tracker_store import RedactingSQLTrackerStore
+from bot.staff.inbox import CLARIFY, FALLBACK, UNSURE, Unclear, grouped, unclear_messages
+
+START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+
+
+def said(text: str, intent: str, confidence: float, minute: int) -> UserUttered:
+    return UserUttered(text, intent={"name": intent, "confidence": confidence},
+                       timestamp=(START + timedelta(minutes=minute)).timestamp())
+
+
+def answered(route: str, minute: int) -> BotUttered:
+    return BotUttered("…", {"custom": {"triage": {"route": route}}},
+                      timestamp=(START + timedelta(minutes=minute, seconds=1)).timestamp())
+
+
+def save(store: RedactingSQLTrackerStore, sender: str, *events) -> None:
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender, list(events))))
+
+
+def test_messages_not_well_understood_are_listed_oldest_first_and_masked(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    assert unclear_messages(url, START) == []  # Rasa not started yet: no table
+    store = RedactingSQLTrackerStore(Domain.empty(), host=url)
+    save(store, "old", said("truc bizarre", "nlu_fallback", 0.1, -60))  # before `since`
+    save(store, "a",
+         said("je veux apprendre les mails", "learn_email", 0.93, 1), answered("tutorial", 1),
+         said("mon numéro 06 12 34 56 78 pour le machin", "nlu_fallback", 0.15, 2), answered("clarify", 2),
+         said("/choose_level", "choose_level", 0.3, 3),  # a button: never listed
+         said("euh le truc des papiers", "refer_caf", 0.42, 4), answered("referral", 4))
+    save(store, "b",
+         said("besoin d'aide compte", "learn_email", 0.61, 0), answered("clarify", 0),
+         said("merci", "thank", 0.99, 5))
+    found = unclear_messages(url, START)
+    assert [(m.text, m.why, m.intent) for m in found] == [
+        ("besoin d'aide compte", CLARIFY, "learn_email"),
+        ("mon numéro [téléphone] pour le machin", FALLBACK, "nlu_fallback"),
+        ("euh le truc des papiers", UNSURE, "refer_caf")]
+    assert found[0].at == START and found[0].confidence == 0.61
+
+
+def unclear(text: str) -> Unclear:
+    return Unclear(text, FALLBACK, "nlu_fallback", 0.1, START)
+
+
+def test_similar_messages_are_grouped_largest_group_first() -> None:
+    groups = grouped([unclear("comment on fait un pass navigo"), unclear("aide mot de passe"),
+                      unclear("Comment on fait un Pass Navigo ?"), unclear("on fait comment un pass navigo"),
+                      unclear("le mot de passe aide")])
+    assert [(group.text, len(group.messages)) for group in groups] == [
+        ("comment on fait un pass navigo", 3), ("aide mot de passe", 2)]
+    assert grouped([]) == []
