@@ -35,6 +35,7 @@ def run() -> int:
         with stack:
             print(f"Ready.\n"
                   f"  Library page and widget : {settings.url(settings.web_port)}\n"
+                  f"  Staff console           : {settings.url(settings.web_port, '/console/')}\n"
                   f"  Rasa REST channel       : {rest_channels(settings)}\n"
                   f"  Rasa HTTP API           : {settings.url(settings.rasa_port)} ({api_token_source(settings)})\n"
                   f"  Action server           : {settings.url(settings.actions_port)}\n"
