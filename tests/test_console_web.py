@@ -6,6 +6,7 @@ import asyncio
 import re
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
+from pathlib import Path
 from typing import Iterator
 
 import httpx
@@ -148,3 +149,24 @@ def test_a_wrong_password_is_refused_then_guessing_is_stopped(base: str) -> None
                                                       "password": PASSWORD})
     assert limited.status_code == 429 and "Réessayez dans 15 minutes" in limited.text
     assert signed_in(base).get("/console/").status_code == 200  # another account is not locked out
+
+
+def test_behind_a_proxy_each_browser_address_is_limited_on_its_own(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """With SANIC_PROXIES_COUNT=1 (README, "The staff console") the limit per address reads X-Forwarded-For."""
+    monkeypatch.setenv("SANIC_PROXIES_COUNT", "1")  # the web server's environment
+    with web_server(tmp_path, BOOKING_DATABASE_URL="") as settings:
+        accounts = StaffAccounts(settings.booking_database_url)
+        accounts.add("lea@mediatheque.fr", "Léa", "admin", PASSWORD)
+        accounts.close()
+        client = browser(settings.url(settings.web_port, ""))
+        token = csrf_of(client.get("/console/connexion").text)
+
+        def sign_in(email: str, password: str, address: str) -> int:
+            return client.post("/console/connexion", data={"csrf": token, "email": email, "password": password},
+                               headers={"X-Forwarded-For": address}).status_code
+
+        assert all(sign_in(f"guess{index}@mediatheque.fr", "pas le bon mot de passe", "203.0.113.1") == 401
+                   for index in range(MAX_FAILURES["ip"]))
+        assert sign_in("lea@mediatheque.fr", PASSWORD, "203.0.113.1") == 429
+        assert sign_in("lea@mediatheque.fr", PASSWORD, "203.0.113.2") == 303
