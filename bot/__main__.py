@@ -173,13 +173,13 @@ def staff_add(email: str, name: str, role: str) -> int:
     upgrade(settings.booking_database_url)
     accounts = StaffAccounts(settings.booking_database_url)
     try:
-        accounts.add(email, name, role, password)
+        account = accounts.add(email, name, role, password)
     except AccountError as error:
         print(error, file=sys.stderr)
         return 1
     finally:
         accounts.close()
-    print(f"Compte {role} créé pour {email.strip().lower()} : connexion sur {settings.public_web_url}/console/")
+    print(f"Compte {account.role} créé pour {account.email} : connexion sur {settings.public_web_url}/console/")
     return 0
 
 

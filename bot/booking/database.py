@@ -30,12 +30,12 @@ def engine_for(url: str) -> Engine:
     else:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, future=True, connect_args=connect_args, poolclass=QueuePool)
-        drop_connections_to_a_former_file(engine, Path(parsed.database))
-    event.listen(engine, "connect", sqlite_pragmas)
+        _drop_connections_to_a_former_file(engine, Path(parsed.database))
+    event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
 
-def drop_connections_to_a_former_file(engine: Engine, path: Path) -> None:
+def _drop_connections_to_a_former_file(engine: Engine, path: Path) -> None:
     """A pooled connection whose file was since moved, deleted or replaced (a backup restored) is not used again:
     the next one opens the file now at `path`, or fails as a new connection does when there is none."""
     def file_now() -> Optional[tuple[int, int]]:
@@ -56,17 +56,17 @@ def drop_connections_to_a_former_file(engine: Engine, path: Path) -> None:
     event.listen(engine, "checkout", check)
 
 
-def sqlite_pragmas(connection: Any, record: Any) -> None:
+def _sqlite_pragmas(connection: Any, record: Any) -> None:
     """Write-ahead log (readers never block the writer, a commit needs no disk flush: a power cut may lose the last
     ones, a crash of the process none) and foreign keys, on every new connection."""
     cursor = connection.cursor()
-    switch_to_wal(cursor)
+    _switch_to_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
-def switch_to_wal(cursor: Any) -> None:
+def _switch_to_wal(cursor: Any) -> None:
     """Write-ahead log on. Two connections switching at the same moment (processes starting together on a new
     file) would wait for each other, so SQLite refuses one at once, without its busy timeout: it tries again."""
     deadline = time.monotonic() + SQLITE_TIMEOUT

@@ -139,7 +139,7 @@ class StaffAccounts:
     def _password_matches(self, account: Optional[StaffAccount], password: str) -> bool:
         """Argon2 check, also for an unknown e-mail (against a throwaway hash), so both take as long; the hash is
         upgraded when the hasher's parameters have grown since."""
-        if len(password) > PASSWORD_LENGTHS.stop:
+        if len(password) >= PASSWORD_LENGTHS.stop:  # never a password: not hashed
             return False
         try:
             self.hasher.verify(account.password_hash if account else self._unknown_hash, password)
