@@ -9,6 +9,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.booking.database import engine_for
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.staff.inbox import CLARIFY, FALLBACK, UNSURE, Unclear, grouped, unclear_messages
 
@@ -31,7 +32,8 @@ def save(store: RedactingSQLTrackerStore, sender: str, *events) -> None:
 
 def test_messages_not_well_understood_are_listed_oldest_first_and_masked(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
-    assert unclear_messages(url, START) == []  # Rasa not started yet: no table
+    tracker_store = engine_for(url)
+    assert unclear_messages(tracker_store, START) == []  # Rasa not started yet: no table
     store = RedactingSQLTrackerStore(Domain.empty(), host=url)
     save(store, "old", said("truc bizarre", "nlu_fallback", 0.1, -60))  # before `since`
     save(store, "a",
@@ -42,12 +44,13 @@ def test_messages_not_well_understood_are_listed_oldest_first_and_masked(tmp_pat
     save(store, "b",
          said("besoin d'aide compte", "learn_email", 0.61, 0), answered("clarify", 0),
          said("merci", "thank", 0.99, 5))
-    found = unclear_messages(url, START)
+    found = unclear_messages(tracker_store, START)
     assert [(m.text, m.why, m.intent) for m in found] == [
         ("besoin d'aide compte", CLARIFY, "learn_email"),
         ("mon numéro [téléphone] pour le machin", FALLBACK, "nlu_fallback"),
         ("euh le truc des papiers", UNSURE, "refer_caf")]
     assert found[0].at == START and found[0].confidence == 0.61
+    tracker_store.dispose()
 
 
 def unclear(text: str) -> Unclear:

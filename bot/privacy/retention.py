@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, Float, MetaData, String, Table, create_engine, delete, func, select
+from sqlalchemy import create_engine, delete, func, select
 
-EVENTS = Table("events", MetaData(), Column("sender_id", String(255)), Column("timestamp", Float))  # Rasa's table
+from bot.privacy.events_table import EVENTS
 
 
 def forget_old_conversations(tracker_store_url: str, now: datetime, days: int) -> int:

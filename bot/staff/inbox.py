@@ -9,16 +9,15 @@ from itertools import groupby
 from typing import Iterable, Iterator, Optional
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
-from bot.booking.database import engine_for
 from bot.matching import normalise
+from bot.privacy.events_table import EVENTS
 
 FALLBACK, UNSURE, CLARIFY = "fallback", "unsure", "clarify"  # why a message is in the inbox
 UNSURE_BELOW = 0.5  # intent confidence under which a message counts as not well understood
 SIMILAR_FROM = 80  # rapidfuzz token_set_ratio from which two messages are grouped
-EVENTS = Table("events", MetaData(), Column("id", Integer), Column("sender_id", String(255)),
-               Column("type_name", String(255)), Column("timestamp", Float), Column("data", Text))  # Rasa's table
 
 
 @dataclass(frozen=True)
@@ -43,20 +42,16 @@ class Group:
         return self.messages[0].text
 
 
-def unclear_messages(tracker_store_url: str, since: datetime) -> list[Unclear]:
+def unclear_messages(tracker_store: Engine, since: datetime) -> list[Unclear]:
     """Patron messages since `since`, oldest first, that fell to the fallback, were below UNSURE_BELOW, or made
     the assistant ask which need was meant (clarify). Buttons (payloads) are left out."""
-    engine = engine_for(tracker_store_url)
-    try:
-        with engine.connect() as connection:
-            if not engine.dialect.has_table(connection, "events"):  # Rasa has not started yet
-                return []
-            rows = connection.execute(
-                select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
-                .where(EVENTS.c.type_name.in_(("user", "bot")), EVENTS.c.timestamp >= since.timestamp())
-                .order_by(EVENTS.c.sender_id, EVENTS.c.id)).all()
-    finally:
-        engine.dispose()
+    with tracker_store.connect() as connection:
+        if not tracker_store.dialect.has_table(connection, "events"):  # Rasa has not started yet
+            return []
+        rows = connection.execute(
+            select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
+            .where(EVENTS.c.type_name.in_(("user", "bot")), EVENTS.c.timestamp >= since.timestamp())
+            .order_by(EVENTS.c.sender_id, EVENTS.c.id)).all()
     return sorted(_unclear(rows), key=lambda message: message.at)
 
 

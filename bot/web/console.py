@@ -17,6 +17,7 @@ from sanic.exceptions import Forbidden
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.booking.database import engine_for
 from bot.settings import Settings
 from bot.staff.accounts import SignedIn, SignInRefused, StaffAccounts
 from bot.staff.inbox import grouped, unclear_messages
@@ -39,6 +40,7 @@ def same(given: Optional[str], expected: Optional[str]) -> bool:
 def console_pages(settings: Settings) -> Blueprint:
     console = Blueprint("console", url_prefix="/console")
     accounts = StaffAccounts(settings.booking_database_url)
+    tracker_store = engine_for(settings.tracker_store_url)
     secure = settings.public_web_url.startswith("https://")
 
     def set_cookie(response: HTTPResponse, name: str, value: str) -> None:
@@ -114,10 +116,11 @@ def console_pages(settings: Settings) -> Blueprint:
         days = INBOX_DAYS.get(request.args.get("jours", ""), INBOX_DAYS["30"])
         since = datetime.now(timezone.utc) - timedelta(days=days)
         return page("console/inbox.html", staff=staff, days=days, choices=INBOX_DAYS,
-                    groups=grouped(unclear_messages(settings.tracker_store_url, since)))
+                    groups=grouped(unclear_messages(tracker_store, since)))
 
     @console.listener("after_server_stop")
     async def close(*_: Any) -> None:
         accounts.close()
+        tracker_store.dispose()
 
     return console
