@@ -60,7 +60,7 @@ def stock_project(folder: Path) -> Path:
 def trained(name: str, folder: Path, reuse: bool) -> Training:
     """The model of `folder`'s current inputs, trained from scratch (an empty Rasa cache), or with `reuse` the one
     an earlier run trained from the same inputs, with its recorded training time."""
-    model = MODELS / f"{name}-{fingerprint(folder)}.tar.gz"
+    model = MODELS / f"{name}-{fingerprint(folder, with_code=name == 'ours')}.tar.gz"
     record = model.with_name(model.name.removesuffix(".tar.gz") + ".json")
     if reuse and model.exists() and record.exists():
         return Training(model, json.loads(record.read_text())["seconds"], reused=True)

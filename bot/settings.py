@@ -41,6 +41,7 @@ class Settings:
     web_port: int
     var_dir: Path
     models_dir: Path
+    project_dir: Path  # what the model is trained from and the console edits: config.yml, domain.yml, data/
     knowledge_dir: Path
     tracker_store_url: str
     action_endpoint_url: str
@@ -81,6 +82,7 @@ class Settings:
             web_port=web_port,
             var_dir=var_dir,
             models_dir=Path(_env("MODELS_DIR", str(ROOT / "models"))).resolve(),
+            project_dir=Path(_env("PROJECT_DIR", str(ROOT))).resolve(),
             knowledge_dir=Path(_env("KNOWLEDGE_DIR", str(ROOT / "knowledge_base"))).resolve(),
             tracker_store_url=_env("TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
             action_endpoint_url=_env("ACTION_ENDPOINT_URL", own_action_endpoint(actions_port)),
@@ -133,6 +135,7 @@ class Settings:
             "WEB_PORT": str(self.web_port),
             "VAR_DIR": str(self.var_dir),
             "MODELS_DIR": str(self.models_dir),
+            "PROJECT_DIR": str(self.project_dir),
             "KNOWLEDGE_DIR": str(self.knowledge_dir),
             "TRACKER_STORE_URL": self.tracker_store_url,
             "TRACKER_STORE_DIALECT": make_url(self.tracker_store_url).get_backend_name(),

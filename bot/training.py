@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,30 +12,36 @@ import rasa
 
 from bot.settings import ROOT, settings
 
-MODEL_INPUTS = ("config.yml", "domain.yml", "data", "bot/nlu")  # bot/nlu: our own NLU components' code
+MODEL_INPUTS = ("config.yml", "domain.yml", "data")  # in the project (PROJECT_DIR)
+CODE_INPUTS = ("bot/nlu",)  # in the repository: our own NLU components, which config.yml names
 MODEL_PREFIX = "aiguillage-"
 MODELS_KEPT = 3  # the newest models stay on disk, to roll back to
 
 
-def input_files(project: Optional[Path] = None) -> list[Path]:
-    """Every file Rasa trains from in `project` (default: the repository), in a stable order."""
+def _files_under(base: Path, names: tuple[str, ...]) -> list[Path]:
     files: list[Path] = []
-    for name in MODEL_INPUTS:
-        path = (project or ROOT) / name
+    for name in names:
+        path = base / name
         if path.is_dir():
             files.extend(sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
-        elif path.exists():  # a project without bot/nlu (the bench's stock Rasa) is fingerprinted without it
+        elif path.exists():
             files.append(path)
     return files
 
 
-def fingerprint(project: Optional[Path] = None) -> str:
-    """Hash of the training inputs' paths and contents in `project` (default: the repository), and of the Rasa
-    version."""
-    project = project or ROOT
+def input_files(project: Optional[Path] = None, with_code: bool = True) -> list[tuple[Path, Path]]:
+    """Every file Rasa trains from, with the folder it is named from: the project's (default: PROJECT_DIR), then
+    our NLU code in the repository unless `with_code` is False (the bench's stock Rasa does not use it)."""
+    project = project or settings.project_dir
+    files = [(project, path) for path in _files_under(project, MODEL_INPUTS)]
+    return files + ([(ROOT, path) for path in _files_under(ROOT, CODE_INPUTS)] if with_code else [])
+
+
+def fingerprint(project: Optional[Path] = None, with_code: bool = True) -> str:
+    """Hash of the training inputs' paths and contents (see `input_files`), and of the Rasa version."""
     digest = hashlib.sha256(rasa.__version__.encode())
-    for path in input_files(project):
-        digest.update(str(path.relative_to(project)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for base, path in input_files(project, with_code):
+        digest.update(str(path.relative_to(base)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
@@ -49,19 +56,21 @@ def ensure_model() -> Path:
         print(f"Model up to date: {target.name}")
         return target
     print(f"Training data or config changed: training {target.name} (a few minutes)...", flush=True)
-    train(ROOT, target, settings.environment())
+    train(settings.project_dir, target, settings.environment())
     _prune_old_models()
     return target
 
 
 def train(project: Path, target: Path, env: dict[str, str]) -> None:
     """`rasa train` of the config, domain and data of `project` into the model file `target`, from scratch: Rasa's
-    cache cannot see a change to the code of our own components (bot/nlu), and with them training is short."""
+    cache cannot see a change to the code of our own components (bot/nlu), and with them training is short.
+    Our components are imported from the repository, wherever the project is."""
+    path = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
     subprocess.run(
         [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
          "--data", "data", "--out", str(target.parent), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
          "--force"],
-        cwd=project, check=True, env=env,
+        cwd=project, check=True, env={**env, "PYTHONPATH": path},
     )
 
 

@@ -23,7 +23,7 @@ from bot.settings import ROOT
 from tests.booking import sqlite_url
 
 TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state",
-          "held_contacts", "staff_accounts", "staff_sessions", "login_failures"}
+          "held_contacts", "staff_accounts", "staff_sessions", "login_failures", "inbox_decisions", "trainings"}
 
 
 def schema(connection: Connection) -> str:
@@ -103,7 +103,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     with engine.connect() as connection:
         assert schema(connection) == before
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0003",)]
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0004",)]
         assert connection.exec_driver_sql("SELECT digest FROM knowledge_state").all() == [("loaded",)]
     engine.dispose()
 

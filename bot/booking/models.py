@@ -20,6 +20,7 @@ from bot.knowledge.partners import phone_display
 from bot.booking.slots import Slot
 
 CONFIRMED, CANCELLED = "confirmed", "cancelled"
+DONE, NO_SHOW = "done", "no_show"  # after the appointment, marked by a mediator in the console
 NAMING = {"ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
           "fk": "fk_%(table_name)s_%(column_0_name)s", "pk": "pk_%(table_name)s",
           "ck": "ck_%(table_name)s_%(constraint_name)s"}
@@ -145,13 +146,16 @@ class Booking(Base):
     accessibility = Column(Text)
     channel = Column(String(30), nullable=False)  # rest, telegram, …
     sender_id = Column(String(255))
-    status = Column(String(10), nullable=False, default=CONFIRMED)
+    status = Column(String(10), nullable=False, default=CONFIRMED)  # CONFIRMED, CANCELLED, DONE or NO_SHOW
     created_at = Column(UTCDateTime, nullable=False)
     cancelled_at = Column(UTCDateTime)
     moved_at = Column(UTCDateTime)
     reminded_at = Column(UTCDateTime)
     reminded_via = Column(String(40))  # "email", "email+telegram", the channel, or "none" when nobody was reachable
     anonymised_at = Column(UTCDateTime)
+    # The staff account (its id) that marked it done or no-show, or cancelled it, in the console, and when.
+    handled_by = Column(Integer)
+    handled_at = Column(UTCDateTime)
 
     __table_args__ = (
         Index("uq_bookings_mediator_id_start_confirmed", "mediator_id", "start", unique=True,

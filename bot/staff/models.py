@@ -1,12 +1,14 @@
 """Staff tables of the application database (the booking database's metadata, so one migration history)."""
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text
 
 from bot.booking.models import Base, UTCDateTime
 
 ADMIN, MEDIATOR = "admin", "mediator"
 ROLES = (ADMIN, MEDIATOR)
+ASSIGNED, DISMISSED = "assigned", "dismissed"  # what staff decided about an inbox message
+RUNNING, DEPLOYED, REJECTED, FAILED = "running", "deployed", "rejected", "failed"  # a training's outcome
 
 
 class StaffAccount(Base):
@@ -20,6 +22,7 @@ class StaffAccount(Base):
     password_hash = Column(String(200), nullable=False)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UTCDateTime, nullable=False)
+    mediator_id = Column(String(40), ForeignKey("mediators.id"))  # the mediator this account is, if any (agenda)
 
 
 class StaffSession(Base):
@@ -41,3 +44,33 @@ class LoginFailure(Base):
     key = Column(String(300), nullable=False)  # "ip:…" or "email:…"
     at = Column(UTCDateTime, nullable=False)
     __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+
+class InboxDecision(Base):
+    """What staff decided about an inbox message: an example of an intent, or dismissed. Keyed by the hash of
+    the normalised text, so that the same words written again by a patron stay decided."""
+
+    __tablename__ = "inbox_decisions"
+    id = Column(Integer, primary_key=True)
+    key = Column(String(64), nullable=False, unique=True)  # SHA-256 of the normalised (masked) text
+    text = Column(Text, nullable=False)  # the masked text, as written to data/nlu when assigned
+    decision = Column(String(10), nullable=False)  # ASSIGNED or DISMISSED
+    intent = Column(String(100))  # the intent it was assigned to
+    decided_by = Column(Integer, ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    decided_at = Column(UTCDateTime, nullable=False)
+
+
+class Training(Base):
+    """A retraining started from the console, and its outcome: the history of models and who deployed them."""
+
+    __tablename__ = "trainings"
+    id = Column(Integer, primary_key=True)
+    started_by = Column(Integer, ForeignKey("staff_accounts.id", ondelete="SET NULL"))
+    started_at = Column(UTCDateTime, nullable=False)
+    finished_at = Column(UTCDateTime)
+    status = Column(String(10), nullable=False)  # RUNNING, DEPLOYED, REJECTED or FAILED
+    stage = Column(String(100), nullable=False, default="")  # what it is doing now, for the progress shown
+    model = Column(String(200))  # the new model's file name
+    previous_model = Column(String(200))  # the model that was running when it started
+    scores = Column(Text)  # JSON: accuracy per route of the previous and the new model on the held-out set
+    reason = Column(Text)  # why it was not deployed, or what failed

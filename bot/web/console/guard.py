@@ -1,0 +1,80 @@
+"""Who may use the console: the session cookie, the CSRF token of every form, roles, and private responses.
+
+A session is a random token in an HttpOnly, SameSite=Strict cookie limited to /console/ (Secure when the public
+address is HTTPS). Every form carries a CSRF token: the session's, or before sign-in the one of a cookie
+(double submit). Refused: a page without a session is sent to the sign-in page; an action gets 403; a page or
+action of another role gets 403."""
+from __future__ import annotations
+
+import hmac
+from functools import wraps
+from typing import Any, Awaitable, Callable, Optional
+
+from sanic.exceptions import Forbidden
+from sanic.request import Request
+from sanic.response import HTTPResponse, redirect
+
+from bot.settings import Settings
+from bot.staff.accounts import SignedIn, StaffAccounts
+from bot.staff.models import ROLES
+
+SESSION_COOKIE = "console_session"
+SIGN_IN_PAGE = "/console/connexion"
+PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+
+Handler = Callable[..., Awaitable[HTTPResponse]]
+
+
+def same(given: Optional[str], expected: Optional[str]) -> bool:
+    """Both present and equal, compared in constant time."""
+    return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def private(response: HTTPResponse) -> HTTPResponse:
+    """The response, kept out of caches and search engines."""
+    response.headers.update(PRIVATE)
+    return response
+
+
+class Guard:
+    """The console's accounts and cookies, and the decorator that lets signed-in staff only through."""
+
+    def __init__(self, settings: Settings):
+        self.accounts = StaffAccounts(settings.booking_database_url)
+        self.secure = settings.public_web_url.startswith("https://")
+
+    def set_cookie(self, response: HTTPResponse, name: str, value: str) -> None:
+        response.cookies[name] = value
+        for key, setting in (("httponly", True), ("samesite", "Strict"), ("secure", self.secure),
+                             ("path", "/console/")):
+            response.cookies[name][key] = setting
+
+    def clear_cookie(self, response: HTTPResponse, name: str) -> None:
+        self.set_cookie(response, name, "")
+        response.cookies[name]["max-age"] = 0
+
+    def staff_only(self, handler: Optional[Handler] = None, *, roles: tuple[str, ...] = ROLES) -> Any:
+        """The handler for signed-in staff of `roles` (given as `staff`); forms must echo the session's CSRF
+        token. Use as `@guard.staff_only` or `@guard.staff_only(roles=(ADMIN,))`."""
+        if handler is None:
+            return lambda wrapped: self.staff_only(wrapped, roles=roles)
+
+        @wraps(handler)
+        async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+            staff = self.accounts.signed_in(request.cookies.get(SESSION_COOKIE))
+            if staff is None:
+                if request.method != "GET":
+                    raise Forbidden("Connectez-vous d'abord.")
+                return private(redirect(SIGN_IN_PAGE, status=303))
+            if request.method != "GET" and not same(request.form.get("csrf"), staff.csrf_token):
+                raise Forbidden("Formulaire périmé : rechargez la page.")
+            if staff.role not in roles:
+                raise Forbidden("Cette page est réservée aux administrateurs.")
+            return private(await handler(request, *args, staff=staff, **kwargs))
+        return guarded
+
+    def close(self) -> None:
+        self.accounts.close()
+
+
+__all__ = ["Guard", "SESSION_COOKIE", "SIGN_IN_PAGE", "SignedIn", "private", "same"]
