@@ -3,13 +3,11 @@ not signed in, and the messages patrons wrote that were not understood."""
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Iterator
 
-import httpx
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
@@ -20,10 +18,8 @@ from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import Settings
 from bot.staff.accounts import MAX_FAILURES, StaffAccounts
 from bot.web.console import console_pages
+from tests.console import PASSWORD, browser, csrf_of, signed_in
 from tests.web import web_server
-
-PASSWORD = "un mot de passe assez long"
-
 
 def patrons_wrote(tracker_store_url: str) -> None:
     """Four conversations in the tracker store, as Rasa saves them: two alike not understood an hour ago, one
@@ -49,23 +45,6 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         accounts.close()
         patrons_wrote(settings.tracker_store_url)
         yield settings.url(settings.web_port, "")
-
-
-def browser(base: str) -> httpx.Client:
-    return httpx.Client(base_url=base, follow_redirects=False, timeout=10)
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-def signed_in(base: str, email: str = "lea@mediatheque.fr") -> httpx.Client:
-    client = browser(base)
-    form = client.get("/console/connexion")
-    response = client.post("/console/connexion", data={"csrf": csrf_of(form.text), "email": email,
-                                                        "password": PASSWORD})
-    assert response.status_code == 303 and response.headers["location"] == "/console/"
-    return client
 
 
 def console_routes() -> list[tuple[str, str]]:
