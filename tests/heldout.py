@@ -1,19 +1,10 @@
-"""The held-out patron messages: never trained on, used to measure triage (tests/data/heldout*.yml)."""
+"""Triage measured on the held-out patron messages (heldout/*.yml) through a running assistant."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
-
+from bot.evaluation import load_heldout
 from tests.e2e.chat import Chat, check_triage_shape, triage_payloads
-
-HELDOUT_FILES = sorted((Path(__file__).parent / "data").glob("heldout*.yml"))
-
-
-def load_heldout() -> list[dict]:
-    """Every held-out item: text, expected route, and theme, partner or scope where relevant."""
-    return [item for path in HELDOUT_FILES for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
 
 
 def destination(triage: dict) -> tuple:

@@ -14,7 +14,7 @@ from bot.contract import PARTNER_KINDS, ROUTES, THEMES
 from bot.knowledge import Charter
 from bot.settings import ROOT
 from bot.matching import normalise
-from tests.heldout import load_heldout
+from bot.evaluation import load_heldout
 
 CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "cancel", "ask_privacy",
                         "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder",

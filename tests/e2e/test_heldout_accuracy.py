@@ -1,4 +1,4 @@
-"""Triage accuracy on held-out patron messages (tests/data/heldout*.yml), through the running assistant."""
+"""Triage accuracy on held-out patron messages (heldout/*.yml), through the running assistant."""
 from __future__ import annotations
 
 import json
