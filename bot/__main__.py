@@ -1,5 +1,5 @@
 """`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | import-lieux FILE.csv |
-staff-add EMAIL NAME`: the assistant's commands."""
+staff-add EMAIL NAME | retrain ID`: the assistant's commands."""
 from __future__ import annotations
 
 import argparse
@@ -183,6 +183,20 @@ def staff_add(email: str, name: str, role: str) -> int:
     return 0
 
 
+def retrain(training_id: int) -> int:
+    """Train, evaluate and deploy for a training the console started (it starts this command)."""
+    import logging
+    import os
+
+    from bot.staff.retraining import run_training
+
+    os.nice(10)  # patrons' conversations first; training and evaluation inherit it
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for quiet in ("rasa", "httpx"):  # httpx would log Rasa's URLs with their token
+        logging.getLogger(quiet).setLevel(logging.WARNING)
+    return run_training(settings, training_id)
+
+
 COMMANDS = {"run": run, "train": train, "validate": validate, "web": web, "jobs": jobs,
             "telegram-polling": telegram_polling, "telegram-webhook": telegram_webhook}
 
@@ -203,7 +217,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     staff.add_argument("email")
     staff.add_argument("name", help="the name the console shows")
     staff.add_argument("--role", choices=ROLES, default=ADMIN, help="default: %(default)s")
+    retraining = commands.add_parser("retrain", help=retrain.__doc__.splitlines()[0])
+    retraining.add_argument("training_id", type=int)
     args = parser.parse_args(argv)
+    if args.command == "retrain":
+        return retrain(args.training_id)
     if args.command == "staff-add":
         return staff_add(args.email, args.name, args.role)
     if args.command == "import-lieux":

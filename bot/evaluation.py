@@ -1,14 +1,24 @@
-"""The held-out patron messages (`heldout/*.yml` in the project): never trained on, they measure triage."""
+"""The held-out patron messages (`heldout/*.yml` in the project): never trained on, they measure triage. A model
+is scored on them by route, NLU and triage in this process, as the first message of a conversation."""
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import yaml
 
+from bot.knowledge import Charter
 from bot.settings import settings
+from bot.triage import triage
+from bot.triage.decision import FALLBACK_INTENT
 
 HELDOUT_FOLDER = "heldout"
+MAX_ROUTE_LOSS = 1  # held-out messages a route may lose in a new model, when the total does not drop
+ROUTE_LABELS = {"tutorial": "fiches tutoriels", "booking": "rendez-vous", "referral": "orientation vers un partenaire",
+                "charter": "demandes hors charte", "info": "infos bibliothèque", "out_of_scope": "autre chose"}
 
 
 def heldout_files(project: Optional[Path] = None) -> list[Path]:
@@ -19,3 +29,68 @@ def load_heldout(project: Optional[Path] = None) -> list[dict]:
     """Every held-out item of `project` (default: PROJECT_DIR): text, expected route, and theme, partner or scope
     where relevant."""
     return [item for path in heldout_files(project) for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+@dataclass(frozen=True)
+class RouteScores:
+    """How many held-out messages of each expected route a model sent to the right route."""
+
+    right: dict[str, int]
+    total: dict[str, int]
+
+    @property
+    def accuracy(self) -> float:
+        return sum(self.right.values()) / max(1, sum(self.total.values()))
+
+    def of(self, route: str) -> float:
+        return self.right.get(route, 0) / max(1, self.total.get(route, 0))
+
+    def to_json(self) -> dict[str, dict[str, int]]:
+        return {"right": self.right, "total": self.total}
+
+    @classmethod
+    def from_json(cls, data: dict[str, dict[str, int]]) -> "RouteScores":
+        return cls(dict(data["right"]), dict(data["total"]))
+
+
+def route_of(parse_data: dict, charter: Charter) -> str:
+    """The route the assistant takes for a first message so understood: triage's, for the needs of the charter and
+    a message NLU could not place (the rule of data/rules/triage.yml); "none" for small talk."""
+    from bot.actions.triage import understanding_of  # the action server's code: not loaded by the web server
+
+    intent = (parse_data.get("intent") or {}).get("name")
+    if intent != FALLBACK_INTENT and not charter.need_of(intent or ""):
+        return "none"
+    return triage(understanding_of(parse_data), charter).route
+
+
+def score_model(model: Path, items: list[dict], charter: Charter) -> RouteScores:
+    """Parse each held-out message with the model (NLU only, no conversation is stored) and count right routes."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    right: Counter = Counter()
+    total: Counter = Counter()
+    for item in items:
+        parse_data = asyncio.run(agent.parse_message(item["text"]))
+        total[item["route"]] += 1
+        right[item["route"]] += route_of(parse_data, charter) == item["route"]
+    return RouteScores(dict(right), dict(total))
+
+
+def worse(old: RouteScores, new: RouteScores) -> list[str]:
+    """Why `new` is worse than `old` (empty when it is not): more misses in all, or a route that loses more than
+    MAX_ROUTE_LOSS messages (one borderline message may move when the others gain)."""
+    reasons = []
+    if sum(new.right.values()) < sum(old.right.values()):
+        reasons.append(f"il se trompe plus souvent : {percent(new.accuracy)} de bonnes réponses au lieu de "
+                       f"{percent(old.accuracy)}")
+    for route, total in sorted(old.total.items()):
+        if old.right.get(route, 0) - new.right.get(route, 0) > MAX_ROUTE_LOSS:
+            reasons.append(f"« {ROUTE_LABELS.get(route, route)} » : {percent(new.of(route))} au lieu de "
+                           f"{percent(old.of(route))}")
+    return reasons
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.1f} %".replace(".", ",")

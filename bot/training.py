@@ -10,12 +10,13 @@ from typing import Optional
 
 import rasa
 
-from bot.settings import ROOT, settings
+from bot.settings import ROOT, Settings, settings
 
 MODEL_INPUTS = ("config.yml", "domain.yml", "data")  # in the project (PROJECT_DIR)
 CODE_INPUTS = ("bot/nlu",)  # in the repository: our own NLU components, which config.yml names
 MODEL_PREFIX = "aiguillage-"
 MODELS_KEPT = 3  # the newest models stay on disk, to roll back to
+REJECTED_FOLDER = "rejected"  # models the console found worse than the one in service (bot/staff/retraining.py)
 
 
 def _files_under(base: Path, names: tuple[str, ...]) -> list[Path]:
@@ -45,16 +46,24 @@ def fingerprint(project: Optional[Path] = None, with_code: bool = True) -> str:
     return digest.hexdigest()[:16]
 
 
-def model_path() -> Path:
-    return settings.models_dir / f"{MODEL_PREFIX}{fingerprint()}.tar.gz"
+def model_path(configured: Optional[Settings] = None) -> Path:
+    """The model file of the current inputs of the project of `configured` (default: this process's settings)."""
+    configured = configured or settings
+    return configured.models_dir / f"{MODEL_PREFIX}{fingerprint(configured.project_dir)}.tar.gz"
 
 
 def ensure_model() -> Path:
-    """The model for the current inputs, trained first if it does not exist yet."""
+    """The model for the current inputs, trained first if it does not exist yet; but when the console rejected
+    that model as worse than the one in service, the newest other model."""
     target = model_path()
     if target.exists():
         print(f"Model up to date: {target.name}")
         return target
+    kept = _newest_models()
+    if (settings.models_dir / REJECTED_FOLDER / target.name).exists() and kept:
+        print(f"The console found the model of the current data worse than {kept[-1].name} (see its training "
+              f"page): keeping {kept[-1].name}.")
+        return kept[-1]
     print(f"Training data or config changed: training {target.name} (a few minutes)...", flush=True)
     train(settings.project_dir, target, settings.environment())
     _prune_old_models()
@@ -74,7 +83,11 @@ def train(project: Path, target: Path, env: dict[str, str]) -> None:
     )
 
 
+def _newest_models() -> list[Path]:
+    """Our models on disk, oldest first."""
+    return sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda path: path.stat().st_mtime)
+
+
 def _prune_old_models() -> None:
-    models = sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    for old in models[:-MODELS_KEPT]:
+    for old in _newest_models()[:-MODELS_KEPT]:
         old.unlink()

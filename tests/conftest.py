@@ -3,6 +3,7 @@ printed at the end of the run."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -14,6 +15,7 @@ from bot.settings import Settings
 from bot.training import ensure_model
 from tests.booking import sqlite_url
 from tests.ports import free_port
+from tests.project import copy_project
 from tests.postgres import Databases, postgres_server
 from tests.telegram_standin import TOKEN, BotAPIStandIn
 
@@ -54,18 +56,41 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             yield url
 
 
+# Settings a test stack never takes from this process's environment: its own stores and addresses, the repository.
+NOT_INHERITED = ("TRACKER_STORE_URL", "ACTION_ENDPOINT_URL", "PUBLIC_WEB_URL", "PUBLIC_CHAT_URL", "TELEGRAM_SECRET",
+                 "TELEGRAM_WEBHOOK_URL", "PROJECT_DIR", "KNOWLEDGE_DIR", "MODELS_DIR")
+
+
+def stack_environment(var_dir: Path, **extra: str) -> dict[str, str]:
+    """This process's environment for a stack of our own: free local ports, `var_dir`, and `extra`."""
+    inherited = {name: value for name, value in os.environ.items() if name not in NOT_INHERITED}
+    return {**inherited, "VAR_DIR": str(var_dir), "RASA_PORT": str(free_port()), "ACTIONS_PORT": str(free_port()),
+            "WEB_PORT": str(free_port()), **extra}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: BotAPIStandIn) -> Iterator[Stack]:
     """The real stack (Rasa with the trained model, action server, web server, jobs, Telegram long polling) on
     free local ports, with its own empty stores, the Bot API stand-in and a staff token; started once for the
     end-to-end and browser tests."""
-    environ = {**os.environ, "VAR_DIR": str(tmp_path_factory.mktemp("var")), "RASA_PORT": str(free_port()),
-               "ACTIONS_PORT": str(free_port()), "WEB_PORT": str(free_port()),
-               "TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": telegram_api.base, "STAFF_TOKEN": "staff-token"}
-    for name in ("TRACKER_STORE_URL", "ACTION_ENDPOINT_URL", "PUBLIC_WEB_URL", "PUBLIC_CHAT_URL",
-                 "TELEGRAM_SECRET", "TELEGRAM_WEBHOOK_URL"):
-        environ.pop(name, None)
+    environ = stack_environment(tmp_path_factory.mktemp("var"), TELEGRAM_TOKEN=TOKEN,
+                                TELEGRAM_API_BASE=telegram_api.base, STAFF_TOKEN="staff-token")
     with Stack(Settings.from_env(environ), ensure_model()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def curated_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Another real stack (Rasa, action server, web server, jobs) whose project, knowledge base and models folder
+    are copies, for the console tests that teach the assistant, edit its files and retrain it."""
+    root = tmp_path_factory.mktemp("curated")
+    project, knowledge = copy_project(root)
+    model = ensure_model()
+    (root / "models").mkdir()
+    shutil.copy2(model, root / "models" / model.name)
+    environ = stack_environment(root / "var", PROJECT_DIR=str(project), KNOWLEDGE_DIR=str(knowledge),
+                                MODELS_DIR=str(root / "models"))
+    with Stack(Settings.from_env(environ), root / "models" / model.name) as running:
         yield running
 
 

@@ -8,7 +8,8 @@ from bot.booking.models import Base, UTCDateTime
 ADMIN, MEDIATOR = "admin", "mediator"
 ROLES = (ADMIN, MEDIATOR)
 ASSIGNED, DISMISSED = "assigned", "dismissed"  # what staff decided about an inbox message
-RUNNING, DEPLOYED, REJECTED, FAILED = "running", "deployed", "rejected", "failed"  # a training's outcome
+# A training's status: running, then deployed, rejected (worse), unchanged (nothing new) or failed.
+RUNNING, DEPLOYED, REJECTED, UNCHANGED, FAILED = "running", "deployed", "rejected", "unchanged", "failed"
 
 
 class StaffAccount(Base):
@@ -68,7 +69,7 @@ class Training(Base):
     started_by = Column(Integer, ForeignKey("staff_accounts.id", ondelete="SET NULL"))
     started_at = Column(UTCDateTime, nullable=False)
     finished_at = Column(UTCDateTime)
-    status = Column(String(10), nullable=False)  # RUNNING, DEPLOYED, REJECTED or FAILED
+    status = Column(String(10), nullable=False)  # RUNNING, DEPLOYED, REJECTED, UNCHANGED or FAILED
     stage = Column(String(100), nullable=False, default="")  # what it is doing now, for the progress shown
     model = Column(String(200))  # the new model's file name
     previous_model = Column(String(200))  # the model that was running when it started

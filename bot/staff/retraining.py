@@ -1,0 +1,238 @@
+"""Retraining from the console: one training at a time, in a process of its own (`python -m bot retrain ID`), that
+trains a model from the project's current files, scores it and the model in service on the held-out messages, and
+puts it in service through Rasa's HTTP API only if it is not worse. The `trainings` table is the history of models
+and who deployed them; a rejected model is kept in models/rejected/ so that `make run` does not start it either."""
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Optional
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+
+from bot.booking.database import engine_for
+from bot.evaluation import RouteScores, load_heldout, score_model, worse
+from bot.settings import ROOT, Settings
+from bot.staff.models import DEPLOYED, FAILED, REJECTED, RUNNING, UNCHANGED, StaffAccount, Training
+from bot.training import REJECTED_FOLDER, model_path, train
+
+log = logging.getLogger(__name__)
+STAGES = ("preparing", "training", "evaluating", "deploying")  # a training's steps, in order
+STALE_AFTER = timedelta(hours=1)  # a training still running after this was interrupted (server restarted)
+DEPLOY_SECONDS = 600  # Rasa loads the model before answering
+
+
+class TrainingBusy(Exception):
+    """A training is already running."""
+
+
+@dataclass(frozen=True)
+class TrainingView:
+    """A training as the console shows it."""
+
+    id: int
+    status: str
+    stage: str
+    started_by: str  # the staff member's name
+    started_at: datetime
+    finished_at: Optional[datetime]
+    model: Optional[str]
+    previous_model: Optional[str]
+    old: Optional[RouteScores]
+    new: Optional[RouteScores]
+    reason: str
+
+    @property
+    def step(self) -> int:
+        """1 to len(STAGES) while running."""
+        return STAGES.index(self.stage) + 1 if self.stage in STAGES else len(STAGES)
+
+
+class Trainings:
+    """The history of trainings, and starting one."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.engine = engine_for(settings.booking_database_url)
+        self.session = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        self.worker: Optional[subprocess.Popen] = None
+
+    def start(self, account_id: int) -> int:
+        """Record a new training by `account_id` and start its process; TrainingBusy if one is running."""
+        if self.worker is not None:
+            self.worker.poll()  # reaps a finished one
+        with self.session.begin() as session:
+            if _running(session, _now()):
+                raise TrainingBusy()
+            training = Training(started_by=account_id, started_at=_now(), status=RUNNING, stage=STAGES[0])
+            session.add(training)
+            session.flush()
+            training_id = training.id
+        log_dir = self.settings.var_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        with open(log_dir / "retrain.log", "ab") as output:
+            self.worker = subprocess.Popen([sys.executable, "-m", "bot", "retrain", str(training_id)], cwd=ROOT,
+                                           env=self.settings.environment(), stdout=output, stderr=subprocess.STDOUT)
+        return training_id
+
+    def history(self, limit: int = 20) -> list[TrainingView]:
+        """The latest trainings, newest first; one still running after STALE_AFTER shows as failed."""
+        with self.session() as session:
+            rows = session.execute(select(Training, StaffAccount.name)
+                                   .outerjoin(StaffAccount, StaffAccount.id == Training.started_by)
+                                   .order_by(Training.id.desc()).limit(limit)).all()
+        return [_view(training, name or "compte supprimé") for training, name in rows]
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _running(session, now: datetime) -> Optional[Training]:
+    return session.execute(select(Training).where(Training.status == RUNNING,
+                                                  Training.started_at > now - STALE_AFTER)).scalars().first()
+
+
+def _view(training: Training, name: str) -> TrainingView:
+    scores = json.loads(training.scores) if training.scores else {}
+    stale = training.status == RUNNING and training.started_at <= _now() - STALE_AFTER
+    return TrainingView(
+        training.id, FAILED if stale else training.status, training.stage, name, training.started_at,
+        training.finished_at, training.model, training.previous_model,
+        RouteScores.from_json(scores["old"]) if "old" in scores else None,
+        RouteScores.from_json(scores["new"]) if "new" in scores else None,
+        "Interrompu (le serveur a redémarré ?)." if stale else training.reason or "")
+
+
+# The training process ---------------------------------------------------------------------------------------------
+
+def run_training(settings: Settings, training_id: int) -> int:
+    """Train, evaluate and deploy (or not) for the `trainings` row `training_id`; its outcome is recorded there."""
+    engine = engine_for(settings.booking_database_url)
+    record = _Recorder(engine, training_id)
+    try:
+        status, reason = _train_evaluate_deploy(settings, record)
+        record.finish(status, reason)
+        return 0
+    except Exception as error:  # noqa: BLE001 (whatever failed is told to the console, and logged)
+        log.exception("training %s failed", training_id)
+        record.finish(FAILED, _failure(error))
+        return 1
+    finally:
+        engine.dispose()
+
+
+def _train_evaluate_deploy(settings: Settings, record: "_Recorder") -> tuple[str, str]:
+    """The status and reason the training ends with."""
+    previous = settings.models_dir / running_model(settings)
+    record.update(previous_model=previous.name)
+    record.update(stage="training")
+    candidate = _candidate(settings)
+    record.update(model=candidate.name)
+    if candidate == previous:
+        return UNCHANGED, "Rien de nouveau à apprendre : le modèle en service connaît déjà tous les exemples."
+    record.update(stage="evaluating")
+    items = load_heldout(settings.project_dir)
+    from bot.knowledge import charter  # the knowledge base of this process's settings
+
+    totals = dict(Counter(item["route"] for item in items))
+    old = record.scores_of(previous.name, totals) or score_model(previous, items, charter())
+    new = score_model(candidate, items, charter())
+    record.update(scores=json.dumps({"old": old.to_json(), "new": new.to_json()}))
+    reasons = worse(old, new)
+    if reasons:
+        rejected = settings.models_dir / REJECTED_FOLDER
+        rejected.mkdir(exist_ok=True)
+        candidate.replace(rejected / candidate.name)
+        return REJECTED, "Le nouveau modèle est moins bon que celui en service : " + " ; ".join(reasons) + "."
+    record.update(stage="deploying")
+    deploy(settings, candidate, previous)
+    return DEPLOYED, ""
+
+
+def _candidate(settings: Settings) -> Path:
+    """The model of the project's current files: trained now, unless it exists (or was rejected before)."""
+    target = model_path(settings)
+    rejected = settings.models_dir / REJECTED_FOLDER / target.name
+    if rejected.exists():
+        rejected.replace(target)
+    if not target.exists():
+        train(settings.project_dir, target, settings.environment())
+    return target
+
+
+def _rasa_urls(settings: Settings) -> list[str]:
+    return [settings.url(settings.replica(index).rasa_port, "") for index in range(settings.rasa_replicas)]
+
+
+def running_model(settings: Settings) -> str:
+    """The name of the model file the (first) Rasa replica serves (in MODELS_DIR)."""
+    response = httpx.get(f"{_rasa_urls(settings)[0]}/status", params={"token": settings.rasa_api_token}, timeout=30)
+    response.raise_for_status()
+    return response.json()["model_file"]
+
+
+def deploy(settings: Settings, model: Path, previous: Path) -> None:
+    """Every Rasa replica serves `model` (conversations go on: they live in the tracker store). If one refuses,
+    those already switched go back to `previous`."""
+    switched: list[str] = []
+    try:
+        for url in _rasa_urls(settings):
+            _load(url, settings.rasa_api_token, model)
+            switched.append(url)
+    except (httpx.HTTPError, RuntimeError):
+        for url in switched:
+            _load(url, settings.rasa_api_token, previous)
+        raise
+
+
+def _load(url: str, token: str, model: Path) -> None:
+    response = httpx.put(f"{url}/model", params={"token": token}, json={"model_file": str(model)},
+                         timeout=DEPLOY_SECONDS)
+    response.raise_for_status()
+    served = httpx.get(f"{url}/status", params={"token": token}, timeout=30).json()["model_file"]
+    if Path(served).name != model.name:
+        raise RuntimeError(f"{url} serves {served} instead of {model}")
+
+
+def _failure(error: Exception) -> str:
+    if isinstance(error, httpx.HTTPError):
+        return "L'assistant ne répond pas à la console : vérifiez qu'il tourne, puis recommencez."
+    if isinstance(error, subprocess.CalledProcessError):
+        return "L'entraînement a échoué : vérifiez les fichiers modifiés (make validate) ou var/logs/retrain.log."
+    return f"Erreur inattendue ({type(error).__name__}) : voir var/logs/retrain.log."
+
+
+class _Recorder:
+    """Writes the training's progress and outcome to its row."""
+
+    def __init__(self, engine, training_id: int):
+        self.engine = engine
+        self.training_id = training_id
+
+    def update(self, **values: object) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(update(Training).where(Training.id == self.training_id).values(**values))
+
+    def finish(self, status: str, reason: str) -> None:
+        self.update(status=status, reason=reason, finished_at=_now())
+
+    def scores_of(self, model: str, totals: dict[str, int]) -> Optional[RouteScores]:
+        """The scores recorded when `model` was trained here, if it was and the held-out set has not changed."""
+        with self.engine.connect() as connection:
+            scores = connection.execute(select(Training.scores).where(Training.model == model,
+                                                                      Training.scores.isnot(None))
+                                        .order_by(Training.id.desc())).scalars().first()
+        found = RouteScores.from_json(json.loads(scores)["new"]) if scores else None
+        return found if found and found.total == totals else None

@@ -1,0 +1,56 @@
+"""The training page (/console/entrainement): start a retraining, follow it, see old against new accuracy per
+route and the history of models and who deployed them."""
+from __future__ import annotations
+
+from typing import Any
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, json, redirect
+
+from bot.evaluation import ROUTE_LABELS, percent
+from bot.settings import Settings
+from bot.staff.retraining import STAGES, TrainingBusy, Trainings
+from bot.staff.models import RUNNING
+from bot.web.console.guard import Guard, SignedIn
+from bot.web.pages import page
+
+STAGE_LABELS = {"preparing": "Préparation", "training": "Apprentissage des exemples (1 à 3 minutes)",
+                "evaluating": "Vérification sur les messages de test", "deploying": "Mise en service"}
+
+
+def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
+    trainings = Trainings(settings)
+
+    def training_page(staff: SignedIn, status: int = 200, notice: str = "") -> HTTPResponse:
+        history = trainings.history()
+        return page("console/training.html", status=status, staff=staff, notice=notice, history=history,
+                    latest=history[0] if history else None, steps=len(STAGES), stage_labels=STAGE_LABELS,
+                    route_labels=ROUTE_LABELS, percent=percent, running=RUNNING)
+
+    @console.get("/entrainement")
+    @guard.staff_only
+    async def training(request: Request, staff: SignedIn) -> HTTPResponse:
+        return training_page(staff)
+
+    @console.post("/entrainement")
+    @guard.staff_only
+    async def start(request: Request, staff: SignedIn) -> HTTPResponse:
+        try:
+            trainings.start(staff.account_id)
+        except TrainingBusy:
+            return training_page(staff, 409, "Un entraînement est déjà en cours : attendez qu'il finisse.")
+        return redirect("/console/entrainement", status=303)
+
+    @console.get("/entrainement/etat")
+    @guard.staff_only
+    async def progress(request: Request, staff: SignedIn) -> HTTPResponse:
+        history = trainings.history(limit=1)
+        latest = history[0] if history else None
+        running = bool(latest and latest.status == RUNNING)
+        return json({"running": running, "step": latest.step if latest else 0, "steps": len(STAGES),
+                     "stage": STAGE_LABELS.get(latest.stage, "") if running else ""})
+
+    @console.listener("after_server_stop")
+    async def close(*_: Any) -> None:
+        trainings.close()
