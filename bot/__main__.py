@@ -111,6 +111,7 @@ def train() -> int:
 def validate() -> int:
     """Knowledge-base files, then Rasa's own check of the training data and domain."""
     from bot.knowledge import validate_all
+    from bot.training import with_our_code
 
     problems = validate_all()
     for problem in problems:
@@ -119,7 +120,8 @@ def validate() -> int:
         print("Knowledge base: OK")
     rasa_check = subprocess.run(
         [sys.executable, "-m", "rasa", "data", "validate", "--quiet", "--config", "config.yml",
-         "--domain", "domain.yml", "--data", "data"], cwd=ROOT, env=settings.environment())
+         "--domain", "domain.yml", "--data", "data"], cwd=settings.project_dir,
+        env=with_our_code(settings.environment()))
     return 1 if problems or rasa_check.returncode else 0
 
 

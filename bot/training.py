@@ -72,15 +72,19 @@ def ensure_model() -> Path:
 
 def train(project: Path, target: Path, env: dict[str, str]) -> None:
     """`rasa train` of the config, domain and data of `project` into the model file `target`, from scratch: Rasa's
-    cache cannot see a change to the code of our own components (bot/nlu), and with them training is short.
-    Our components are imported from the repository, wherever the project is."""
-    path = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
+    cache cannot see a change to the code of our own components (bot/nlu), and with them training is short."""
     subprocess.run(
         [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
          "--data", "data", "--out", str(target.parent), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
          "--force"],
-        cwd=project, check=True, env={**env, "PYTHONPATH": path},
+        cwd=project, check=True, env=with_our_code(env),
     )
+
+
+def with_our_code(env: dict[str, str]) -> dict[str, str]:
+    """`env` with the repository on PYTHONPATH: Rasa run in a project elsewhere imports the components that
+    config.yml names (bot.nlu) from it."""
+    return {**env, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))}
 
 
 def _newest_models() -> list[Path]:
