@@ -66,7 +66,7 @@ def ensure_model() -> Path:
         return kept[-1]
     print(f"Training data or config changed: training {target.name} (a few minutes)...", flush=True)
     train(settings.project_dir, target, settings.environment())
-    _prune_old_models()
+    prune_old_models()
     return target
 
 
@@ -92,6 +92,6 @@ def _newest_models() -> list[Path]:
     return sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda path: path.stat().st_mtime)
 
 
-def _prune_old_models() -> None:
+def prune_old_models() -> None:
     for old in _newest_models()[:-MODELS_KEPT]:
         old.unlink()

@@ -3,6 +3,7 @@ not signed in, and the messages patrons wrote that were not understood."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -48,11 +49,13 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def console_routes() -> list[tuple[str, str]]:
-    """(method, path) of every console route but the sign-in page, as the console's blueprint declares them."""
+    """(method, path) of every console route but the sign-in page, as the console's blueprint declares them; a
+    parameter typed int given as 1."""
     probe = Sanic("console_routes")
     probe.blueprint(console_pages(Settings.from_env({})))
     routes = probe.router.routes
-    return sorted({(method, "/" + route.path) for route in routes for method in route.methods
+    return sorted({(method, "/" + re.sub(r"<\w+:int>", "1", route.path)) for route in routes
+                   for method in route.methods
                    if route.path.split("/")[0] == "console" and route.path != "console/connexion"})
 
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Optional
@@ -22,7 +23,7 @@ from bot.booking.database import engine_for
 from bot.evaluation import RouteScores, load_heldout, score_model, worse
 from bot.settings import ROOT, Settings
 from bot.staff.models import DEPLOYED, FAILED, REJECTED, RUNNING, UNCHANGED, StaffAccount, Training
-from bot.training import REJECTED_FOLDER, model_path, train
+from bot.training import REJECTED_FOLDER, model_path, prune_old_models, train
 
 log = logging.getLogger(__name__)
 STAGES = ("preparing", "training", "evaluating", "deploying")  # a training's steps, in order
@@ -49,6 +50,7 @@ class TrainingView:
     old: Optional[RouteScores]
     new: Optional[RouteScores]
     reason: str
+    restorable: bool = False  # the model in service, whose previous one is on disk to go back to
 
     @property
     def step(self) -> int:
@@ -67,12 +69,23 @@ class Trainings:
 
     def start(self, account_id: int) -> int:
         """Record a new training by `account_id` and start its process; TrainingBusy if one is running."""
+        return self._launch(Training(started_by=account_id, started_at=_now(), status=RUNNING, stage=STAGES[0]))
+
+    def undo(self, training_id: int, account_id: int) -> int:
+        """Put back in service the model that training `training_id`, the last deployed, replaced, if it is still
+        on disk (the process only deploys); LookupError if it cannot be, TrainingBusy if a training is running."""
+        latest = next((view for view in self.history() if view.status == DEPLOYED), None)
+        if not (latest and latest.id == training_id and latest.restorable):
+            raise LookupError(training_id)
+        return self._launch(Training(started_by=account_id, started_at=_now(), status=RUNNING, stage="deploying",
+                                     model=latest.previous_model))
+
+    def _launch(self, training: Training) -> int:
         if self.worker is not None:
             self.worker.poll()  # reaps a finished one
         with self.session.begin() as session:
             if _running(session, _now()):
                 raise TrainingBusy()
-            training = Training(started_by=account_id, started_at=_now(), status=RUNNING, stage=STAGES[0])
             session.add(training)
             session.flush()
             training_id = training.id
@@ -89,7 +102,10 @@ class Trainings:
             rows = session.execute(select(Training, StaffAccount.name)
                                    .outerjoin(StaffAccount, StaffAccount.id == Training.started_by)
                                    .order_by(Training.id.desc()).limit(limit)).all()
-        return [_view(training, name or "compte supprimé") for training, name in rows]
+        views = [_view(training, name or "compte supprimé") for training, name in rows]
+        in_service = next((view for view in views if view.status == DEPLOYED), None)
+        return [replace(view, restorable=view is in_service and bool(view.previous_model)
+                        and (self.settings.models_dir / view.previous_model).exists()) for view in views]
 
     def close(self) -> None:
         self.engine.dispose()
@@ -118,11 +134,13 @@ def _view(training: Training, name: str) -> TrainingView:
 # The training process ---------------------------------------------------------------------------------------------
 
 def run_training(settings: Settings, training_id: int) -> int:
-    """Train, evaluate and deploy (or not) for the `trainings` row `training_id`; its outcome is recorded there."""
+    """Train, evaluate and deploy (or not) for the `trainings` row `training_id`, or put back its model when it
+    names one; the outcome is recorded there."""
     engine = engine_for(settings.booking_database_url)
     record = _Recorder(engine, training_id)
     try:
-        status, reason = _train_evaluate_deploy(settings, record)
+        model = record.model()  # set when undoing a deployment: the model to put back
+        status, reason = _restore(settings, record, model) if model else _train_evaluate_deploy(settings, record)
         record.finish(status, reason)
         return 0
     except Exception as error:  # noqa: BLE001 (whatever failed is told to the console, and logged)
@@ -152,13 +170,31 @@ def _train_evaluate_deploy(settings: Settings, record: "_Recorder") -> tuple[str
     record.update(scores=json.dumps({"old": old.to_json(), "new": new.to_json()}))
     reasons = worse(old, new)
     if reasons:
-        rejected = settings.models_dir / REJECTED_FOLDER
-        rejected.mkdir(exist_ok=True)
-        candidate.replace(rejected / candidate.name)
+        _set_aside(settings, candidate)
         return REJECTED, "Le nouveau modèle est moins bon que celui en service : " + " ; ".join(reasons) + "."
     record.update(stage="deploying")
     deploy(settings, candidate, previous)
+    prune_old_models()
     return DEPLOYED, ""
+
+
+def _restore(settings: Settings, record: "_Recorder", model: str) -> tuple[str, str]:
+    """Serve `model` again; the model it replaces is set aside as rejected, so that `make run` does not start it."""
+    previous = settings.models_dir / running_model(settings)
+    record.update(previous_model=previous.name)
+    restored = settings.models_dir / model
+    deploy(settings, restored, previous)
+    if previous != restored:
+        _set_aside(settings, previous)
+    os.utime(restored)  # the newest model: the one `make run` keeps
+    return DEPLOYED, "Mise en service annulée : le modèle d'avant répond de nouveau."
+
+
+def _set_aside(settings: Settings, model: Path) -> None:
+    """Keep `model` in models/rejected/, where `make run` does not take it."""
+    folder = settings.models_dir / REJECTED_FOLDER
+    folder.mkdir(exist_ok=True)
+    model.replace(folder / model.name)
 
 
 def _candidate(settings: Settings) -> Path:
@@ -227,6 +263,11 @@ class _Recorder:
 
     def finish(self, status: str, reason: str) -> None:
         self.update(status=status, reason=reason, finished_at=_now())
+
+    def model(self) -> Optional[str]:
+        """The model the training was started with (a model to put back), if any."""
+        with self.engine.connect() as connection:
+            return connection.execute(select(Training.model).where(Training.id == self.training_id)).scalar()
 
     def scores_of(self, model: str, totals: dict[str, int]) -> Optional[RouteScores]:
         """The scores recorded when `model` was trained here, if it was and the held-out set has not changed."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sanic import Blueprint
+from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 
@@ -15,6 +16,7 @@ from bot.staff.models import RUNNING
 from bot.web.console.guard import Guard, SignedIn
 from bot.web.pages import page
 
+BUSY = "Un entraînement est déjà en cours : attendez qu'il finisse."
 STAGE_LABELS = {"preparing": "Préparation", "training": "Apprentissage des exemples (1 à 3 minutes)",
                 "evaluating": "Vérification sur les messages de test", "deploying": "Mise en service"}
 
@@ -39,7 +41,18 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         try:
             trainings.start(staff.account_id)
         except TrainingBusy:
-            return training_page(staff, 409, "Un entraînement est déjà en cours : attendez qu'il finisse.")
+            return training_page(staff, 409, BUSY)
+        return redirect("/console/entrainement", status=303)
+
+    @console.post("/entrainement/<training_id:int>/annuler")
+    @guard.staff_only
+    async def undo(request: Request, training_id: int, staff: SignedIn) -> HTTPResponse:
+        try:
+            trainings.undo(training_id, staff.account_id)
+        except LookupError:
+            raise NotFound("Cette mise en service ne peut plus être annulée.")
+        except TrainingBusy:
+            return training_page(staff, 409, BUSY)
         return redirect("/console/entrainement", status=303)
 
     @console.get("/entrainement/etat")
