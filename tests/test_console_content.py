@@ -16,6 +16,7 @@ from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.staff.accounts import StaffAccounts
 from tests.console import PASSWORD, browser, signed_in
+from tests.html_check import problems
 from tests.ports import free_port
 from tests.web import web_server
 
@@ -82,11 +83,13 @@ def test_staff_change_a_partners_hours_and_patrons_get_them_without_a_restart(se
     assert listing.status_code == 200 and f'href="{PARTNER_PAGE}">CAF de Touraine – accueil de Tours' in listing.text
     form = client.get(PARTNER_PAGE)
     assert 'value="Mo-Fr 08:30-12:00,13:30-16:30; PH off"' in form.text and "OpenStreetMap" in form.text
+    assert problems(listing.text) == problems(form.text) == []
     fields = {**form_fields(form.text), "horaires": NEW_HOURS, "etape": "verifier"}
     check = client.post(PARTNER_PAGE, data=fields)
     assert check.status_code == 200 and "aucun problème" in check.text
     assert "<td>retiré</td><td><code>horaires: Mo-Fr 08:30-12:00,13:30-16:30; PH off</code>" in check.text
     assert f"<td>ajouté</td><td><code>horaires: {NEW_HOURS}</code>" in check.text
+    assert problems(check.text) == []
     assert "Mo-Fr 08:30" in file_of(servers, "partners/caf-tours.yml").read_text()  # checked, not saved yet
     saved = client.post(PARTNER_PAGE, data={**form_fields(check.text), "etape": "enregistrer"})
     assert saved.status_code == 303 and saved.headers["location"] == f"{PARTNER_PAGE}?enregistre=1"
@@ -109,6 +112,7 @@ def test_broken_yaml_is_shown_with_its_line_and_nothing_is_written(servers: Serv
         assert refused.status_code == 422 and "1 problème à corriger" in refused.text
         assert re.search(r'<a href="#champ-texte">charter.yml, ligne \d+ : invalid YAML', refused.text)
         assert 'aria-invalid="true"' in refused.text and 'aria-describedby="aide-texte erreur-texte"' in refused.text
+        assert problems(refused.text) == []
     assert file_of(servers, "charter.yml").read_text() == before
 
 
@@ -124,6 +128,7 @@ def test_a_stale_form_is_told_that_someone_else_changed_the_file(servers: Server
     assert stale.status_code == 409 and "quelqu'un d'autre a changé ce fichier" in stale.text
     assert "<td>ajouté</td><td><code># mine</code>" in stale.text  # what they typed is not lost
     assert "# changed by a colleague" in stale.text  # the form now holds the current version
+    assert problems(stale.text) == []
     assert path.read_text() == meanwhile
 
 
@@ -151,6 +156,7 @@ def test_a_response_saved_waits_for_the_next_training(servers: Servers) -> None:
     client = signed_in(servers.base)
     page = "/console/contenus/reponse/utter_goodbye"
     form = client.get(page)
+    assert problems(form.text) == [] and "Texte 1" in form.text
     check = client.post(page, data={**form_fields(form.text), "texte-0": "À bientôt !", "etape": "verifier"})
     saved = client.post(page, data={**form_fields(check.text), "etape": "enregistrer"})
     assert saved.status_code == 303

@@ -3,6 +3,7 @@ or a whole knowledge file. YAML is written back round-trip: every other line and
 from __future__ import annotations
 
 import io
+from abc import ABC, abstractmethod
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,10 @@ from bot.partners.hours import PARIS
 from bot.settings import Settings
 from bot.staff.content import Problem, domain_problems, knowledge_problems
 
+EMPTY = "Écrivez un texte : l'assistant ne peut pas envoyer un message vide."
 SHORT = 80  # characters of a response's first text that name it in the console
+TEXT_KEY = re.compile(r"^(tutorials/[a-z0-9-]+\.md|partners/[a-z0-9-]+\.yml|charter\.yml|sites\.yml|topics\.yml)$")
+PARTNER_KEY = re.compile(r"^[a-z0-9-]+$")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # what actions fill in a response: {label}, {phone}
 HOURS_HELP = ("Écrivez les horaires comme OpenStreetMap : jours en anglais (Mo Tu We Th Fr Sa Su), heures sur "
               "24 heures, « ; » entre deux règles, « PH off » : fermé les jours fériés. Exemples : "
@@ -34,8 +38,8 @@ FILE_HELP = {
                 "s'écrivent entre guillemets.",
     "charter.yml": "La charte : les besoins que l'assistant sert, ce qu'il refuse de faire et ce qu'il ne demande "
                    "jamais.",
-    "sites.yml": "Les bibliothèques (sites), les médiateurs, leurs permanences de chaque semaine (availability) et les "
-                 "fermetures (closures). Les dates s'écrivent 2026-12-24.",
+    "sites.yml": "Les bibliothèques (sites), les médiateurs, leurs permanences de chaque semaine (availability) "
+                 "et les fermetures (closures). Les dates s'écrivent 2026-12-24.",
     "topics.yml": "Les noms des thèmes, des sortes de partenaires et des niveaux, tels que les usagers les lisent.",
 }
 FILES = {"charter.yml": ("Charte", "La charte de l'aidant"),  # file: its group and its name in the console
@@ -52,9 +56,10 @@ class Field:
     help: str = ""
     rows: int = 1
     required: bool = True
+    listed: bool = False  # a YAML list, one item per line of the text area
 
 
-class Edit:
+class Edit(ABC):
     """One thing staff edit: the file it changes, its form, how the form changes the file's text, the checks."""
 
     kind = ""  # the console address part: /console/contenus/<kind>/<key>
@@ -63,17 +68,17 @@ class Edit:
     def __init__(self, path: Path, key: str, name: str):
         self.path, self.key, self.name = path, key, name
 
+    @abstractmethod
     def values(self, text: str) -> dict[str, str]:
         """The form's values for the file's text."""
-        raise NotImplementedError
 
+    @abstractmethod
     def apply(self, text: str, values: Mapping[str, str]) -> str:
         """The file's text changed by the form's values."""
-        raise NotImplementedError
 
+    @abstractmethod
     def problems(self, before: str, after: str) -> list[Problem]:
         """What stops the change from `before` to `after`; empty when it can be saved."""
-        raise NotImplementedError
 
 
 class TextEdit(Edit):
@@ -109,9 +114,9 @@ class PartnerEdit(Edit):
         Field("code_postal", "Code postal", "5 chiffres. Par exemple : 37000."),
         Field("commune", "Commune", "Écrite comme dans la liste des communes (communes.yml)."),
         Field("bring", "Ce qu'il faut apporter", "Une chose par ligne. Laissez vide s'il n'y a rien à apporter.",
-              rows=4, required=False),
-        Field("accessibility", "Accessibilité", "Pour les personnes handicapées. Par exemple : Entrée de plain-pied. "
-              "Laissez vide si vous ne savez pas.", rows=2, required=False),
+              rows=4, required=False, listed=True),
+        Field("accessibility", "Accessibilité", "Pour les personnes handicapées. Par exemple : Entrée de "
+              "plain-pied. Laissez vide si vous ne savez pas.", rows=2, required=False),
     )
 
     def __init__(self, knowledge_dir: Path, key: str, name: str):
@@ -120,7 +125,7 @@ class PartnerEdit(Edit):
 
     def values(self, text: str) -> dict[str, str]:
         document = load_yaml(text)
-        return {field.name: "\n".join(map(str, document.get(field.name) or ())) if field.name == "bring"
+        return {field.name: "\n".join(map(str, document.get(field.name) or ())) if field.listed
                 else str(document.get(field.name) or "") for field in self.fields}
 
     def apply(self, text: str, values: Mapping[str, str]) -> str:
@@ -128,8 +133,9 @@ class PartnerEdit(Edit):
         changed = False
         for field in self.fields:
             typed = values.get(field.name, "").replace("\r\n", "\n").strip()
-            if field.name == "bring":
-                changed |= _set_list(document, field.name, [line.strip() for line in typed.splitlines() if line.strip()])
+            if field.listed:
+                items = [line.strip() for line in typed.splitlines() if line.strip()]
+                changed |= _set_list(document, field.name, items)
             else:
                 changed |= _set_text(document, field.name, typed, remove_empty=not field.required)
         if changed and "date_maj" in document:
@@ -178,17 +184,13 @@ class ResponseEdit(Edit):
         problems = []
         for index, (old, new) in enumerate(zip(self._variations(before), self._variations(after))):
             line = line_of(document, ["responses", self.key, index, "text"])
-            empty = [] if str(new["text"]).strip() else ["Écrivez un texte : l'assistant ne peut pas envoyer un message vide."]
+            empty = [] if str(new["text"]).strip() else [EMPTY]
             for message in empty + _placeholder_changes(str(old["text"]), str(new["text"])):
                 problems.append(Problem(message, "domain.yml", line, f"texte-{index}"))
         return problems or domain_problems(after)
 
     def _variations(self, text: str) -> list[Any]:
         return list(load_yaml(text)["responses"][self.key])
-
-
-TEXT_KEY = re.compile(r"^(tutorials/[a-z0-9-]+\.md|partners/[a-z0-9-]+\.yml|charter\.yml|sites\.yml|topics\.yml)$")
-PARTNER_KEY = re.compile(r"^[a-z0-9-]+$")
 
 
 def editor(kind: str, key: str, settings: Settings) -> Optional[Edit]:

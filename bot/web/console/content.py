@@ -4,6 +4,7 @@ Each edit goes: the form, « Vérifier » (the problems, or the change line by l
 saved only if the file did not change since the form was opened)."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Mapping, Sequence
 
@@ -50,7 +51,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
             return form(staff, found, values, current.version)
         if after == current.text:
             return form(staff, found, values, current.version, unchanged=True)
-        problems = found.problems(current.text, after)
+        problems = await asyncio.to_thread(found.problems, current.text, after)  # a second or two: not on the loop
         if problems:
             return form(staff, found, values, current.version, problems=problems, status=422)
         if step != SAVE:
