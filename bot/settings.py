@@ -11,6 +11,7 @@ from typing import Mapping
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # our processes' own log lines
 REDIS_LOCK_STORE = "bot.lock_store.RedisURLLockStore"  # endpoints.yml's lock store when LOCK_STORE_URL is set
 
 

@@ -12,7 +12,7 @@ from typing import Optional
 from bot.booking.reminders import Mailer, Notify, send_due_reminders
 from bot.booking.store import BookingStore, utc_now
 from bot.privacy.retention import forget_old_conversations
-from bot.settings import Settings
+from bot.settings import LOG_FORMAT, Settings
 from bot.telegram.client import telegram_notify
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def run_once(store: BookingStore, settings: Settings, mailer: Optional[Mailer], 
 
 def run_jobs(settings: Settings, interval: float = INTERVAL_SECONDS) -> int:
     """Run a round every `interval` seconds until SIGTERM or Ctrl-C."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     store = ensure_database(settings)
     mailer = Mailer.from_url(settings.smtp_url, settings.smtp_from)
     notify = telegram_notify(settings)

@@ -1,12 +1,12 @@
-"""The knowledge base: files in `knowledge_base/` read into validated objects."""
+"""The knowledge base: files in `knowledge_base/` read into validated objects, read again when they change."""
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from bot.knowledge.charter import Charter, ForbiddenAct, Need
 from bot.knowledge.files import KnowledgeError, load_model
 from bot.knowledge.partners import Commune, Partner, load_communes, load_partners
+from bot.knowledge.reloading import reloading
 from bot.knowledge.sites import Sites, load_sites
 from bot.knowledge.topics import Topics
 from bot.knowledge.tutorials import Tutorial, load_catalogue
@@ -16,43 +16,43 @@ __all__ = ["Charter", "Commune", "ForbiddenAct", "KnowledgeError", "Need", "Part
            "charter", "communes", "partners", "sites", "topics", "tutorials", "validate_all"]
 
 
-@lru_cache(maxsize=None)
+@reloading()
 def charter(path: Path = settings.knowledge_dir / "charter.yml") -> Charter:
     return load_model(path, Charter)
 
 
-@lru_cache(maxsize=None)
+@reloading()
 def topics(path: Path = settings.knowledge_dir / "topics.yml") -> Topics:
     return load_model(path, Topics)
 
 
-@lru_cache(maxsize=None)
+@reloading()
 def tutorials(folder: Path = settings.knowledge_dir / "tutorials") -> tuple[Tutorial, ...]:
     return tuple(load_catalogue(folder))
 
 
-@lru_cache(maxsize=None)
+@reloading()
 def communes(path: Path = settings.knowledge_dir / "communes.yml") -> tuple[Commune, ...]:
     return tuple(load_communes(path))
 
 
-@lru_cache(maxsize=None)
+@reloading("communes.yml")
 def partners(folder: Path = settings.knowledge_dir / "partners") -> tuple[Partner, ...]:
-    return tuple(load_partners(folder, communes()))
+    return tuple(load_partners(folder, load_communes(folder.parent / "communes.yml")))
 
 
-@lru_cache(maxsize=None)
+@reloading()
 def sites(path: Path = settings.knowledge_dir / "sites.yml") -> Sites:
     return load_sites(path)
 
 
-def validate_all() -> list[str]:
-    """Load every knowledge file afresh; return the problems found (empty when all is well)."""
+def validate_all(folder: Path = settings.knowledge_dir) -> list[str]:
+    """Load every knowledge file of `folder` afresh; return the problems found (empty when all is well)."""
     problems = []
-    for load in (charter, topics, tutorials, communes, partners, sites):  # communes first: partners() uses them
-        load.cache_clear()
+    for name, load in (("charter.yml", charter), ("topics.yml", topics), ("tutorials", tutorials),
+                       ("communes.yml", communes), ("partners", partners), ("sites.yml", sites)):
         try:
-            load()
+            load.__wrapped__(folder / name)  # type: ignore[attr-defined]  # the loader itself, not its results kept
         except KnowledgeError as error:
             if str(error) not in problems:  # partners() repeats the error of communes()
                 problems.append(str(error))

@@ -3,6 +3,7 @@ widget's snippet, tutorial pages, calendar files of bookings, the privacy notice
 console."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from sanic import Sanic
@@ -13,7 +14,7 @@ from sanic.response import HTTPResponse, json
 from bot.knowledge import charter, sites
 from bot.knowledge.partners import phone_display
 from bot.knowledge.sites import Site
-from bot.settings import Settings
+from bot.settings import LOG_FORMAT, Settings
 from bot.web.booking import booking_pages
 from bot.web.console import console_pages
 from bot.web.headers import security_headers
@@ -73,5 +74,6 @@ def create_app(settings: Settings) -> Sanic:
 
 
 def serve(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # who saved what in the console
     create_app(settings).run(host=settings.bind_host, port=settings.web_port,
                              access_log=False, motd=False, workers=1)

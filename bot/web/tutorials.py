@@ -62,11 +62,24 @@ def _mark_steps(tokens: list[Token]) -> None:
 
 
 def tutorial_pages(knowledge_dir: Path) -> Blueprint:
-    """The tutorial pages over the catalogue and the topic labels of `knowledge_dir`."""
+    """The tutorial pages over the catalogue and the topic labels of `knowledge_dir`, as they are now: a fiche
+    saved in the console shows at once."""
     folder = knowledge_dir / "tutorials"
-    catalogue = {tutorial.id: tutorial for tutorial in tutorials(folder)}
-    bodies = {tutorial.id: render_body(tutorial, folder / IMAGES_FOLDER) for tutorial in catalogue.values()}
-    label = topics(knowledge_dir / "topics.yml").label
+    rendered: dict[str, tuple[Tutorial, tuple[Markup, Markup]]] = {}  # id: the fiche and its body, rendered once
+
+    def catalogue() -> dict[str, Tutorial]:
+        return {tutorial.id: tutorial for tutorial in tutorials(folder)}
+
+    def body(tutorial: Tutorial) -> tuple[Markup, Markup]:
+        if tutorial.id not in rendered or rendered[tutorial.id][0] is not tutorial:
+            rendered[tutorial.id] = tutorial, render_body(tutorial, folder / IMAGES_FOLDER)
+        return rendered[tutorial.id][1]
+
+    def label(target: str) -> str:
+        return topics(knowledge_dir / "topics.yml").label(target)
+
+    for tutorial in catalogue().values():  # a fiche that cannot be shown stops the start, not a patron's visit
+        body(tutorial)
     blueprint = Blueprint("tutorials", url_prefix="/tutoriels", strict_slashes=True)
 
     @blueprint.get("")
@@ -78,17 +91,18 @@ def tutorial_pages(knowledge_dir: Path) -> Blueprint:
         query = clean(request.args.get("q", ""))
         theme = request.args.get("theme") if request.args.get("theme") in THEMES else None
         level = request.args.get("niveau") if request.args.get("niveau") in LEVELS else None
-        return page("tutorials.html", found=search(catalogue.values(), query, theme, level), query=query,
+        return page("tutorials.html", found=search(catalogue().values(), query, theme, level), query=query,
                     theme=theme, level=level, themes=THEMES, levels=LEVELS, label=label,
                     searching=bool(query or theme or level))
 
     @blueprint.get("/<tutorial_id>")
     async def show(request: Request, tutorial_id: str) -> HTTPResponse:
-        tutorial = catalogue.get(tutorial_id)
+        fiches = catalogue()
+        tutorial = fiches.get(tutorial_id)
         if tutorial is None:
             raise NotFound(f"no tutorial {tutorial_id!r}")
-        intro, sections = bodies[tutorial.id]
-        others = [other for other in search(catalogue.values(), theme=tutorial.theme) if other.id != tutorial.id]
+        intro, sections = body(tutorial)
+        others = [other for other in search(fiches.values(), theme=tutorial.theme) if other.id != tutorial.id]
         return page("tutorial.html", tutorial=tutorial, intro=intro, sections=sections, others=others, label=label,
                     devices=", ".join(DEVICES[device] for device in tutorial.devices))
 

@@ -1,0 +1,70 @@
+"""Knowledge loaders that keep what they loaded until its files change, so that a running process (the action
+server, the web server) gives patrons what the staff just saved, without a restart."""
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+from typing import Callable, Generic, Optional, TypeVar
+
+from bot.knowledge.files import KnowledgeError
+
+log = logging.getLogger(__name__)
+Loaded = TypeVar("Loaded")
+Stamp = tuple[tuple[str, int, int, int], ...]
+
+
+def stamp(*paths: Path) -> Stamp:
+    """What changes when one of the files changes: name, inode (a file replaced), modification time and size of
+    each file, or of every file under a folder."""
+    files = sorted(file for path in paths for file in ([path] if path.is_file() else path.rglob("*"))
+                   if file.is_file())
+    return tuple(_stamp_of(file) for file in files)
+
+
+def _stamp_of(file: Path) -> tuple[str, int, int, int]:
+    found = file.stat()
+    return str(file), found.st_ino, found.st_mtime_ns, found.st_size
+
+
+@dataclass(frozen=True)
+class Kept(Generic[Loaded]):
+    stamp: Stamp
+    value: Loaded
+
+
+def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Callable[[Path], Loaded]]:
+    """The decorated loader of one path, its result kept for each path until a file it reads changes: the file at
+    the path, every file under it when it is a folder, and `siblings` (names beside it).
+
+    A file changed into one that cannot be used leaves the last good version in use (and logs why): a file saved
+    by hand while the assistant runs never stops it. The first load raises, as the loader does.
+    """
+
+    def decorate(load: Callable[[Path], Loaded]) -> Callable[[Path], Loaded]:
+        kept: dict[Path, Kept[Loaded]] = {}
+        default, = (parameter.default for parameter in inspect.signature(load).parameters.values())
+
+        @wraps(load)
+        def reload(path: Path = default) -> Loaded:
+            now = stamp(path, *(path.parent / sibling for sibling in siblings))
+            before: Optional[Kept[Loaded]] = kept.get(path)
+            if before is None or before.stamp != now:
+                kept[path] = Kept(now, _fresh(load, path, before))
+            return kept[path].value
+
+        return reload
+
+    return decorate
+
+
+def _fresh(load: Callable[[Path], Loaded], path: Path, before: Optional[Kept[Loaded]]) -> Loaded:
+    try:
+        return load(path)
+    except KnowledgeError as error:
+        if before is None:
+            raise
+        log.error("%s changed but cannot be used, its last good version stays in use:\n%s", path, error)
+        return before.value
