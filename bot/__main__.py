@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from bot.contract import PARTNER_KINDS
-from bot.settings import ROOT, Settings, settings
+from bot.settings import LOG_FORMAT, ROOT, Settings, settings
 from bot.staff.models import ADMIN, ROLES
 
 
@@ -193,7 +193,7 @@ def retrain(training_id: int) -> int:
     from bot.staff.retraining import run_training
 
     os.nice(10)  # patrons' conversations first; training and evaluation inherit it
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     for quiet in ("rasa", "httpx"):  # httpx would log Rasa's URLs with their token
         logging.getLogger(quiet).setLevel(logging.WARNING)
     return run_training(settings, training_id)
