@@ -26,13 +26,14 @@ from bot.triage.decision import FALLBACK_INTENT
 ROUTE_LABELS = {"tutorial": "apprendre (fiche)", "booking": "rendez-vous", "referral": "orientation",
                 "charter": "hors charte", "info": "renseignement", "out_of_scope": "hors sujet",
                 "clarify": "précision demandée"}
-SCOPE_LABELS = {"faire": "faire avec la personne", "accompagner": "accompagner", "orienter": "orienter",
+SCOPE_LABELS = {"faire": "faire (urgent)", "accompagner": "accompagner", "orienter": "orienter",
                 "hors_charte": "hors charte"}
 CHANNEL_LABELS = {"rest": "site web", "telegram": "Telegram"}
 BOOKING_STATUSES = {CONFIRMED: "prévus", DONE: "faits", NO_SHOW: "absents", CANCELLED: "annulés"}
 PERIODS = {"4": "4 dernières semaines", "12": "12 dernières semaines", "52": "52 dernières semaines",
            "annee": "Cette année"}  # the dashboard's periods (`?periode=`)
 SESSION_STARTED = "session_started"
+CARRIES = '"custom": {'  # in a bot event's data (as json.dumps writes it) when it carries a payload
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,7 @@ def read_events(tracker_store: Engine, start: datetime,
         if not tracker_store.dialect.has_table(connection, "events"):  # Rasa has not started yet
             return []
         bounds = [EVENTS.c.timestamp >= start.timestamp()] + ([EVENTS.c.timestamp < end.timestamp()] if end else [])
-        wanted = (EVENTS.c.type_name == "user") | ((EVENTS.c.type_name == "bot") & EVENTS.c.data.contains('"custom"'))
+        wanted = (EVENTS.c.type_name == "user") | ((EVENTS.c.type_name == "bot") & EVENTS.c.data.contains(CARRIES))
         rows = connection.execute(select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
                                   .where(*bounds, wanted).order_by(EVENTS.c.sender_id, EVENTS.c.id)).all()
     return [(sender, type_name, timestamp, json.loads(data)) for sender, type_name, timestamp, data in rows]
@@ -164,31 +165,41 @@ def count(within: Period, events: Iterable[tuple[str, str, float, dict]],
     places: Counter[tuple[str, str]] = Counter()
     senders: dict[date, set[str]] = {monday: set() for monday in within.weeks}
     for sender, rows in groupby(events, key=lambda row: row[0]):
-        written: Optional[Week] = None  # the week of the patron's last written message, until it is answered
-        for _, type_name, timestamp, event in rows:
-            week = weeks[monday_of(_moment(timestamp))]
-            if type_name == "user":
-                senders[week.monday].add(sender)
-                written = week if _written(event) else None
-                week.messages += bool(written)
-                week.fallback += bool(written) and _intent(event) == FALLBACK_INTENT
-                continue
-            triage, card = _custom(event).get("triage"), _custom(event).get("partner")
-            if isinstance(triage, dict):
-                week.routes[triage.get("route")] += 1
-                if triage.get("route") == "referral":
-                    week.partners[triage.get("partner")] += 1
-                if written and triage.get("route") == "clarify":
-                    written.clarify += 1
-                written = None
-            if isinstance(card, dict):
-                places[(card.get("kind"), card.get("name"))] += 1
+        for monday in _count_conversation(rows, weeks, places):
+            senders[monday].add(sender)
     for start, status in booked:
         weeks[monday_of(start)].bookings[status] += 1
     for monday, week in weeks.items():
         week.conversations = len(senders[monday])
     return Activity(within, list(weeks.values()), _total(weeks.values(), len(set().union(*senders.values()))),
                     places)
+
+
+def _count_conversation(rows: Iterable[tuple[str, str, float, dict]], weeks: dict[date, Week],
+                        places: Counter[tuple[str, str]]) -> set[date]:
+    """Count one conversation's messages and needs in `weeks`, its partner cards in `places`; the weeks in
+    which the patron wrote."""
+    wrote_in: set[date] = set()
+    written: Optional[Week] = None  # the week of the patron's last written message, until it is answered
+    for _, type_name, timestamp, event in rows:
+        week = weeks[monday_of(_moment(timestamp))]
+        if type_name == "user":
+            wrote_in.add(week.monday)
+            written = week if _written(event) else None
+            week.messages += bool(written)
+            week.fallback += bool(written) and _intent(event) == FALLBACK_INTENT
+            continue
+        triage, card = _custom(event).get("triage"), _custom(event).get("partner")
+        if isinstance(triage, dict):
+            week.routes[triage.get("route")] += 1
+            if triage.get("route") == "referral":
+                week.partners[triage.get("partner")] += 1
+            if written and triage.get("route") == "clarify":
+                written.clarify += 1
+            written = None
+        if isinstance(card, dict):
+            places[(card.get("kind"), card.get("name"))] += 1
+    return wrote_in
 
 
 def _total(weeks: Iterable[Week], conversations: int) -> Week:
@@ -222,6 +233,7 @@ def _custom(event: dict) -> dict:
     return custom if isinstance(custom, dict) else {}
 
 
+# The report ---------------------------------------------------------------------------------------------------
 
 def partner_kinds(figures: Activity) -> list[str]:
     """The partner kinds of the period's referrals: the contract's order, then any other."""
@@ -244,6 +256,7 @@ def report_rows(figures: Activity, topics: Topics) -> list[list[object]]:
                 *(week.bookings[status] for status in BOOKING_STATUSES)]
 
     return [header, *(row(week.monday.isoformat(), week) for week in figures.weeks), row("total", figures.total)]
+
 
 # Conversations ------------------------------------------------------------------------------------------------
 

@@ -8,9 +8,8 @@ from typing import Sequence
 
 from markupsafe import Markup, escape
 
-WIDTH, LABEL_WIDTH, TOTAL_WIDTH = 760, 230, 90  # viewBox units: the row's name, its bars, its total
-ROW, BAR, AXIS = 34, 26, 22  # height of a row, of its tallest bar, of the dates under the rows
-
+WIDTH, TOTAL_WIDTH = 600, 70  # viewBox units: the bars, then the row's total
+ROW, BAR, AXIS = 60, 26, 24  # height of a row (its name above its bars), of the tallest bar, of the dates below
 
 @dataclass(frozen=True)
 class Row:
@@ -24,23 +23,23 @@ class Row:
 
 
 def small_multiples(rows: Sequence[Row], columns: Sequence[str], description: str) -> Markup:
-    """One row per series: its name, a bar per column (one scale for every row), its total; the first and last
-    columns named under the rows. `description` is the chart's text alternative."""
+    """One row per series: its name, then a bar per column (one scale for every row) and its total; the first
+    and last columns named under the rows. `description` is the chart's text alternative."""
     top = max((value for row in rows for value in row.values), default=0) or 1
-    step = (WIDTH - LABEL_WIDTH - TOTAL_WIDTH) / max(len(columns), 1)
+    step = (WIDTH - TOTAL_WIDTH) / max(len(columns), 1)
     height = ROW * len(rows) + AXIS
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(description)}">']
     for index, row in enumerate(rows):
         base = ROW * (index + 1) - 4
-        parts.append(f'<text x="0" y="{base - 4}">{escape(row.label)}</text>'
-                     f'<line class="axis" x1="{LABEL_WIDTH}" x2="{WIDTH - TOTAL_WIDTH}" y1="{base}" y2="{base}"/>')
+        parts.append(f'<text x="0" y="{base - BAR - 8}">{escape(row.label)}</text>'
+                     f'<line class="axis" x1="0" x2="{WIDTH - TOTAL_WIDTH}" y1="{base}" y2="{base}"/>')
         for column, (name, value) in enumerate(zip(columns, row.values)):
-            bar = BAR * value / top
-            parts.append(f'<rect class="bar" x="{LABEL_WIDTH + column * step + step * 0.1:.1f}" '
-                         f'y="{base - bar:.1f}" width="{step * 0.8:.1f}" height="{bar:.1f}">'
+            bar = max(BAR * value / top, 2) if value else 0  # a small figure stays visible
+            parts.append(f'<rect class="bar" x="{column * step + step * 0.1:.1f}" y="{base - bar:.1f}" '
+                         f'width="{step * 0.8:.1f}" height="{bar:.1f}">'
                          f'<title>{escape(name)} : {value:g}{escape(row.unit)}</title></rect>')
-        parts.append(f'<text class="total" x="{WIDTH}" y="{base - 4}">{escape(row.total)}</text>')
+        parts.append(f'<text class="total" x="{WIDTH}" y="{base}">{escape(row.total)}</text>')
     if columns:
-        parts.append(f'<text x="{LABEL_WIDTH}" y="{height - 4}">{escape(columns[0])}</text>'
-                     f'<text class="total" x="{WIDTH - TOTAL_WIDTH}" y="{height - 4}">{escape(columns[-1])}</text>')
+        parts.append(f'<text x="0" y="{height - 4}">{escape(columns[0])}</text>'
+                     f'<text class="end" x="{WIDTH - TOTAL_WIDTH}" y="{height - 4}">{escape(columns[-1])}</text>')
     return Markup("".join(parts) + "</svg>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 from markupsafe import Markup
 from sanic import Blueprint
@@ -27,6 +27,7 @@ from bot.web.console.inbox import INBOX_DAYS
 from bot.web.pages import page
 
 PAGE_SIZE = 50  # conversations per page
+LARGEST = 2**31 - 1  # of the numbers in URLs (a conversation's is an INTEGER of the events table)
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,15 @@ class Figure:
 
 
 def figure(title: str, series: Sequence[Row], weeks: Sequence[str]) -> Figure:
-    chart = small_multiples(series, weeks, f"{title}. Les chiffres sont dans le tableau qui suit.")
+    chart = small_multiples(series, [f"semaine du {week}" for week in weeks],
+                            f"{title}. Les chiffres sont dans le tableau qui suit.")
     rows = [(week, [f"{row.values[index]:g}{row.unit}" for row in series]) for index, week in enumerate(weeks)]
     return Figure(title, chart, [row.label for row in series], rows + [("Total", [row.total for row in series])])
+
+
+def whole_number(text: str) -> Optional[int]:
+    """The number written in `text` (ASCII digits), None when it is not one or is too large."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 and int(text) <= LARGEST else None
 
 
 def percent(share: float) -> int:
@@ -52,7 +59,7 @@ def percent(share: float) -> int:
 def figures(done: Activity, labels: Topics) -> list[Figure]:
     """The dashboard's sections: needs, referrals, appointments, messages not understood; per week."""
     weeks, total = done.weeks, done.total
-    names = [f"semaine du {week.monday:%d/%m/%Y}" for week in weeks]
+    names = [f"{week.monday:%d/%m/%Y}" for week in weeks]
     kinds = partner_kinds(done)
     sections = [
         ("Besoins des usagers, par semaine", [
@@ -94,16 +101,16 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         route = request.args.get("besoin") if request.args.get("besoin") in ROUTES else ""
         found = conversations(tracker_store, datetime.now(timezone.utc) - timedelta(days=days), route or None)
         pages = max(1, -(-len(found) // PAGE_SIZE))
-        asked = request.args.get("page", "")
-        number = min(max(int(asked), 1), pages) if asked.isdigit() else 1
+        number = min(max(whole_number(request.args.get("page", "")) or 1, 1), pages)
         return page("console/conversations.html", staff=staff, days=days, choices=INBOX_DAYS, route=route,
                     routes=ROUTE_LABELS, count=len(found), page_number=number, pages=pages,
                     conversations=found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
 
-    @console.get("/conversations/<number:int>")
+    @console.get("/conversations/<number>")  # any text: the guard answers first, then 404 for a wrong number
     @guard.staff_only
-    async def one(request: Request, staff: SignedIn, number: int) -> HTTPResponse:
-        lines = conversation(tracker_store, number, labels)
+    async def one(request: Request, staff: SignedIn, number: str) -> HTTPResponse:
+        found = whole_number(number)
+        lines = None if found is None else conversation(tracker_store, found, labels)
         if lines is None:
             return page("console/not_found.html", status=404, staff=staff)
         return page("console/conversation.html", staff=staff, number=number, lines=lines)
