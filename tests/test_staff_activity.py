@@ -1,5 +1,5 @@
 """The console's activity figures and conversations, counted from a real tracker store (conversations saved by our
-store, masked) and a real booking database (SQLite and PostgreSQL): weeks in Paris, needs per route, referrals
+store, masked) and a real booking database, each on SQLite and PostgreSQL: weeks in Paris, needs per route, referrals
 per partner, messages not understood, appointments by status."""
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ TELEGRAM = [visit(MONDAY_MORNING),  # the conversation of a Telegram chat id
 
 
 @pytest.fixture
-def tracker_store_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+def tracker_store_url(database_url: str) -> str:
+    """A tracker store (SQLite and PostgreSQL) with conversations of the last two weeks and one of before."""
+    url = database_url
     save(url, "web-1", visit(SUNDAY_NIGHT),
          wrote("je veux apprendre les mails", SUNDAY_NIGHT), triaged("tutorial", SUNDAY_NIGHT, theme="email",
                                                                     scope="accompagner"),
@@ -70,7 +71,7 @@ def test_needs_referrals_and_messages_are_counted_per_week_in_paris(tracker_stor
 
 def test_an_empty_period_counts_nothing(tmp_path: Path, tracker_store_url: str) -> None:
     empty = engine_for(f"sqlite:///{tmp_path / 'none.db'}")  # Rasa has not started yet: no table
-    store = make_store(sqlite_url(tmp_path), tmp_path, NOW)
+    store = make_store(sqlite_url(tmp_path / "bookings"), tmp_path, NOW)
     figures = activity(empty, store.engine, last_weeks(1, NOW))
     assert [(week.conversations, week.messages, week.routes, week.bookings) for week in figures.weeks] == [
         (0, 0, {}, {})]

@@ -41,6 +41,7 @@ class Figure:
 
 
 def figure(title: str, series: Sequence[Row], weeks: Sequence[str]) -> Figure:
+    """The chart of `series` over `weeks` (their Mondays, written out), and its table."""
     chart = small_multiples(series, [f"semaine du {week}" for week in weeks],
                             f"{title}. Les chiffres sont dans le tableau qui suit.")
     rows = [(week, [f"{row.values[index]:g}{row.unit}" for row in series]) for index, week in enumerate(weeks)]
@@ -124,8 +125,10 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     @guard.staff_only
     async def dashboard(request: Request, staff: SignedIn) -> HTTPResponse:
         key, done = asked_period(request)
+        forgotten = datetime.now(timezone.utc) - timedelta(days=settings.conversation_retention_days)
         return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=done,
-                    figures=figures(done, labels), labels=labels, label_of=label_of)
+                    figures=figures(done, labels), labels=labels, label_of=label_of,
+                    retention_days=settings.conversation_retention_days if done.period.start < forgotten else 0)
 
     @console.get("/activite.csv")
     @guard.staff_only
