@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from typing import Iterable, Mapping, Optional
+from typing import Iterable, Mapping, Optional, Sequence
 
 from bot.knowledge.partners import phone_display
 from bot.booking.models import Booking
@@ -47,9 +47,12 @@ def _row(booking: Booking, sites: Mapping[str, str], mediators: Mapping[str, str
 
 def bookings_csv(bookings: Iterable[Booking], sites: Mapping[str, str], mediators: Mapping[str, str]) -> str:
     """The CSV text; `sites` and `mediators` give the names shown for their ids."""
+    return spreadsheet_csv([COLUMNS, *(_row(booking, sites, mediators) for booking in bookings)])
+
+
+def spreadsheet_csv(rows: Iterable[Sequence[object]]) -> str:
+    """CSV text that a spreadsheet in French opens as it is: semicolons, a byte order mark, CRLF."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(_row(booking, sites, mediators) for booking in bookings)
+    csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
     return out.getvalue()

@@ -25,7 +25,7 @@ EXPORT_PAST = timedelta(days=30)  # the export starts this long ago unless `from
 EXPORT_YEARS = range(2000, 2100)  # years of `from` and `to` (dates near year 1 or 9999 would overflow)
 
 
-def _download(body: str, content_type: str, filename: str) -> HTTPResponse:
+def download(body: str, content_type: str, filename: str) -> HTTPResponse:
     return raw(body.encode("utf-8"), content_type=content_type,
                headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{filename}"'})
 
@@ -60,7 +60,7 @@ def booking_pages(settings: Settings, store: Optional[BookingStore] = None) -> B
         booking = store.find(name[:-4]) if name.endswith(".ics") else None
         if booking is None or booking.status != CONFIRMED:
             raise NotFound("no such appointment")
-        return _download(booking_ics(booking, store.site(booking.site_id)), CALENDAR,
+        return download(booking_ics(booking, store.site(booking.site_id)), CALENDAR,
                          f"rendez-vous-{booking.display_code}.ics")
 
     @bookings.get("/agenda/<name>")
@@ -70,13 +70,13 @@ def booking_pages(settings: Settings, store: Optional[BookingStore] = None) -> B
         if name == "export.csv":
             start = _day(request, "from", now - EXPORT_PAST)
             end = _day(request, "to", now + HORIZON - timedelta(days=1)) + timedelta(days=1)
-            return _download(store.export_csv(start, end), "text/csv; charset=utf-8", "rendez-vous.csv")
+            return download(store.export_csv(start, end), "text/csv; charset=utf-8", "rendez-vous.csv")
         mediator = store.mediator(name[:-4]) if name.endswith(".ics") else None
         if mediator is None:
             raise NotFound("no such mediator")
         agenda = store.agenda(mediator.id, now - FEED_PAST, now + HORIZON)
         sites = {site_id: store.site(site_id) for site_id in {booking.site_id for booking in agenda}}
-        return _download(mediator_feed(agenda, sites, f"Rendez-vous de {mediator.first_name}"), CALENDAR,
+        return download(mediator_feed(agenda, sites, f"Rendez-vous de {mediator.first_name}"), CALENDAR,
                          f"agenda-{mediator.id}.ics")
 
     return bookings

@@ -12,7 +12,7 @@ from bot.partners.hours import PARIS
 TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(), trim_blocks=True, lstrip_blocks=True)
 TEMPLATES.filters["first_upper"] = lambda text: text[:1].upper() + text[1:]  # "les e-mails" → "Les e-mails"
-TEMPLATES.filters["paris"] = lambda moment, form: moment.astimezone(PARIS).strftime(form)  # a UTC time as in France
+TEMPLATES.filters["paris"] = lambda moment, form="%d/%m/%Y à %H:%M": moment.astimezone(PARIS).strftime(form)
 
 
 def page(template: str, status: int = 200, **context: Any) -> HTTPResponse:

@@ -1,4 +1,4 @@
-"""Signing in and out of the console, and its home page."""
+"""Signing in and out of the console."""
 from __future__ import annotations
 
 import secrets
@@ -50,8 +50,3 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         response = redirect(SIGN_IN_PAGE, status=303)
         guard.clear_cookie(response, SESSION_COOKIE)
         return response
-
-    @console.get("/")
-    @guard.staff_only
-    async def home(request: Request, staff: SignedIn) -> HTTPResponse:
-        return page("console/home.html", staff=staff)

@@ -1,0 +1,143 @@
+"""The console's home page (this week in figures), recent conversations (/console/conversations) and the activity
+dashboard with its CSV report (/console/activite)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Optional, Sequence
+
+from markupsafe import Markup
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.booking.database import engine_for
+from bot.booking.exports import spreadsheet_csv
+from bot.booking.models import CANCELLED
+from bot.contract import ROUTES
+from bot.knowledge import Topics, topics
+from bot.settings import Settings
+from bot.staff.activity import (BOOKING_STATUSES, PERIODS, ROUTE_LABELS, Activity, activity, conversation,
+                                conversations, label_of, last_weeks, partner_kinds, period, report_rows)
+from bot.staff.inbox import unclear_messages
+from bot.web.booking import download
+from bot.web.charts import Row, small_multiples
+from bot.web.console.guard import Guard, SignedIn
+from bot.web.console.inbox import INBOX_DAYS
+from bot.web.pages import page
+
+PAGE_SIZE = 50  # conversations per page
+LARGEST = 2**31 - 1  # of the numbers in URLs (a conversation's is an INTEGER of the events table)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A section of the dashboard: its title, its chart, and the same figures as a table (a row per week)."""
+
+    title: str
+    chart: Markup
+    columns: list[str]
+    rows: list[tuple[str, list[str]]]  # (week, cells), then the total
+
+
+def figure(title: str, series: Sequence[Row], weeks: Sequence[str]) -> Figure:
+    """The chart of `series` over `weeks` (their Mondays, written out), and its table."""
+    chart = small_multiples(series, [f"semaine du {week}" for week in weeks],
+                            f"{title}. Les chiffres sont dans le tableau qui suit.")
+    rows = [(week, [f"{row.values[index]:g}{row.unit}" for row in series]) for index, week in enumerate(weeks)]
+    return Figure(title, chart, [row.label for row in series], rows + [("Total", [row.total for row in series])])
+
+
+def whole_number(text: str) -> Optional[int]:
+    """The number written in `text` (ASCII digits), None when it is not one or is too large."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 and int(text) <= LARGEST else None
+
+
+def percent(share: float) -> int:
+    return round(share * 100)
+
+
+def figures(done: Activity, labels: Topics) -> list[Figure]:
+    """The dashboard's sections: needs, referrals, appointments, messages not understood; per week."""
+    weeks, total = done.weeks, done.total
+    names = [f"{week.monday:%d/%m/%Y}" for week in weeks]
+    kinds = partner_kinds(done)
+    sections = [
+        ("Besoins des usagers, par semaine", [
+            Row(ROUTE_LABELS[route], [week.routes[route] for week in weeks], str(total.routes[route]))
+            for route in ROUTES]),
+        ("Orientations vers un partenaire, par semaine", [
+            Row(label_of(kind, labels), [week.partners[kind] for week in weeks], str(total.partners[kind]))
+            for kind in kinds]),
+        ("Rendez-vous, par semaine du rendez-vous", [
+            Row(label, [week.bookings[status] for week in weeks], str(total.bookings[status]))
+            for status, label in BOOKING_STATUSES.items()]),
+        ("Messages écrits par les usagers : part non comprise et part où l'assistant a demandé de préciser", [
+            Row("non compris", [percent(week.fallback_share) for week in weeks],
+                f"{percent(total.fallback_share)} %", " %"),
+            Row("précision demandée", [percent(week.clarify_share) for week in weeks],
+                f"{percent(total.clarify_share)} %", " %")]),
+    ]
+    return [figure(title, series, names) for title, series in sections if series]
+
+
+def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
+    tracker_store = engine_for(settings.tracker_store_url)
+    bookings = engine_for(settings.booking_database_url)
+    labels = topics(settings.knowledge_dir / "topics.yml")
+
+    @console.get("/")
+    @guard.staff_only
+    async def home(request: Request, staff: SignedIn) -> HTTPResponse:
+        week = last_weeks(1, datetime.now(timezone.utc))
+        figures_of_week = activity(tracker_store, bookings, week).total
+        appointments = sum(figures_of_week.bookings.values()) - figures_of_week.bookings[CANCELLED]
+        return page("console/home.html", staff=staff, week=figures_of_week, appointments=appointments,
+                    unclear=len(unclear_messages(tracker_store, week.start)))
+
+    @console.get("/conversations")
+    @guard.staff_only
+    async def recent(request: Request, staff: SignedIn) -> HTTPResponse:
+        days = INBOX_DAYS.get(request.args.get("jours", ""), INBOX_DAYS["7"])
+        route = request.args.get("besoin") if request.args.get("besoin") in ROUTES else ""
+        found = conversations(tracker_store, datetime.now(timezone.utc) - timedelta(days=days), route or None)
+        pages = max(1, -(-len(found) // PAGE_SIZE))
+        number = min(max(whole_number(request.args.get("page", "")) or 1, 1), pages)
+        return page("console/conversations.html", staff=staff, days=days, choices=INBOX_DAYS, route=route,
+                    routes=ROUTE_LABELS, count=len(found), page_number=number, pages=pages,
+                    conversations=found[(number - 1) * PAGE_SIZE:number * PAGE_SIZE])
+
+    @console.get("/conversations/<number>")  # any text: the guard answers first, then 404 for a wrong number
+    @guard.staff_only
+    async def one(request: Request, staff: SignedIn, number: str) -> HTTPResponse:
+        found = whole_number(number)
+        lines = None if found is None else conversation(tracker_store, found, labels)
+        if lines is None:
+            return page("console/not_found.html", status=404, staff=staff)
+        return page("console/conversation.html", staff=staff, number=number, lines=lines)
+
+    def asked_period(request: Request) -> tuple[str, Activity]:
+        """The key of the period asked (`?periode=`, 4 weeks unless told) and its figures."""
+        key = request.args.get("periode", "") if request.args.get("periode") in PERIODS else "4"
+        return key, activity(tracker_store, bookings, period(key, datetime.now(timezone.utc)))
+
+    @console.get("/activite")
+    @guard.staff_only
+    async def dashboard(request: Request, staff: SignedIn) -> HTTPResponse:
+        key, done = asked_period(request)
+        forgotten = datetime.now(timezone.utc) - timedelta(days=settings.conversation_retention_days)
+        return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=done,
+                    figures=figures(done, labels), labels=labels, label_of=label_of,
+                    retention_days=settings.conversation_retention_days if done.period.start < forgotten else 0)
+
+    @console.get("/activite.csv")
+    @guard.staff_only
+    async def report(request: Request, staff: SignedIn) -> HTTPResponse:
+        _, done = asked_period(request)
+        return download(spreadsheet_csv(report_rows(done, labels)), "text/csv; charset=utf-8",
+                        f"activite-{done.period.start:%Y-%m-%d}-au-{done.period.last_day:%Y-%m-%d}.csv")
+
+    @console.listener("after_server_stop")
+    async def close(*_: Any) -> None:
+        tracker_store.dispose()
+        bookings.dispose()
