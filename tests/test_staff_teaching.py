@@ -6,6 +6,7 @@ import os
 import shutil
 from collections import Counter
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -39,7 +40,7 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def teacher(project: Path, database_url: str) -> Teacher:
+def teacher(project: Path, database_url: str) -> Iterator[Teacher]:
     upgrade(database_url)
     accounts = StaffAccounts(database_url)
     accounts.add("lea@mediatheque.fr", "Léa", "admin", "un mot de passe assez long")
@@ -96,8 +97,8 @@ def test_text_rasa_would_read_as_markup_or_lines_is_neutralised(project: Path) -
 
 def test_known_examples_held_out_messages_and_repeats_are_refused(project: Path) -> None:
     heldout = "comment on allume un ordinateur portable ? j'ai jamais fait de ma vie"
-    found = problems(["Bonjour à vous", "BONJOUR A VOUS", heldout, "mon pass navigo", "Mon pass Navigo", "", "x" * 501],
-                     known_examples(project), project)
+    found = problems(["Bonjour à vous", "BONJOUR A VOUS", heldout, "mon pass navigo", "Mon pass Navigo", "",
+                      "x" * 501], known_examples(project), project)
     assert found[0] == found[1] == "L'assistant connaît déjà ce texte (demande « greet »)."  # case, accents aside
     assert "sert à tester l'assistant" in found[2]
     assert 3 not in found and found[4] == "Ce texte est déjà coché plus haut."
@@ -170,7 +171,8 @@ def test_a_new_intent_is_written_to_its_four_files_and_every_reader_accepts_them
     assert {(m.get("intent"), m.get("text")) for m in staff.training_examples} == {
         (name, "recharger mon navigo"), (name, "la carte navigo sur internet")}
     assert (project / STAFF_FILE).read_text().startswith("# Intents that staff created")
-    assert teacher.catalogue().label(name) == "Apprendre : remplir un formulaire en ligne — Le pass Navigo : recharger"
+    assert teacher.catalogue().label(name) == (
+        "Apprendre : remplir un formulaire en ligne — Le pass Navigo : recharger")
     assert teacher.assign(1, name, [Message("navigo recharge", "navigo recharge")]) == 1  # now in staff.yml
     assert rasa_examples(project / STAFF_FILE)[(name, "navigo recharge")] == 1
     second = teacher.create(1, "organism_question:caf", "le pass navigo recharger", [Message("a b c", "a b c")])

@@ -49,7 +49,10 @@ class Group:
     @property
     def distinct(self) -> list[Unclear]:
         """The messages, once each however many patrons wrote the same words."""
-        return list({key_of(message.text): message for message in reversed(self.messages)}.values())[::-1]
+        first: dict[str, Unclear] = {}
+        for message in self.messages:
+            first.setdefault(key_of(message.text), message)
+        return list(first.values())
 
 
 def key_of(text: str) -> str:

@@ -131,7 +131,8 @@ def _check(before: dict[str, str], after: dict[str, str], paths: dict[str, Path]
     except (RasaException, ValueError) as error:
         raise TeachingError(f"Le domaine ou les règles ne se lisent plus : {error}") from error
     if _without(domains[1], name) != _without(domains[0], None) or rules[1] - rules[0] != {name}:
-        raise TeachingError("L'ajout au domaine ou aux règles n'a pas donné ce qui était prévu : rien n'est écrit.")
+        raise TeachingError("L'ajout au domaine ou aux règles n'a pas donné ce qui était prévu : "
+                            "rien n'est écrit.")
     check(before["staff"], after["staff"], paths["staff"], name, added=examples)
     expected = charter_of(paths["charter"].parent).copy(deep=True)
     expected.needs[need].intents[name] = target
