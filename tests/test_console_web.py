@@ -49,12 +49,12 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def console_routes() -> list[tuple[str, str]]:
-    """(method, path) of every console route but the sign-in page, as the console's blueprint declares them; a
-    parameter typed int given as 1."""
+    """(method, path) of every console route but the sign-in page, as the console's blueprint declares them,
+    with 1 for each parameter (`<decision_id:int>`)."""
     probe = Sanic("console_routes")
     probe.blueprint(console_pages(Settings.from_env({})))
     routes = probe.router.routes
-    return sorted({(method, "/" + re.sub(r"<\w+:int>", "1", route.path)) for route in routes
+    return sorted({(method, "/" + re.sub(r"<[^>]+>", "1", route.path)) for route in routes
                    for method in route.methods
                    if route.path.split("/")[0] == "console" and route.path != "console/connexion"})
 
@@ -101,7 +101,7 @@ def test_staff_see_what_patrons_wrote_that_was_not_understood(base: str) -> None
     inbox = signed_in(base).get("/console/incompris")
     assert inbox.status_code == 200 and inbox.headers["cache-control"] == "no-store"
     assert "2 groupes de messages" in inbox.text
-    assert "« comment on fait pour le pass navigo »</p>\n        <p>2 messages" in inbox.text  # the largest first
+    assert "« comment on fait pour le pass navigo »</h2>\n        <p>2 messages" in inbox.text  # the largest first
     assert "« Comment on fait pour le Pass Navigo ? » (pas sûr)" in inbox.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; appelez le [téléphone]" in inbox.text  # escaped and masked
     assert "<script>" not in inbox.text and "06 12" not in inbox.text

@@ -11,7 +11,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.booking.database import engine_for
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
-from bot.staff.inbox import CLARIFY, FALLBACK, UNSURE, Unclear, grouped, unclear_messages
+from bot.staff.inbox import CLARIFY, FALLBACK, UNSURE, Unclear, grouped, key_of, unclear_messages, undecided
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
@@ -64,3 +64,13 @@ def test_similar_messages_are_grouped_largest_group_first() -> None:
     assert [(group.text, len(group.messages)) for group in groups] == [
         ("comment on fait un pass navigo", 3), ("aide mot de passe", 2)]
     assert grouped([]) == []
+
+
+def test_decided_messages_leave_the_inbox_and_the_same_words_are_offered_once() -> None:
+    at = START
+    messages = [Unclear(text, FALLBACK, "nlu_fallback", 0.1, at) for text in
+                ("Mon pass Navigo", "mon  pass navigo", "mon pass Navigo ?", "le wifi")]
+    assert [m.text for m in undecided(messages, {key_of("MON PASS NAVIGO")})] == ["mon pass Navigo ?", "le wifi"]
+    group = grouped(messages)[0]
+    assert [m.text for m in group.distinct] == ["Mon pass Navigo", "mon pass Navigo ?"]
+    assert group.key == key_of("mon pass navigo")

@@ -2,6 +2,7 @@
 store (already masked, bot/privacy/tracker_store.py), similar messages grouped."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -40,6 +41,28 @@ class Group:
     @property
     def text(self) -> str:
         return self.messages[0].text
+
+    @property
+    def key(self) -> str:
+        return key_of(self.text)
+
+    @property
+    def distinct(self) -> list[Unclear]:
+        """The messages, once each however many patrons wrote the same words."""
+        first: dict[str, Unclear] = {}
+        for message in self.messages:
+            first.setdefault(key_of(message.text), message)
+        return list(first.values())
+
+
+def key_of(text: str) -> str:
+    """What identifies a message however it is written again: the SHA-256 of its normalised text."""
+    return hashlib.sha256(normalise(text).encode()).hexdigest()
+
+
+def undecided(messages: Iterable[Unclear], decided: set[str]) -> list[Unclear]:
+    """The messages staff have not decided about yet."""
+    return [message for message in messages if key_of(message.text) not in decided]
 
 
 def unclear_messages(tracker_store: Engine, since: datetime) -> list[Unclear]:

@@ -1,0 +1,70 @@
+"""What staff decided about inbox messages (table inbox_decisions): taught as an intent's example, or not."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Optional
+
+from sqlalchemy import delete, select
+from sqlalchemy.sql import Select
+from sqlalchemy.orm import sessionmaker
+
+from bot.booking.database import engine_for
+from bot.staff.models import InboxDecision, StaffAccount
+
+RECENT = 100  # decisions the "Déjà traités" page lists
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision as the console shows it."""
+
+    id: int
+    text: str
+    decision: str  # ASSIGNED or DISMISSED
+    intent: Optional[str]
+    by: Optional[str]  # the staff member's name; None once their account is deleted
+    at: datetime
+
+
+class Decisions:
+    """Inbox decisions in the application database at `url`."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = engine_for(url)
+        self.session = sessionmaker(self.engine, future=True)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def keys(self) -> set[str]:
+        with self.session() as session:
+            return set(session.scalars(select(InboxDecision.key)))
+
+    def record(self, staff_id: int, decision: str, intent: Optional[str], texts: Iterable[tuple[str, str]]) -> None:
+        """One decision per (key, text): the key of the message as the patron wrote it, the text as taught."""
+        now = datetime.now(timezone.utc)
+        with self.session.begin() as session:
+            session.add_all(InboxDecision(key=key, text=text, decision=decision, intent=intent,
+                                          decided_by=staff_id, decided_at=now) for key, text in texts)
+
+    def recent(self, limit: int = RECENT) -> list[Decided]:
+        with self.session() as session:
+            rows = session.execute(self._query().order_by(InboxDecision.decided_at.desc(),
+                                                          InboxDecision.id.desc()).limit(limit))
+            return [Decided(*row) for row in rows]
+
+    def get(self, decision_id: int) -> Optional[Decided]:
+        with self.session() as session:
+            row = session.execute(self._query().where(InboxDecision.id == decision_id)).first()
+            return Decided(*row) if row else None
+
+    def forget(self, decision_id: int) -> None:
+        with self.session.begin() as session:
+            session.execute(delete(InboxDecision).where(InboxDecision.id == decision_id))
+
+    @staticmethod
+    def _query() -> Select:
+        return select(InboxDecision.id, InboxDecision.text, InboxDecision.decision, InboxDecision.intent,
+                      StaffAccount.name, InboxDecision.decided_at).outerjoin(
+            StaffAccount, StaffAccount.id == InboxDecision.decided_by)

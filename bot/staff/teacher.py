@@ -1,0 +1,134 @@
+"""What staff decide in the inbox, applied: examples written to the project's files and the decisions recorded
+together, one decision at a time (the web server is one process)."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Optional, Sequence, Union
+
+from bot.settings import Settings
+from bot.staff.decisions import Decisions
+from bot.staff.inbox import key_of
+from bot.staff.intents import Catalogue, catalogue
+from bot.staff.models import ASSIGNED, DISMISSED
+from bot.staff.new_intent import new_intent_files
+from bot.staff.teaching import (Known, TeachingError, check, cleaned, examples_added, known_examples, problems,
+                                read, without_example, write_all)
+
+LABEL_LENGTH = 60  # characters of a new intent's label
+
+
+@dataclass(frozen=True)
+class Message:
+    """An inbox message sent back by a form: as the patron wrote it (masked), and the text to teach."""
+
+    written: str
+    taught: str
+
+
+class Refused(TeachingError):
+    """Form values that cannot be used: what is wrong with each field (a message by its position, or a name)."""
+
+    def __init__(self, fields: dict[Union[int, str], str]) -> None:
+        super().__init__("; ".join(fields.values()))
+        self.fields = fields
+
+
+class Teacher:
+    """The inbox's decisions on the project of `settings` (PROJECT_DIR, KNOWLEDGE_DIR) and its database."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.project, self.knowledge_dir = settings.project_dir, settings.knowledge_dir
+        self.decisions = Decisions(settings.booking_database_url)
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        self.decisions.close()
+
+    def catalogue(self, known: Optional[Known] = None) -> Catalogue:
+        return catalogue(self.project, self.knowledge_dir, known or known_examples(self.project))
+
+    def assign(self, staff_id: int, intent: str, messages: Sequence[Message]) -> int:
+        """Teach the messages as examples of an existing intent; how many were added."""
+        with self.lock:
+            known = known_examples(self.project)
+            found = self._problems(messages, known)
+            if not self.catalogue(known).has(intent):
+                found["intent"] = "Choisissez une demande dans la liste."
+            if found:
+                raise Refused(found)
+            texts = [cleaned(message.taught) for message in messages]
+            write_all(dict([examples_added(self.project, intent, texts)]))
+            self.decisions.record(staff_id, ASSIGNED, intent, self._keyed(messages, texts))
+            return len(texts)
+
+    def create(self, staff_id: int, place: str, label: str, messages: Sequence[Message]) -> str:
+        """A new intent in the charter's `place` ("need:target") named after `label`, with the messages as its
+        examples; its name."""
+        label = cleaned(label)
+        with self.lock:
+            known = known_examples(self.project)
+            found = self._problems(messages, known)
+            if not label or len(label) > LABEL_LENGTH:
+                found["label"] = f"Donnez un nom court à la demande (de 1 à {LABEL_LENGTH} caractères)."
+            if place not in [choice.value for choice in self.catalogue(known).places]:
+                found["place"] = "Choisissez à quel besoin la demande appartient."
+            if found:
+                raise Refused(found)
+            texts = [cleaned(message.taught) for message in messages]
+            name, files = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
+            write_all(files)
+            self.decisions.record(staff_id, ASSIGNED, name, self._keyed(messages, texts))
+            return name
+
+    def dismiss(self, staff_id: int, messages: Sequence[Message]) -> int:
+        """Leave the messages out of the inbox without teaching them; how many."""
+        with self.lock:
+            found = self._decided(messages) if messages else {"messages": "Cochez au moins un message."}
+            if found:
+                raise Refused(found)
+            self.decisions.record(staff_id, DISMISSED, None,
+                                  self._keyed(messages, [message.written for message in messages]))
+            return len(messages)
+
+    def undo(self, decision_id: int) -> Optional[bool]:
+        """Forget a decision, and remove the example it wrote if still there (True then); None if no such
+        decision."""
+        with self.lock:
+            decided = self.decisions.get(decision_id)
+            if decided is None:
+                return None
+            removed = decided.decision == ASSIGNED and self._unteach(decided.intent, decided.text)
+            self.decisions.forget(decision_id)
+            return removed
+
+    def _unteach(self, intent: str, text: str) -> bool:
+        """Remove the example line of the intent that is exactly `text`; False if it is not there any more."""
+        known = known_examples(self.project)
+        path = known.files.get(intent)
+        before = read(path) if path else ""
+        after = without_example(before, intent, text) if before else None
+        if after is None:
+            return False
+        if list(known.intent_of.values()).count(intent) <= 1:
+            raise TeachingError(f"C'est le dernier exemple de « {intent} » : une demande ne peut pas rester sans "
+                                "exemple. Ajoutez-en un autre d'abord.")
+        check(before, after, path, intent, removed=[text])
+        write_all({path: after})
+        return True
+
+    def _problems(self, messages: Sequence[Message], known: Known) -> dict[Union[int, str], str]:
+        if not messages:
+            return {"messages": "Cochez au moins un message."}
+        return {**problems([cleaned(message.taught) for message in messages], known, self.project),
+                **self._decided(messages)}
+
+    def _decided(self, messages: Sequence[Message]) -> dict[str, str]:
+        keys = [key_of(message.written) for message in messages]
+        if len(set(keys)) < len(keys) or set(keys) & self.decisions.keys():
+            return {"messages": "Ces messages ont déjà été traités : rechargez la page."}
+        return {}
+
+    @staticmethod
+    def _keyed(messages: Sequence[Message], texts: Sequence[str]) -> list[tuple[str, str]]:
+        return [(key_of(message.written), text) for message, text in zip(messages, texts)]

@@ -1,0 +1,137 @@
+"""Teaching from the inbox over HTTP, on the real web server with a copy of the project and messages in our
+tracker store: assign a group, dismiss, undo, create an intent; CSRF, wrong values and HTML handled."""
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.privacy.tracker_store import RedactingSQLTrackerStore
+from bot.settings import ROOT
+from bot.staff.accounts import StaffAccounts
+from bot.staff.inbox import key_of
+from tests.console import PASSWORD, csrf_of, signed_in
+from tests.html_check import problems
+from tests.web import web_server
+
+NAVIGO = ("comment on recharge le pass navigo", "Comment on recharge le Pass Navigo ?")
+NOISE = "<script>alert(1)</script> mon voisin fait trop de bruit"
+CANTEEN = "je dois payer la cantine de ma fille sur internet"
+GARDEN = "ou est le jardin partagé de la ville"
+TUTORIALS = "data/nlu/tutorials.yml"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    project = tmp_path_factory.mktemp("project")
+    for name in ("config.yml", "domain.yml", "data", "heldout", "knowledge_base"):
+        (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
+    with web_server(tmp_path_factory.mktemp("var"), BOOKING_DATABASE_URL="", PROJECT_DIR=str(project),
+                    KNOWLEDGE_DIR=str(project / "knowledge_base")) as settings:
+        accounts = StaffAccounts(settings.booking_database_url)
+        accounts.add("lea@mediatheque.fr", "Léa", "admin", PASSWORD)
+        accounts.add("sam@mediatheque.fr", "Sam", "mediator", PASSWORD)
+        accounts.close()
+        store = RedactingSQLTrackerStore(Domain.empty(), host=settings.tracker_store_url)
+        now = datetime.now(timezone.utc).timestamp()
+        for sender, text in enumerate([*NAVIGO, NOISE, CANTEEN, GARDEN]):
+            asyncio.run(store.save(DialogueStateTracker.from_events(str(sender), [UserUttered(
+                text, intent={"name": "nlu_fallback", "confidence": 0.1}, timestamp=now - 60)])))
+        yield settings.url(settings.web_port, ""), project
+
+
+def send(client: httpx.Client, action: str, texts: dict[str, str], **fields: str) -> httpx.Response:
+    """A group's form as the inbox shows it, each message checked with its text to teach."""
+    csrf = csrf_of(client.get("/console/incompris").text)
+    data = {"csrf": csrf, "groupe": key_of(next(iter(texts))), "jours": "30",
+            "choisi": [str(i) for i in range(len(texts))],
+            **{f"message-{i}": written for i, written in enumerate(texts)},
+            **{f"texte-{i}": taught for i, taught in enumerate(texts.values())}, **fields}
+    return client.post(f"/console/incompris/{action}", data=data)
+
+
+def test_a_group_of_two_is_taught_leaves_the_inbox_and_can_be_undone(server: tuple[str, Path]) -> None:
+    base, project = server
+    client = signed_in(base)
+    inbox = client.get("/console/incompris").text
+    assert '<option value="learn_formulaire_en_ligne">Apprendre : remplir un formulaire en ligne</option>' in inbox
+    assert '<option value="greet">Dire bonjour</option>' in inbox
+    assert f'name="message-1" value="{NAVIGO[1]}"' in inbox and 'name="choisi" value="1" checked' in inbox
+    assert problems(inbox) == []
+    original = (project / TUTORIALS).read_bytes()
+    taught = send(client, "apprendre", {NAVIGO[0]: "comment on recharge le pass navigo en ligne",
+                                        NAVIGO[1]: NAVIGO[1]}, intent="learn_formulaire_en_ligne")
+    assert taught.status_code == 303
+    page = client.get(taught.headers["location"]).text
+    assert "2 exemples ajoutés" in page and 'href="/console/entrainement"' in page
+    assert "Pass Navigo ?" not in page
+    lines = (project / TUTORIALS).read_text().splitlines()
+    assert {"    - comment on recharge le pass navigo en ligne", f"    - {NAVIGO[1]}"} <= set(lines)
+    decided = client.get("/console/incompris/traites").text
+    assert "« comment on recharge le pass navigo en ligne »" in decided and "Léa" in decided
+    assert "Appris : Apprendre : remplir un formulaire en ligne" in decided and problems(decided) == []
+    for decision in sorted(set(re.findall(r"/console/incompris/traites/(\d+)/annuler", decided))):
+        undone = client.post(f"/console/incompris/traites/{decision}/annuler", data={"csrf": csrf_of(decided)})
+        assert undone.status_code == 303
+    assert "l'exemple est retiré" in client.get(undone.headers["location"]).text
+    assert (project / TUTORIALS).read_bytes() == original
+    assert "Pass Navigo ?" in client.get("/console/incompris").text  # back in the inbox
+
+
+def test_a_dismissed_message_is_escaped_and_listed_as_not_taught(server: tuple[str, Path]) -> None:
+    base, project = server
+    client = signed_in(base, "sam@mediatheque.fr")  # mediators teach too
+    inbox = client.get("/console/incompris").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inbox and "<script>" not in inbox
+    before = (project / TUTORIALS).read_bytes()
+    dismissed = send(client, "ignorer", {NOISE: NOISE})
+    assert dismissed.status_code == 303
+    assert "1 message mis de côté" in client.get(dismissed.headers["location"]).text
+    decided = client.get("/console/incompris/traites").text
+    assert "« &lt;script&gt;alert(1)&lt;/script&gt; mon voisin fait trop de bruit »" in decided
+    assert "Pas appris" in decided and "Sam" in decided and "<script>" not in decided
+    assert "voisin" not in client.get("/console/incompris").text
+    assert (project / TUTORIALS).read_bytes() == before
+
+
+def test_wrong_values_and_forged_forms_change_nothing(server: tuple[str, Path]) -> None:
+    base, project = server
+    client = signed_in(base)
+    before = {path: path.read_bytes() for path in project.rglob("*.yml")}
+    unknown = send(client, "apprendre", {GARDEN: GARDEN}, intent="learn_jardinage")
+    assert unknown.status_code == 422
+    assert "Rien n'a été enregistré" in unknown.text and "Choisissez une demande dans la liste." in unknown.text
+    assert 'aria-invalid="true"' in unknown.text and problems(unknown.text) == []
+    heldout = send(client, "apprendre", {GARDEN: "c koi un dossier sur l'ordi et comment jen cree un"},
+                   intent="learn_ordinateur_bases")
+    assert heldout.status_code == 422 and "sert à tester l&#39;assistant" in heldout.text
+    assert 'value="c koi un dossier sur l&#39;ordi et comment jen cree un"' in heldout.text  # kept as typed
+    forged = client.post("/console/incompris/apprendre", data={
+        "csrf": "forged", "message-0": GARDEN, "texte-0": GARDEN, "choisi": "0", "intent": "library_info"})
+    assert forged.status_code == 403
+    assert client.post("/console/incompris/traites/999/annuler",
+                       data={"csrf": csrf_of(client.get("/console/incompris").text)}).status_code == 404
+    assert {path: path.read_bytes() for path in project.rglob("*.yml")} == before
+    assert "jardin partagé" in client.get("/console/incompris").text
+
+
+def test_a_new_intent_is_created_from_a_message(server: tuple[str, Path]) -> None:
+    base, project = server
+    client = signed_in(base)
+    created = send(client, "nouvelle-demande", {CANTEEN: CANTEEN}, nom="La cantine en ligne",
+                   besoin="learn:formulaire_en_ligne")
+    assert created.status_code == 303
+    page = client.get(created.headers["location"]).text
+    assert "« Apprendre : remplir un formulaire en ligne — La cantine en ligne » est créée" in page
+    assert '<option value="learn_la_cantine_en_ligne">' in page
+    assert "learn_la_cantine_en_ligne: formulaire_en_ligne" in (project / "knowledge_base/charter.yml").read_text()
+    assert f"    - {CANTEEN}" in (project / "data/nlu/staff.yml").read_text()
