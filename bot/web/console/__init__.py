@@ -7,9 +7,9 @@ from typing import Any
 from sanic import Blueprint
 
 from bot.settings import Settings
-from bot.web.console import guard, inbox, sign_in
+from bot.web.console import accounts, agenda, guard, inbox, sign_in
 
-SECTIONS = (sign_in, inbox)
+SECTIONS = (sign_in, inbox, agenda, accounts)
 
 
 def console_pages(settings: Settings) -> Blueprint:
