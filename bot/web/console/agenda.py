@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, cancellation_text, iso_week, monday_of, topic_label,
                              week_bounds)
 from bot.telegram.client import telegram_notify
-from bot.web.console.guard import Guard, Handler, SignedIn
+from bot.web.console.guard import Guard, Handler, SignedIn, one_row
 from bot.web.pages import page
 
 ALL = "tous"  # the filters' value for every mediator or every site
@@ -65,12 +65,11 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     def acting(handler: Handler) -> Handler:
         """An action on one booking: an unknown booking is a 404 page; a refused action shows the agenda with
         the reason."""
+        @one_row(BookingNotFound)
         @wraps(handler)
         async def act(request: Request, staff: SignedIn, booking_id: int) -> HTTPResponse:
             try:
                 return await handler(request, staff, booking_id)
-            except BookingNotFound as error:
-                raise NotFound("no such booking") from error
             except Refused as refused:
                 return agenda_page(request, staff, 409, error=str(refused))
         return act
@@ -88,7 +87,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     async def week(request: Request, staff: SignedIn) -> HTTPResponse:
         return agenda_page(request, staff)
 
-    @console.post("/agenda/<booking_id:int>/statut")
+    @console.post("/agenda/<booking_id>/statut")
     @guard.staff_only
     @acting
     async def outcome(request: Request, staff: SignedIn, booking_id: int) -> HTTPResponse:
@@ -97,13 +96,13 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
             return agenda_page(request, staff, 400, error="Choisissez « venu », « pas venu » ou « confirmé ».")
         return agenda_page(request, staff, recorded=agenda.record_outcome(booking_id, status, staff.account_id))
 
-    @console.get("/agenda/<booking_id:int>/annuler")
+    @console.get("/agenda/<booking_id>/annuler")
     @guard.staff_only
     @acting
     async def cancel_form(request: Request, staff: SignedIn, booking_id: int) -> HTTPResponse:
         return cancel_page(request, staff, booking_id)
 
-    @console.post("/agenda/<booking_id:int>/annuler")
+    @console.post("/agenda/<booking_id>/annuler")
     @guard.staff_only
     @acting
     async def cancel(request: Request, staff: SignedIn, booking_id: int) -> HTTPResponse:
