@@ -11,6 +11,7 @@ import pytest
 
 from bot.staff.accounts import StaffAccounts
 from tests.console import PASSWORD, browser, csrf_of, signed_in
+from tests.html_check import problems
 from tests.web import web_server
 
 NEW_PASSWORD = "une autre phrase assez longue"
@@ -54,7 +55,7 @@ def test_mediators_cannot_manage_accounts(base: str) -> None:
 
 def test_admins_see_every_account(base: str) -> None:
     page = signed_in(base).get("/console/comptes")
-    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store" and problems(page.text) == []
     assert "<caption>" in page.text and '<th scope="col">Rôle</th>' in page.text
     assert "&lt;b&gt;Léa&lt;/b&gt;" in page.text and "<b>Léa" not in page.text
     row = page.text.split("camille@mediatheque.fr")[1].split("</tr>")[0]
@@ -69,7 +70,7 @@ def test_a_new_account_needs_right_values_and_the_same_password_twice(base: str)
     assert 'value="sam@mediatheque.fr"' in different.text and NEW_PASSWORD not in different.text
     wrong = create(lea, email="lea@mediatheque.fr", name="", password="court", password_again="court")
     text = unescape(wrong.text)
-    assert wrong.status_code == 400 and "Rien n'est enregistré" in text
+    assert wrong.status_code == 400 and "Rien n'est enregistré" in text and problems(wrong.text) == []
     for field, why in (("email", "existe déjà"), ("name", "entre 1 et 100"), ("password", "au moins 12")):
         assert f'<li><a href="#{field}">' in wrong.text and why in text, field  # summarised at the top
         assert re.search(rf'<span class="error" id="{field}-erreur">[^<]*{why}', text), field  # and at the field
@@ -89,7 +90,7 @@ def test_an_admin_changes_an_account_but_never_takes_away_their_own_rights(base:
     lea = signed_in(base)
     camille = account_id(lea, "Camille")
     page = lea.get(f"/console/comptes/{camille}")
-    assert page.status_code == 200 and '<option value="camille" selected>' in page.text
+    assert page.status_code == 200 and '<option value="camille" selected>' in page.text and problems(page.text) == []
     changed = lea.post(f"/console/comptes/{camille}", data={"csrf": csrf_of(page.text), "name": "Camille M.",
                                                             "role": "admin", "mediator": ""})
     assert changed.status_code == 200 and "Les changements sont enregistrés." in changed.text
@@ -97,7 +98,7 @@ def test_an_admin_changes_an_account_but_never_takes_away_their_own_rights(base:
     assert "Camille M." in lea.get("/console/comptes").text
     wrong = lea.post(f"/console/comptes/{camille}", data={"csrf": csrf_of(page.text), "name": " ",
                                                           "role": "mediator", "mediator": "personne"})
-    assert wrong.status_code == 400 and "Ce médiateur n&#39;existe pas." in wrong.text
+    assert wrong.status_code == 400 and "Ce médiateur n&#39;existe pas." in wrong.text and problems(wrong.text) == []
     assert "Camille M." in lea.get("/console/comptes").text  # nothing saved
     own = account_id(lea, "&lt;b&gt;Léa&lt;/b&gt;")
     demote = lea.post(f"/console/comptes/{own}", data={"csrf": csrf_of(page.text), "name": "Léa",

@@ -16,6 +16,7 @@ from bot.booking.store import BookingStore
 from bot.staff.accounts import StaffAccounts
 from tests.booking import Clock, book
 from tests.console import PASSWORD, csrf_of, signed_in
+from tests.html_check import problems
 from tests.mail import Inbox, smtp_server
 from tests.web import web_server
 
@@ -62,7 +63,7 @@ def test_staff_see_a_week_by_day_their_own_bookings_first(library: Library) -> N
                           contact_kind="mobile", topic="learn_email", accessibility="Malentendant")
     lea = signed_in(library.base)
     page = library.agenda(lea, patron)
-    assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert page.status_code == 200 and page.headers["cache-control"] == "no-store" and problems(page.text) == []
     assert '<option value="camille" selected>' in page.text  # Léa's own mediator
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
     for shown in ("06 12 34 56 78", "Par téléphone portable", "Apprendre : les e-mails", "Malentendant",
@@ -109,15 +110,16 @@ def test_a_coming_booking_is_cancelled_and_the_patron_told_by_email(library: Lib
     booking = library.book("coming", first_name="Marie", contact="marie@example.org", contact_kind="email")
     yanis = signed_in(library.base, "yanis@mediatheque.fr")  # any staff member may
     form = yanis.get(f"/console/agenda/{booking.id}/annuler")
-    assert form.status_code == 200 and "Votre rendez-vous du" in form.text
+    assert form.status_code == 200 and "Votre rendez-vous du" in form.text and problems(form.text) == []
     action = f"/console/agenda/{booking.id}/annuler"
     assert yanis.post(action, data={"mots": "Je suis malade."}).status_code == 403  # no CSRF token
     too_long = yanis.post(action, data={"csrf": csrf_of(form.text), "mots": "Je suis malade. " * 30})
     assert too_long.status_code == 400 and "trop long" in too_long.text and 'aria-invalid="true"' in too_long.text
-    assert "Je suis malade. Je suis malade." in too_long.text  # what was typed is kept
+    assert "Je suis malade. Je suis malade." in too_long.text and problems(too_long.text) == []  # as typed
     assert library.store.booking(booking.id).status == CONFIRMED and library.inbox.messages == []
     done = yanis.post(action, data={"csrf": csrf_of(form.text), "mots": "Je suis malade <désolé>."})
     assert done.status_code == 200 and "Message envoyé à Marie par e-mail." in done.text
+    assert problems(done.text) == [] and '<div role="status">\n      <p>Le rendez-vous du' in done.text
     assert library.store.booking(booking.id).status == CANCELLED
     [(recipients, message)] = library.inbox.messages
     body = message.get_body(("plain",)).get_content()

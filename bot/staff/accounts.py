@@ -241,8 +241,8 @@ def _found(session: Session, account_id: int) -> StaffAccount:
 
 
 def _keep_an_admin(session: Session, actor_id: int, account: StaffAccount, field: str) -> None:
-    """AccountError when taking `account` away from the active admins would be the actor's own account, or leave
-    none. The active admins' rows stay locked until the transaction ends (PostgreSQL), so that two admins
+    """AccountError when the actor would demote or deactivate their own account, or `account` is the last active
+    admin. The active admins' rows stay locked until the transaction ends (PostgreSQL), so that two admins
     demoting each other at once cannot both succeed."""
     if account.id == actor_id:
         raise AccountError({field: "Vous ne pouvez pas le faire pour votre propre compte : demandez à un autre "

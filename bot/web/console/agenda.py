@@ -47,9 +47,10 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         except ValueError:
             monday, context["error"] = monday_of("", today), "Cette semaine n'existe pas. Voici la semaine en cours."
         mediators, sites = store.mediators(), store.sites()
-        mediator = request.args.get("mediateur", staff.mediator_id or ALL)
+        mediator_ids, site_ids = {each.id for each in mediators}, {each.id for each in sites}
+        mediator = request.args.get("mediateur", staff.mediator_id if staff.mediator_id in mediator_ids else ALL)
         site = request.args.get("lieu", ALL)
-        if mediator not in {ALL, *(each.id for each in mediators)} or site not in {ALL, *(each.id for each in sites)}:
+        if mediator not in {ALL, *mediator_ids} or site not in {ALL, *site_ids}:
             raise NotFound("no such mediator or site")
 
         def query(day: date) -> str:
@@ -57,10 +58,9 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
 
         weeks = {"previous": query(monday - WEEK), "this": query(today), "next": query(monday + WEEK)}
         return page("console/agenda.html", status=status, staff=staff, monday=monday,
-                    week_start=week_bounds(monday)[0], mediators=mediators,
-                    sites=sites, mediator=mediator, site=site, here=query(monday), weeks=weeks,
-                    now=store.clock(), days=agenda.week(monday, _chosen(mediator), _chosen(site)), **LABELS,
-                    **context)
+                    week_start=week_bounds(monday)[0], mediators=mediators, sites=sites, mediator=mediator,
+                    site=site, here=query(monday), weeks=weeks, now=store.clock(),
+                    days=agenda.week(monday, _chosen(mediator), _chosen(site)), **LABELS, **context)
 
     def acting(handler: Handler) -> Handler:
         """An action on one booking: an unknown booking is a 404 page; a refused action shows the agenda with

@@ -3,7 +3,7 @@
 A session is a random token in an HttpOnly, SameSite=Strict cookie limited to /console/ (Secure when the public
 address is HTTPS). Every form carries a CSRF token: the session's, or before sign-in the one of a cookie
 (double submit). Refused: a page without a session is sent to the sign-in page; an action gets 403; a page or
-action of another role gets 403."""
+action of another role gets 403. Ids in addresses are read after the guard (`one_row`)."""
 from __future__ import annotations
 
 import hmac
