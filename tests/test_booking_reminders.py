@@ -1,15 +1,11 @@
 """Reminders the day before, through a real local SMTP server (aiosmtpd); erasure of personal data."""
 from __future__ import annotations
 
-import email
 from datetime import timedelta
-from email.message import EmailMessage
-from email.policy import default
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from icalendar import Calendar
 
 from bot.booking.contact import EMAIL, MOBILE, Contact
@@ -20,31 +16,16 @@ from bot.booking.store import BookingStore
 from bot.knowledge.sites import load_sites
 from bot.settings import Settings
 from tests.booking import book, make_store, paris
+from tests.mail import Inbox, smtp_server
 from tests.ports import free_port
 
 MONDAY_EVENING = paris(2026, 3, 2, 18, 0)  # the day before Tuesday 3 March
 
 
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=default)))
-        return "250 Message accepted"
-
-
 @pytest.fixture
 def inbox() -> Iterator[tuple[Inbox, Mailer]]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield handler, Mailer.from_url(f"smtp://127.0.0.1:{controller.port}", "mediatheque@example.org")
-    finally:
-        controller.stop()
+    with smtp_server() as (received, url):
+        yield received, Mailer.from_url(url, "mediatheque@example.org")
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """Staff accounts of the console on SQLite and PostgreSQL: hashed passwords, sign-in limits, sessions that end;
-the command that creates the first admin."""
+admins changing, deactivating and giving new passwords to accounts; the command that creates the first admin."""
 from __future__ import annotations
 
 import os
@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.booking.database import upgrade
+from bot.booking.models import Mediator
 from bot.settings import ROOT
 from bot.staff.accounts import (FAILURE_WINDOW, MAX_FAILURES, SESSION_IDLE, SESSION_LONGEST, AccountError,
-                                SignInRefused, StaffAccounts)
+                                AccountNotFound, SignInRefused, StaffAccounts)
 from bot.staff.models import StaffAccount, StaffSession
 
 PASSWORD = "correct horse battery"
@@ -118,6 +119,73 @@ def test_a_session_ends_when_idle_when_too_old_or_signed_out(accounts: StaffAcco
     signed_out = accounts.sign_in("camille@mediatheque.fr", PASSWORD, "192.0.2.1")
     accounts.sign_out(signed_out)
     assert accounts.signed_in(signed_out) is None
+
+
+def test_every_wrong_value_is_named_and_nothing_is_saved(accounts: StaffAccounts) -> None:
+    with pytest.raises(AccountError) as refused:
+        accounts.add("camille@mediatheque.fr", " ", "root", "court", "nobody")
+    assert set(refused.value.problems) == {"email", "name", "role", "password", "mediator"}
+    camille = accounts.all()[0]
+    with pytest.raises(AccountError) as refused:
+        accounts.change(camille.id, camille.id, "", "mediator", "nobody")
+    assert set(refused.value.problems) == {"name", "mediator"}
+    assert [(account.email, account.name) for account in accounts.all()] == [("camille@mediatheque.fr", "Camille")]
+
+
+def test_an_account_is_linked_to_its_mediator(accounts: StaffAccounts) -> None:
+    with accounts.session.begin() as session:
+        session.add(Mediator(id="yanis", first_name="Yanis"))
+    lea = accounts.add("lea@mediatheque.fr", "Léa", "admin", PASSWORD)
+    yanis = accounts.add("yanis@mediatheque.fr", "Yanis", "mediator", PASSWORD, "yanis")
+    assert accounts.signed_in(accounts.sign_in("yanis@mediatheque.fr", PASSWORD, "192.0.2.1")).mediator_id == "yanis"
+    changed = accounts.change(lea.id, yanis.id, " Yanis B. ", "admin", "")
+    assert (changed.name, changed.role, changed.mediator_id) == ("Yanis B.", "admin", None)
+    with pytest.raises(AccountNotFound):
+        accounts.change(lea.id, 999, "Personne", "admin", "")
+
+
+def test_an_admin_keeps_their_own_rights_and_the_last_admin_stays(accounts: StaffAccounts) -> None:
+    lea = accounts.add("lea@mediatheque.fr", "Léa", "admin", PASSWORD)
+    camille = accounts.all()[0]
+    for attempt, field in [(lambda: accounts.change(lea.id, lea.id, "Léa", "mediator", ""), "role"),
+                           (lambda: accounts.set_active(lea.id, lea.id, False), "active")]:
+        with pytest.raises(AccountError, match="propre compte") as refused:
+            attempt()
+        assert set(refused.value.problems) == {field}
+    with pytest.raises(AccountError, match="dernier administrateur actif"):  # an admin signed in another way
+        accounts.set_active(camille.id, lea.id, False)
+    other = accounts.add("sam@mediatheque.fr", "Sam", "admin", PASSWORD)
+    accounts.set_active(lea.id, other.id, False)
+    with pytest.raises(AccountError, match="dernier administrateur actif"):  # an inactive admin does not count
+        accounts.change(camille.id, lea.id, "Léa", "mediator", "")
+    assert accounts.get(lea.id).role == "admin"
+
+
+def test_deactivating_ends_the_sessions_at_once_and_reactivating_lets_them_in(accounts: StaffAccounts) -> None:
+    lea = accounts.add("lea@mediatheque.fr", "Léa", "admin", PASSWORD)
+    camille = accounts.all()[0]
+    token = accounts.sign_in("camille@mediatheque.fr", PASSWORD, "192.0.2.1")
+    assert not accounts.set_active(lea.id, camille.id, False).active
+    with accounts.session() as session:
+        assert session.scalar(select(StaffSession.token_hash)) is None
+    assert accounts.signed_in(token) is None
+    with pytest.raises(SignInRefused):
+        accounts.sign_in("camille@mediatheque.fr", PASSWORD, "192.0.2.1")
+    accounts.set_active(lea.id, camille.id, True)
+    assert accounts.signed_in(accounts.sign_in("camille@mediatheque.fr", PASSWORD, "192.0.2.1"))
+
+
+def test_a_new_password_replaces_the_old_one_and_ends_the_sessions(accounts: StaffAccounts) -> None:
+    camille = accounts.all()[0]
+    token = accounts.sign_in("camille@mediatheque.fr", PASSWORD, "192.0.2.1")
+    with pytest.raises(AccountError, match="au moins 12"):
+        accounts.set_password(camille.id, "court")
+    assert accounts.signed_in(token)
+    accounts.set_password(camille.id, "un tout nouveau mot de passe")
+    assert accounts.signed_in(token) is None
+    with pytest.raises(SignInRefused):
+        accounts.sign_in("camille@mediatheque.fr", PASSWORD, "192.0.2.1")
+    assert accounts.sign_in("camille@mediatheque.fr", "un tout nouveau mot de passe", "192.0.2.1")
 
 
 def test_the_first_admin_is_created_from_the_command_line(tmp_path: Path) -> None:

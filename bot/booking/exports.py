@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Iterable, Mapping, Optional, Sequence
 
 from bot.knowledge.partners import phone_display
-from bot.booking.models import Booking
+from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
 from bot.partners.hours import PARIS
 
 COLUMNS = ["code", "statut", "date", "heure", "fin", "lieu", "médiateur", "thème", "urgent", "prénom", "contact",
            "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le",
            "rappel envoyé le", "anonymisé le"]
-STATUS = {"confirmed": "confirmé", "cancelled": "annulé"}
+STATUS = {CONFIRMED: "confirmé", CANCELLED: "annulé", DONE: "venu", NO_SHOW: "pas venu"}
 
 
 def _local(moment: Optional[datetime], form: str = "%Y-%m-%d %H:%M") -> str:

@@ -64,9 +64,14 @@ class Mailer:
             server.send_message(message)
 
 
+def greeting(booking: Booking) -> str:
+    """"Bonjour Marie,", or "Bonjour," without a first name (erased, or never given)."""
+    return f"Bonjour {booking.first_name}," if booking.first_name else "Bonjour,"
+
+
 def reminder_text(booking: Booking, site: Site) -> str:
     """The reminder in plain French (FALC): when, where, the code, how to cancel."""
-    lines = [f"Bonjour {booking.first_name}," if booking.first_name else "Bonjour,", "",
+    lines = [greeting(booking), "",
              "Vous avez rendez-vous demain avec un médiateur numérique.", "",
              f"Quand ? {day_label(booking.start).capitalize()} à {time_label(booking.start)}.",
              f"Où ? {site.name}, {site.full_address}."]
@@ -108,7 +113,7 @@ def send_due_reminders(store: BookingStore, now: datetime, mailer: Optional[Mail
                 log.warning("reminder of %s not sent by email, tried again later: %s", booking.display_code, error)
                 continue
             via.append("email")
-        if notify and booking.sender_id and _notified(notify, booking, reminder_text(booking, site)):
+        if notify and booking.sender_id and notified(notify, booking, reminder_text(booking, site)):
             via.append(booking.channel)
         if not via:
             log.info("reminder of %s due, nothing can reach the patron on %s", booking.display_code, booking.channel)
@@ -116,10 +121,10 @@ def send_due_reminders(store: BookingStore, now: datetime, mailer: Optional[Mail
     return done
 
 
-def _notified(notify: Notify, booking: Booking, text: str) -> bool:
-    """Whether the channel delivered the reminder; a channel that fails does not stop the other reminders."""
+def notified(notify: Notify, booking: Booking, text: str) -> bool:
+    """Whether the booking's chat channel delivered `text`; a channel that fails does not stop what follows."""
     try:
         return notify(booking.channel, booking.sender_id, text)
     except Exception:  # noqa: BLE001 (any channel, any failure)
-        log.exception("reminder of %s not sent on %s", booking.display_code, booking.channel)
+        log.exception("message about %s not sent on %s", booking.display_code, booking.channel)
         return False

@@ -20,8 +20,8 @@ from bot.booking.codes import new_code, normalise_code
 from bot.booking.database import engine_for, upgrade_engine
 from bot.booking.exports import bookings_csv
 from bot.booking.contact import Contact
-from bot.booking.models import (CANCELLED, CONFIRMED, Availability, Booking, Closure, HeldContact, KnowledgeState,
-                                Mediator, Site)
+from bot.booking.models import (CANCELLED, CONFIRMED, DONE, NO_SHOW, Availability, Booking, Closure, HeldContact,
+                                KnowledgeState, Mediator, Site)
 from bot.booking.preferences import Preference
 from bot.booking.slots import Slot
 from bot.knowledge.sites import Sites
@@ -173,11 +173,8 @@ class BookingStore:
 
         Returns the booking (unchanged when it was cancelled already or has started), None for an unknown code.
         """
-        now = self.clock()
         with self.session.begin() as session:
-            session.execute(_update(Booking).where(
-                Booking.code == normalise_code(code), Booking.status == CONFIRMED, Booking.start > now,
-            ).values(status=CANCELLED, cancelled_at=now))
+            session.execute(_cancel(self.clock()).where(Booking.code == normalise_code(code)))
         return self.find(code)
 
     def move(self, code: str, slot: Slot) -> Booking:
@@ -214,11 +211,46 @@ class BookingStore:
                 Booking.mediator_id == mediator_id, Booking.status == CONFIRMED,
                 Booking.start >= start, Booking.start < end).order_by(Booking.start)).scalars())
 
-    def bookings(self, start: datetime, end: datetime) -> list[Booking]:
-        """Every booking (confirmed or cancelled) starting in [start, end), earliest first."""
+    def bookings(self, start: datetime, end: datetime, mediator_id: Optional[str] = None,
+                 site_id: Optional[str] = None) -> list[Booking]:
+        """Every booking, whatever its status, starting in [start, end), earliest first; only those of one
+        mediator or one site when given."""
+        query = select(Booking).where(Booking.start >= start, Booking.start < end)
+        if mediator_id:
+            query = query.where(Booking.mediator_id == mediator_id)
+        if site_id:
+            query = query.where(Booking.site_id == site_id)
         with self.session() as session:
-            return list(session.execute(select(Booking).where(
-                Booking.start >= start, Booking.start < end).order_by(Booking.start, Booking.id)).scalars())
+            return list(session.execute(query.order_by(Booking.start, Booking.id)).scalars())
+
+    def booking(self, booking_id: int) -> Optional[Booking]:
+        with self.session() as session:
+            return session.get(Booking, booking_id)
+
+    def mediators(self) -> list[Mediator]:
+        """The active mediators, by first name."""
+        with self.session() as session:
+            return list(session.execute(select(Mediator).where(Mediator.active).order_by(Mediator.first_name))
+                        .scalars())
+
+    def record_outcome(self, booking_id: int, status: str, account_id: int) -> bool:
+        """Mark a confirmed booking that has started DONE or NO_SHOW, or put a marked one back to CONFIRMED, as
+        staff account `account_id` did now; False when the booking is not one of those (unknown, cancelled, not
+        started, or marked so already)."""
+        now = self.clock()
+        before = {DONE: (CONFIRMED,), NO_SHOW: (CONFIRMED,), CONFIRMED: (DONE, NO_SHOW)}[status]
+        with self.session.begin() as session:
+            return session.execute(_update(Booking).where(
+                Booking.id == booking_id, Booking.status.in_(before), Booking.start <= now,
+            ).values(status=status, handled_by=account_id, handled_at=now)).rowcount == 1
+
+    def cancel_for_staff(self, booking_id: int, account_id: int) -> bool:
+        """Cancel a confirmed booking that has not started, as staff account `account_id` did now: its slot is
+        free again at once. False when the booking is not one (unknown, cancelled, started)."""
+        now = self.clock()
+        with self.session.begin() as session:
+            return session.execute(_cancel(now).where(Booking.id == booking_id).values(
+                handled_by=account_id, handled_at=now)).rowcount == 1
 
     def export_csv(self, start: datetime, end: datetime) -> str:
         """The bookings starting in [start, end) as CSV for staff (see exports.bookings_csv)."""
@@ -294,6 +326,12 @@ class BookingStore:
 def _held(channel: str, sender_id: str, statement: Any) -> Any:
     """`statement` (a select or a delete of held contacts) restricted to one conversation."""
     return statement.where(HeldContact.channel == channel, HeldContact.sender_id == sender_id)
+
+
+def _cancel(now: datetime) -> Update:
+    """Cancelling the confirmed bookings that have not started at `now` (narrowed by the caller)."""
+    return _update(Booking).where(Booking.status == CONFIRMED, Booking.start > now).values(
+        status=CANCELLED, cancelled_at=now)
 
 
 def _update(model: type) -> Update:

@@ -1,4 +1,5 @@
-"""Staff accounts: creation, sign-in that slows down password guessing, sessions that expire."""
+"""Staff accounts: creation and management by admins, sign-in that slows down password guessing, sessions that
+expire."""
 from __future__ import annotations
 
 import hashlib
@@ -13,7 +14,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking.database import engine_for
-from bot.staff.models import ROLES, LoginFailure, StaffAccount, StaffSession
+from bot.booking.models import Mediator
+from bot.staff.models import ADMIN, ROLES, LoginFailure, StaffAccount, StaffSession
 
 PASSWORD_LENGTHS = range(12, 1001)  # long enough to resist guessing; bounded so hashing stays cheap
 SESSION_IDLE = timedelta(hours=2)  # signed out after this long without a request
@@ -25,7 +27,16 @@ Clock = Callable[[], datetime]
 
 
 class AccountError(ValueError):
-    """Why an account cannot be created, in words for the person creating it."""
+    """Why an account cannot be created or changed, in words for the admin: a message per value at fault
+    (email, name, role, mediator, password, active)."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+class AccountNotFound(LookupError):
+    """No account has this id."""
 
 
 class SignInRefused(Exception):
@@ -45,6 +56,7 @@ class SignedIn:
     name: str
     role: str
     csrf_token: str
+    mediator_id: Optional[str] = None  # the mediator this account is, if any
 
 
 def digest(token: str) -> str:
@@ -72,23 +84,61 @@ class StaffAccounts:
     def close(self) -> None:
         self.engine.dispose()
 
-    def add(self, email: str, name: str, role: str, password: str) -> StaffAccount:
+    def add(self, email: str, name: str, role: str, password: str, mediator_id: Optional[str] = None
+            ) -> StaffAccount:
         """A new active account; AccountError says what is wrong with the values."""
         email, name = normal_email(email), name.strip()
-        if "@" not in email or len(email) > 254:
-            raise AccountError(f"{email!r} n'est pas une adresse e-mail.")
-        if not 0 < len(name) <= 100:
-            raise AccountError("Le nom doit avoir entre 1 et 100 caractères.")
-        if role not in ROLES:
-            raise AccountError(f"Le rôle doit être {' ou '.join(ROLES)}.")
-        if len(password) not in PASSWORD_LENGTHS:
-            raise AccountError(f"Le mot de passe doit avoir au moins {PASSWORD_LENGTHS.start} caractères.")
         with self.session.begin() as session:
-            if session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)) is not None:
-                raise AccountError(f"Un compte existe déjà pour {email}.")
+            _refuse_if(email=_email_problem(session, email), name=_name_problem(name), role=_role_problem(role),
+                       mediator=_mediator_problem(session, mediator_id), password=_password_problem(password))
             account = StaffAccount(email=email, name=name, role=role, password_hash=self.hasher.hash(password),
-                                   active=True, created_at=self.clock())
+                                   active=True, created_at=self.clock(), mediator_id=mediator_id or None)
             session.add(account)
+        return account
+
+    def all(self) -> list[StaffAccount]:
+        """Every account, active or not, by name."""
+        with self.session() as session:
+            return list(session.scalars(select(StaffAccount).order_by(StaffAccount.name, StaffAccount.id)))
+
+    def get(self, account_id: int) -> StaffAccount:
+        """The account of this id; AccountNotFound otherwise."""
+        with self.session() as session:
+            return _found(session, account_id)
+
+    def change(self, actor_id: int, account_id: int, name: str, role: str, mediator_id: Optional[str]
+               ) -> StaffAccount:
+        """Change an account's name, role and mediator, as admin `actor_id`; AccountError for a wrong value, or
+        when it would take away the actor's own admin role or the last active admin's."""
+        name = name.strip()
+        with self.session.begin() as session:
+            account = _found(session, account_id)
+            _refuse_if(name=_name_problem(name), role=_role_problem(role),
+                       mediator=_mediator_problem(session, mediator_id))
+            if account.role == ADMIN and role != ADMIN:
+                _keep_an_admin(session, actor_id, account, "role")
+            account.name, account.role, account.mediator_id = name, role, mediator_id or None
+        return account
+
+    def set_active(self, actor_id: int, account_id: int, active: bool) -> StaffAccount:
+        """Reactivate an account, or deactivate it and end its sessions at once, as admin `actor_id`;
+        AccountError for the actor's own account or the last active admin."""
+        with self.session.begin() as session:
+            account = _found(session, account_id)
+            if not active:
+                _keep_an_admin(session, actor_id, account, "active")
+                session.execute(delete(StaffSession).where(StaffSession.account_id == account_id))
+            account.active = active
+        return account
+
+    def set_password(self, account_id: int, password: str) -> StaffAccount:
+        """Give an account a new password and end its sessions (signed in again with the new one);
+        AccountError when the password is too short."""
+        _refuse_if(password=_password_problem(password))
+        with self.session.begin() as session:
+            account = _found(session, account_id)
+            account.password_hash = self.hasher.hash(password)
+            session.execute(delete(StaffSession).where(StaffSession.account_id == account_id))
         return account
 
     def sign_in(self, email: str, password: str, address: str) -> str:
@@ -126,7 +176,8 @@ class StaffAccounts:
                     session.delete(found)
                 return None
             found.last_seen_at = now
-            return SignedIn(account.id, account.email, account.name, account.role, found.csrf_token)
+            return SignedIn(account.id, account.email, account.name, account.role, found.csrf_token,
+                            account.mediator_id)
 
     def sign_out(self, token: str) -> None:
         with self.session.begin() as session:
@@ -148,3 +199,57 @@ class StaffAccounts:
         if account and self.hasher.check_needs_rehash(account.password_hash):
             account.password_hash = self.hasher.hash(password)
         return account is not None
+
+
+def _refuse_if(**problems: Optional[str]) -> None:
+    """AccountError with the problems found (None: that value is right), if any."""
+    found = {field: message for field, message in problems.items() if message}
+    if found:
+        raise AccountError(found)
+
+
+def _email_problem(session: Session, email: str) -> Optional[str]:
+    if "@" not in email or len(email) > 254:
+        return f"{email!r} n'est pas une adresse e-mail."
+    if session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)) is not None:
+        return f"Un compte existe déjà pour {email}."
+    return None
+
+
+def _name_problem(name: str) -> Optional[str]:
+    return None if 0 < len(name) <= 100 else "Le nom doit avoir entre 1 et 100 caractères."
+
+
+def _role_problem(role: str) -> Optional[str]:
+    return None if role in ROLES else f"Le rôle doit être {' ou '.join(ROLES)}."
+
+
+def _password_problem(password: str) -> Optional[str]:
+    return None if len(password) in PASSWORD_LENGTHS else \
+        f"Le mot de passe doit avoir au moins {PASSWORD_LENGTHS.start} caractères."
+
+
+def _mediator_problem(session: Session, mediator_id: Optional[str]) -> Optional[str]:
+    return "Ce médiateur n'existe pas." if mediator_id and session.get(Mediator, mediator_id) is None else None
+
+
+def _found(session: Session, account_id: int) -> StaffAccount:
+    account = session.get(StaffAccount, account_id)
+    if account is None:
+        raise AccountNotFound(account_id)
+    return account
+
+
+def _keep_an_admin(session: Session, actor_id: int, account: StaffAccount, field: str) -> None:
+    """AccountError when the actor would demote or deactivate their own account, or `account` is the last active
+    admin. The active admins' rows stay locked until the transaction ends (PostgreSQL), so that two admins
+    demoting each other at once cannot both succeed."""
+    if account.id == actor_id:
+        raise AccountError({field: "Vous ne pouvez pas le faire pour votre propre compte : demandez à un autre "
+                                   "administrateur."})
+    if account.role != ADMIN or not account.active:
+        return
+    admins = set(session.scalars(select(StaffAccount.id).where(
+        StaffAccount.role == ADMIN, StaffAccount.active.is_(True)).with_for_update()))
+    if admins <= {account.id}:
+        raise AccountError({field: "C'est le dernier administrateur actif : nommez d'abord un autre administrateur."})

@@ -7,9 +7,9 @@ from typing import Any
 from sanic import Blueprint
 
 from bot.settings import Settings
-from bot.web.console import activity, content, guard, inbox, sign_in, training
+from bot.web.console import accounts, activity, agenda, content, guard, inbox, sign_in, training
 
-SECTIONS = (sign_in, inbox, content, training, activity)
+SECTIONS = (sign_in, inbox, content, training, agenda, activity, accounts)
 
 
 def console_pages(settings: Settings) -> Blueprint:

@@ -3,14 +3,15 @@
 A session is a random token in an HttpOnly, SameSite=Strict cookie limited to /console/ (Secure when the public
 address is HTTPS). Every form carries a CSRF token: the session's, or before sign-in the one of a cookie
 (double submit). Refused: a page without a session is sent to the sign-in page; an action gets 403; a page or
-action of another role gets 403."""
+action of another role gets 403. Ids in addresses are read after the guard (`one_row`)."""
 from __future__ import annotations
 
 import hmac
+import re
 from functools import wraps
 from typing import Any, Awaitable, Callable, Optional
 
-from sanic.exceptions import Forbidden
+from sanic.exceptions import Forbidden, NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
@@ -21,6 +22,7 @@ from bot.staff.models import ROLES
 SESSION_COOKIE = "console_session"
 SIGN_IN_PAGE = "/console/connexion"
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+ROW_ID = re.compile(r"[0-9]{1,9}")  # an id in an address: digits, few enough for any database's integer
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -28,6 +30,23 @@ Handler = Callable[..., Awaitable[HTTPResponse]]
 def same(given: Optional[str], expected: Optional[str]) -> bool:
     """Both present and equal, compared in constant time."""
     return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
+
+
+def one_row(missing: type[LookupError]) -> Callable[[Handler], Handler]:
+    """For a handler of one row named in the address ("/console/comptes/<account_id>"): the id given as a number.
+    A wrong id, or `missing` raised by the handler, is the "not found" page. Routes take the id as text so that
+    the guard answers first, whatever the address."""
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def of_row(request: Request, staff: SignedIn, **ids: str) -> HTTPResponse:
+            if not all(ROW_ID.fullmatch(value) for value in ids.values()):
+                raise NotFound("no such row")
+            try:
+                return await handler(request, staff, **{name: int(value) for name, value in ids.items()})
+            except missing as error:
+                raise NotFound("no such row") from error
+        return of_row
+    return decorate
 
 
 def private(response: HTTPResponse) -> HTTPResponse:
@@ -77,4 +96,4 @@ class Guard:
         self.accounts.close()
 
 
-__all__ = ["Guard", "SESSION_COOKIE", "SIGN_IN_PAGE", "SignedIn", "private", "same"]
+__all__ = ["Guard", "SESSION_COOKIE", "SIGN_IN_PAGE", "SignedIn", "one_row", "private", "same"]
