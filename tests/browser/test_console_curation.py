@@ -18,7 +18,7 @@ PASSWORD = "la médiathèque ouvre à 10 h"
 DOCTOLIB = ["prendre rdv chez le docteur sur doctolib", "doctolib comment ca marche",
             "je sais pas utiliser doctolib pour mon medecin"]  # each one falls to the fallback today
 NEED = "Apprendre : remplir un formulaire en ligne"
-NEW_HOURS = "Tu,Th 09:00-12:00; PH off"
+NEW_HOURS = "Tu,Th 09:00-12:00,13:30-16:00; PH off"
 TRAINING_MS = 900_000  # training, then scoring the two models, on a busy 2-core machine
 
 
