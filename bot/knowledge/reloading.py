@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -18,15 +19,27 @@ Stamp = tuple[tuple[str, int, int, int], ...]
 
 def stamp(*paths: Path) -> Stamp:
     """What changes when one of the files changes: name, inode (a file replaced), modification time and size of
-    each file, or of every file under a folder."""
-    files = sorted(file for path in paths for file in ([path] if path.is_file() else path.rglob("*"))
-                   if file.is_file())
-    return tuple(_stamp_of(file) for file in files)
+    each file, or of every file under a folder. Read with os.scandir: it runs at each call of a loader."""
+    found: list[tuple[str, int, int, int]] = []
+    for path in paths:
+        if path.is_dir():
+            _stamp_folder(str(path), found)
+        elif path.is_file():
+            found.append(_stamp_of(str(path), path.stat()))
+    return tuple(sorted(found))
 
 
-def _stamp_of(file: Path) -> tuple[str, int, int, int]:
-    found = file.stat()
-    return str(file), found.st_ino, found.st_mtime_ns, found.st_size
+def _stamp_folder(folder: str, found: list[tuple[str, int, int, int]]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                _stamp_folder(entry.path, found)
+            elif entry.is_file():
+                found.append(_stamp_of(entry.path, entry.stat()))
+
+
+def _stamp_of(file: str, found: os.stat_result) -> tuple[str, int, int, int]:
+    return file, found.st_ino, found.st_mtime_ns, found.st_size
 
 
 @dataclass(frozen=True)
