@@ -59,14 +59,14 @@ def ensure_model() -> Path:
     if target.exists():
         print(f"Model up to date: {target.name}")
         return target
-    kept = _newest_models()
+    kept = _newest_models(settings.models_dir)
     if (settings.models_dir / REJECTED_FOLDER / target.name).exists() and kept:
         print(f"The console found the model of the current data worse than {kept[-1].name} (see its training "
               f"page): keeping {kept[-1].name}.")
         return kept[-1]
     print(f"Training data or config changed: training {target.name} (a few minutes)...", flush=True)
     train(settings.project_dir, target, settings.environment())
-    prune_old_models()
+    prune_old_models(settings.models_dir)
     return target
 
 
@@ -87,11 +87,12 @@ def with_our_code(env: dict[str, str]) -> dict[str, str]:
     return {**env, "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))}
 
 
-def _newest_models() -> list[Path]:
-    """Our models on disk, oldest first."""
-    return sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda path: path.stat().st_mtime)
+def _newest_models(folder: Path) -> list[Path]:
+    """Our models in `folder`, oldest first."""
+    return sorted(folder.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda path: path.stat().st_mtime)
 
 
-def prune_old_models() -> None:
-    for old in _newest_models()[:-MODELS_KEPT]:
+def prune_old_models(folder: Path) -> None:
+    """Delete our models in `folder` but the MODELS_KEPT newest."""
+    for old in _newest_models(folder)[:-MODELS_KEPT]:
         old.unlink()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from threading import Thread
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from bot.knowledge import Charter
 from bot.settings import Settings
 from bot.staff.accounts import StaffAccounts
 from bot.staff.models import FAILED, RUNNING, Training
-from bot.staff.retraining import STALE_AFTER, TrainingBusy, Trainings
+from bot.staff.retraining import (INTERRUPTED, STALE_AFTER, RasaRefused, TrainingBusy, Trainings,
+                                  running_model)
 from tests.ports import free_port
 
 OLD = RouteScores({"tutorial": 160, "referral": 110}, {"tutorial": 166, "referral": 116})
@@ -93,7 +96,7 @@ def test_an_interrupted_training_shows_as_failed_and_the_assistant_down_fails_th
     account = staff_member(database_url)
     add_running(database_url, account, datetime.now(timezone.utc) - STALE_AFTER - timedelta(minutes=1))
     (interrupted,) = trainings.history()
-    assert interrupted.status == FAILED and "Interrompu" in interrupted.reason
+    assert (interrupted.status, interrupted.reason) == (FAILED, INTERRUPTED)
     trainings.start(account)  # the training process finds no assistant to ask which model it serves
     deadline = time.monotonic() + 120
     while trainings.history()[0].status == RUNNING and time.monotonic() < deadline:
@@ -113,3 +116,39 @@ def test_make_run_keeps_the_model_in_service_when_the_console_rejected_the_new_o
     rejected.parent.mkdir()
     rejected.write_bytes(b"a worse model")
     assert training.ensure_model() == in_service
+
+
+def test_a_training_process_killed_before_its_end_is_recorded_as_interrupted(trainings: Trainings,
+                                                                            database_url: str) -> None:
+    account = staff_member(database_url)
+    trainings.start(account)
+    trainings.worker.kill()  # before it could record anything
+    trainings.worker.wait()
+    (killed,) = trainings.history()
+    assert (killed.status, killed.reason) == (FAILED, INTERRUPTED)
+    trainings.start(account)  # it no longer blocks the next one
+
+
+class RefusingRasa(BaseHTTPRequestHandler):
+    """Rasa's HTTP API refusing every call."""
+
+    def do_GET(self) -> None:
+        self.send_response(500)
+        self.end_headers()
+        self.wfile.write(b'{"message": "model not loaded"}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_error_of_rasa_s_api_never_carries_its_token(tmp_path: Path) -> None:
+    server = HTTPServer(("127.0.0.1", 0), RefusingRasa)
+    Thread(target=server.serve_forever, daemon=True).start()
+    settings = replace(Settings.from_env({"VAR_DIR": str(tmp_path)}), rasa_port=server.server_address[1],
+                       rasa_api_token="the-secret-token")
+    try:
+        with pytest.raises(RasaRefused) as refused:
+            running_model(settings)
+    finally:
+        server.shutdown()
+    assert "500" in str(refused.value) and "the-secret-token" not in str(refused.value)

@@ -9,15 +9,15 @@ import logging
 import os
 import subprocess
 import sys
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import httpx
 from sqlalchemy import select, update
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.booking.database import engine_for
 from bot.evaluation import RouteScores, load_heldout, score_model, worse
@@ -27,7 +27,8 @@ from bot.training import REJECTED_FOLDER, model_path, prune_old_models, train
 
 log = logging.getLogger(__name__)
 STAGES = ("preparing", "training", "evaluating", "deploying")  # a training's steps, in order
-STALE_AFTER = timedelta(hours=1)  # a training still running after this was interrupted (server restarted)
+STALE_AFTER = timedelta(minutes=30)  # a training still running after this was interrupted (server restarted)
+INTERRUPTED = "Interrompu avant la fin (le serveur a peut-être redémarré). Vous pouvez relancer."
 DEPLOY_SECONDS = 600  # Rasa loads the model before answering
 
 
@@ -66,6 +67,7 @@ class Trainings:
         self.engine = engine_for(settings.booking_database_url)
         self.session = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self.worker: Optional[subprocess.Popen] = None
+        self.worker_training: Optional[int] = None  # the training self.worker runs
 
     def start(self, account_id: int) -> int:
         """Record a new training by `account_id` and start its process; TrainingBusy if one is running."""
@@ -81,8 +83,8 @@ class Trainings:
                                      model=latest.previous_model))
 
     def _launch(self, training: Training) -> int:
-        if self.worker is not None:
-            self.worker.poll()  # reaps a finished one
+        """Record `training` and start its process, unless one is running."""
+        self._reap()
         with self.session.begin() as session:
             if _running(session, _now()):
                 raise TrainingBusy()
@@ -94,10 +96,21 @@ class Trainings:
         with open(log_dir / "retrain.log", "ab") as output:
             self.worker = subprocess.Popen([sys.executable, "-m", "bot", "retrain", str(training_id)], cwd=ROOT,
                                            env=self.settings.environment(), stdout=output, stderr=subprocess.STDOUT)
+        self.worker_training = training_id
         return training_id
+
+    def _reap(self) -> None:
+        """A training whose process ended without recording its outcome (killed) is recorded as interrupted."""
+        if self.worker is None or self.worker.poll() is None:
+            return
+        with self.session.begin() as session:
+            session.execute(update(Training).where(Training.id == self.worker_training, Training.status == RUNNING)
+                            .values(status=FAILED, reason=INTERRUPTED, finished_at=_now()))
+        self.worker = None
 
     def history(self, limit: int = 20) -> list[TrainingView]:
         """The latest trainings, newest first; one still running after STALE_AFTER shows as failed."""
+        self._reap()
         with self.session() as session:
             rows = session.execute(select(Training, StaffAccount.name)
                                    .outerjoin(StaffAccount, StaffAccount.id == Training.started_by)
@@ -115,7 +128,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _running(session, now: datetime) -> Optional[Training]:
+def _running(session: Session, now: datetime) -> Optional[Training]:
     return session.execute(select(Training).where(Training.status == RUNNING,
                                                   Training.started_at > now - STALE_AFTER)).scalars().first()
 
@@ -128,7 +141,7 @@ def _view(training: Training, name: str) -> TrainingView:
         training.finished_at, training.model, training.previous_model,
         RouteScores.from_json(scores["old"]) if "old" in scores else None,
         RouteScores.from_json(scores["new"]) if "new" in scores else None,
-        "Interrompu (le serveur a redémarré ?)." if stale else training.reason or "")
+        INTERRUPTED if stale else training.reason or "")
 
 
 # The training process ---------------------------------------------------------------------------------------------
@@ -147,6 +160,9 @@ def run_training(settings: Settings, training_id: int) -> int:
         log.exception("training %s failed", training_id)
         record.finish(FAILED, _failure(error))
         return 1
+    except BaseException:  # Ctrl-C, SIGTERM (SystemExit): the console must not wait for it
+        record.finish(FAILED, INTERRUPTED)
+        raise
     finally:
         engine.dispose()
 
@@ -164,8 +180,7 @@ def _train_evaluate_deploy(settings: Settings, record: "_Recorder") -> tuple[str
     items = load_heldout(settings.project_dir)
     from bot.knowledge import charter  # the knowledge base of this process's settings
 
-    totals = dict(Counter(item["route"] for item in items))
-    old = record.scores_of(previous.name, totals) or score_model(previous, items, charter())
+    old = score_model(previous, items, charter())  # again: the charter or the held-out messages may have changed
     new = score_model(candidate, items, charter())
     record.update(scores=json.dumps({"old": old.to_json(), "new": new.to_json()}))
     reasons = worse(old, new)
@@ -173,8 +188,10 @@ def _train_evaluate_deploy(settings: Settings, record: "_Recorder") -> tuple[str
         _set_aside(settings, candidate)
         return REJECTED, "Le nouveau modèle est moins bon que celui en service : " + " ; ".join(reasons) + "."
     record.update(stage="deploying")
+    os.utime(candidate)  # the newest model: the one `make run` takes, and pruning keeps
     deploy(settings, candidate, previous)
-    prune_old_models()
+    prune_old_models(settings.models_dir)
+    prune_old_models(settings.models_dir / REJECTED_FOLDER)
     return DEPLOYED, ""
 
 
@@ -212,11 +229,24 @@ def _rasa_urls(settings: Settings) -> list[str]:
     return [settings.url(settings.replica(index).rasa_port, "") for index in range(settings.rasa_replicas)]
 
 
+class RasaRefused(RuntimeError):
+    """Rasa's HTTP API answered with an error."""
+
+
+def _rasa_api(method: str, url: str, token: str, **options: Any) -> httpx.Response:
+    """A call to Rasa's HTTP API. Its errors never carry the token: httpx's own name the whole address."""
+    try:
+        response = httpx.request(method, url, params={"token": token}, **options)
+        response.raise_for_status()
+    except httpx.HTTPStatusError as error:
+        raise RasaRefused(f"{method} {url}: {error.response.status_code} {error.response.text[:500]}") from None
+    return response
+
+
 def running_model(settings: Settings) -> str:
     """The name of the model file the (first) Rasa replica serves (in MODELS_DIR)."""
-    response = httpx.get(f"{_rasa_urls(settings)[0]}/status", params={"token": settings.rasa_api_token}, timeout=30)
-    response.raise_for_status()
-    return response.json()["model_file"]
+    return _rasa_api("GET", f"{_rasa_urls(settings)[0]}/status", settings.rasa_api_token, timeout=30)\
+        .json()["model_file"]
 
 
 def deploy(settings: Settings, model: Path, previous: Path) -> None:
@@ -234,10 +264,8 @@ def deploy(settings: Settings, model: Path, previous: Path) -> None:
 
 
 def _load(url: str, token: str, model: Path) -> None:
-    response = httpx.put(f"{url}/model", params={"token": token}, json={"model_file": str(model)},
-                         timeout=DEPLOY_SECONDS)
-    response.raise_for_status()
-    served = httpx.get(f"{url}/status", params={"token": token}, timeout=30).json()["model_file"]
+    _rasa_api("PUT", f"{url}/model", token, json={"model_file": str(model)}, timeout=DEPLOY_SECONDS)
+    served = _rasa_api("GET", f"{url}/status", token, timeout=30).json()["model_file"]
     if Path(served).name != model.name:
         raise RuntimeError(f"{url} serves {served} instead of {model}")
 
@@ -245,6 +273,8 @@ def _load(url: str, token: str, model: Path) -> None:
 def _failure(error: Exception) -> str:
     if isinstance(error, httpx.HTTPError):
         return "L'assistant ne répond pas à la console : vérifiez qu'il tourne, puis recommencez."
+    if isinstance(error, RasaRefused):
+        return "L'assistant a refusé le changement de modèle : voir var/logs/retrain.log."
     if isinstance(error, subprocess.CalledProcessError):
         return "L'entraînement a échoué : vérifiez les fichiers modifiés (make validate) ou var/logs/retrain.log."
     return f"Erreur inattendue ({type(error).__name__}) : voir var/logs/retrain.log."
@@ -253,7 +283,7 @@ def _failure(error: Exception) -> str:
 class _Recorder:
     """Writes the training's progress and outcome to its row."""
 
-    def __init__(self, engine, training_id: int):
+    def __init__(self, engine: Engine, training_id: int):
         self.engine = engine
         self.training_id = training_id
 
@@ -268,12 +298,3 @@ class _Recorder:
         """The model the training was started with (a model to put back), if any."""
         with self.engine.connect() as connection:
             return connection.execute(select(Training.model).where(Training.id == self.training_id)).scalar()
-
-    def scores_of(self, model: str, totals: dict[str, int]) -> Optional[RouteScores]:
-        """The scores recorded when `model` was trained here, if it was and the held-out set has not changed."""
-        with self.engine.connect() as connection:
-            scores = connection.execute(select(Training.scores).where(Training.model == model,
-                                                                      Training.scores.isnot(None))
-                                        .order_by(Training.id.desc())).scalars().first()
-        found = RouteScores.from_json(json.loads(scores)["new"]) if scores else None
-        return found if found and found.total == totals else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sanic import Blueprint
-from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 
@@ -50,7 +49,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         try:
             trainings.undo(training_id, staff.account_id)
         except LookupError:
-            raise NotFound("Cette mise en service ne peut plus être annulée.")
+            return training_page(staff, 409, "Cette mise en service ne peut plus être annulée : la page avait changé.")
         except TrainingBusy:
             return training_page(staff, 409, BUSY)
         return redirect("/console/entrainement", status=303)
