@@ -228,11 +228,11 @@ class BookingStore:
         with self.session() as session:
             return session.get(Booking, booking_id)
 
-    def mediators(self) -> list[Mediator]:
-        """The active mediators, by first name."""
+    def mediators(self, every: bool = False) -> list[Mediator]:
+        """The active mediators (`every`: those who left too), by first name."""
+        query = select(Mediator).order_by(Mediator.first_name)
         with self.session() as session:
-            return list(session.execute(select(Mediator).where(Mediator.active).order_by(Mediator.first_name))
-                        .scalars())
+            return list(session.execute(query if every else query.where(Mediator.active)).scalars())
 
     def record_outcome(self, booking_id: int, status: str, account_id: int) -> bool:
         """Mark a confirmed booking that has started DONE or NO_SHOW, or put a marked one back to CONFIRMED, as
