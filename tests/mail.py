@@ -23,10 +23,18 @@ class Inbox:
         return "250 Message accepted"
 
 
+class Refusing(Inbox):
+    """A server that refuses every recipient, naming the address in its answer as real servers do."""
+
+    async def handle_RCPT(self, server: object, session: object, envelope: object, address: str,
+                          options: list[str]) -> str:
+        return f"550 5.1.1 <{address}>: mailbox unavailable"
+
+
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, str]]:
-    """The server's inbox and its SMTP_URL, while it runs."""
-    handler = Inbox()
+def smtp_server(refusing: bool = False) -> Iterator[tuple[Inbox, str]]:
+    """The server's inbox and its SMTP_URL, while it runs; `refusing`: it refuses every recipient."""
+    handler = Refusing() if refusing else Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:

@@ -103,7 +103,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     with engine.connect() as connection:
         assert schema(connection) == before
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0004",)]
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0005",)]
         assert connection.exec_driver_sql("SELECT digest FROM knowledge_state").all() == [("loaded",)]
     engine.dispose()
 

@@ -110,6 +110,15 @@ def test_an_email_that_cannot_be_sent_is_tried_again(store: BookingStore, inbox)
     assert len(received.messages) == 1
 
 
+def test_a_refused_reminder_is_logged_without_the_address(store: BookingStore,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    book(store, store.free_slots(store.clock())[0], contact="marie@example.org")
+    with smtp_server(refusing=True) as (_, url):
+        assert send_due_reminders(store, MONDAY_EVENING, Mailer.from_url(url, "mediatheque@example.org")) == 0
+    [message] = [record.getMessage() for record in caplog.records if "not sent by email" in record.getMessage()]
+    assert message.endswith(": SMTPRecipientsRefused") and "marie" not in message
+
+
 def test_smtp_url_forms() -> None:
     assert Mailer.from_url("", "a@b.fr") is None
     assert Mailer.from_url("smtp://localhost", "a@b.fr") == Mailer("localhost", 25, "a@b.fr")

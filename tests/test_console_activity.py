@@ -124,7 +124,8 @@ def test_the_dashboard_draws_each_chart_with_its_table(base: str) -> None:
     assert "<script" not in page and "style=" not in page  # nothing the page's policy would refuse
     assert f"Conversations : {MANY + 2}</li>" in page
     assert '<th scope="row">CAF de Tours</th><td>La CAF</td><td>1</td>' in page
-    assert "Rendez-vous faits : 1 ; usager absent : 1 ; annulés : 0 ; prévus : 1" in " ".join(page.split())
+    assert ("Rendez-vous faits : 1 ; usager absent : 1 ; annulés : 0 ; passés mais non notés : 1 ; prévus : 0"
+            in " ".join(page.split()))
     assert client.get("/console/activite?periode=oops").text == page  # 4 weeks unless told
     assert "effacées" not in page and "effacées 90 jours" in client.get("/console/activite?periode=52").text
 
@@ -137,7 +138,7 @@ def test_the_csv_report_gives_the_period_figures_per_week(base: str, server: Set
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
     expected = report_rows(activity(engine_for(server.tracker_store_url), engine_for(server.booking_database_url),
-                                    period("12", datetime.now(timezone.utc))), topics())
+                                    period("12", datetime.now(timezone.utc)), datetime.now(timezone.utc)), topics())
     assert rows == [[str(cell) for cell in row] for row in expected] and len(rows) == 12 + 2
     total = dict(zip(rows[0], rows[-1]))
     assert (total["conversations"], total["besoins : apprendre (fiche)"], total["orientations : la CAF"]) == (

@@ -6,13 +6,14 @@ import re
 from html import unescape
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from typing import Iterator, Optional
 
 import httpx
 import pytest
 
 from bot.booking.models import CANCELLED, CONFIRMED, DONE, Booking
 from bot.booking.store import BookingStore
+from bot.staff.agenda import iso_week
 from bot.staff.accounts import StaffAccounts
 from tests.booking import Clock, book
 from tests.console import PASSWORD, csrf_of, signed_in
@@ -31,12 +32,15 @@ class Library:
     store: BookingStore
     inbox: Inbox
 
-    def book(self, when: str, **fields: object) -> Booking:
-        """A booking of Camille's, a slot that started at least a day ago (`past`) or starts in two days or more."""
-        slots = [slot for slot in self.store.free_slots(self.store.clock(), site_id="centrale", limit=500)
-                 if slot.mediator_id == "camille"]
+    def book(self, when: str, mediator: str = "camille", site: str = "centrale", week_of: Optional[Booking] = None,
+             **fields: object) -> Booking:
+        """A booking of `mediator` at `site`, a slot that started at least a day ago (`past`) or starts in two
+        days or more (in the week of `week_of` if given)."""
+        slots = [slot for slot in self.store.free_slots(self.store.clock(), site_id=site, limit=500)
+                 if slot.mediator_id == mediator]
         past = [slot for slot in slots if slot.start < NOW - timedelta(days=1)]
-        coming = [slot for slot in slots if slot.start > NOW + timedelta(days=2)]
+        coming = [slot for slot in slots if slot.start > NOW + timedelta(days=2) and (
+            week_of is None or iso_week(slot.start.date()) == iso_week(week_of.start.date()))]
         return book(self.store, (past[-1] if when == "past" else coming[0]), **fields)
 
     def agenda(self, client: httpx.Client, booking: Booking, **query: str) -> httpx.Response:
@@ -59,8 +63,10 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
 
 
 def test_staff_see_a_week_by_day_their_own_bookings_first(library: Library) -> None:
-    patron = library.book("coming", first_name="<script>alert(1)</script>", contact="+33612345678",
-                          contact_kind="mobile", topic="learn_email", accessibility="Malentendant")
+    yanis_patron = library.book("coming", "yanis", "quartier", first_name="Inès")
+    patron = library.book("coming", week_of=yanis_patron, first_name="<script>alert(1)</script>",
+                          contact="+33612345678", contact_kind="mobile", topic="learn_email",
+                          accessibility="Malentendant")
     lea = signed_in(library.base)
     page = library.agenda(lea, patron)
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store" and problems(page.text) == []
@@ -70,9 +76,12 @@ def test_staff_see_a_week_by_day_their_own_bookings_first(library: Library) -> N
                   "Confirmé", "Annuler ce rendez-vous"):
         assert shown in page.text, shown
     yanis = signed_in(library.base, "yanis@mediatheque.fr")
-    assert "alert(1)" not in library.agenda(yanis, patron).text  # Yanis sees his own bookings first
-    assert "alert(1)" in library.agenda(yanis, patron, mediateur="tous").text
-    assert "alert(1)" not in library.agenda(yanis, patron, mediateur="tous", lieu="quartier").text
+    own = library.agenda(yanis, patron)  # Yanis sees his own bookings first
+    assert own.status_code == 200 and "Inès" in own.text and "alert(1)" not in own.text
+    everyone = library.agenda(yanis, patron, mediateur="tous")
+    assert "alert(1)" in everyone.text and "Inès" in everyone.text
+    one_site = library.agenda(yanis, patron, mediateur="tous", lieu="quartier")
+    assert one_site.status_code == 200 and "Inès" in one_site.text and "alert(1)" not in one_site.text
     next_week = library.agenda(lea, patron, semaine=(patron.start + timedelta(days=7)).date().isoformat())
     assert next_week.status_code == 200 and "alert(1)" not in next_week.text
 
@@ -92,14 +101,20 @@ def test_after_the_start_a_booking_is_noted_done_by_whoever_did_it(library: Libr
     action = f"/console/agenda/{past.id}/statut"
     assert lea.post(action, data={"statut": DONE}).status_code == 403  # no CSRF token
     assert library.store.booking(past.id).status == CONFIRMED
-    done = lea.post(action, params={"semaine": past.start.date().isoformat()},
-                    data={"csrf": csrf_of(page.text), "statut": DONE})
-    assert done.status_code == 200 and "est « venu »" in done.text
+    posted = lea.post(action, params={"semaine": past.start.date().isoformat(), "mediateur": "tous"},
+                      data={"csrf": csrf_of(page.text), "statut": DONE})
+    assert posted.status_code == 303  # a reload shows the page again, it does not post again
+    assert posted.headers["location"] == (f"/console/agenda?semaine={past.start.date().isoformat()}"
+                                          f"&mediateur=tous&note={past.id}")
+    done = lea.get(posted.headers["location"])
+    assert done.status_code == 200 and "est « venu »" in done.text and problems(done.text) == []
+    assert "<title>C'est noté – Agenda" in done.text
     assert "Venu (par &lt;b&gt;Léa&lt;/b&gt;)" in done.text
     assert "remettre en « confirmé »" in done.text
     assert library.store.booking(past.id).handled_by is not None
     too_soon = lea.post(f"/console/agenda/{coming.id}/statut", data={"csrf": csrf_of(page.text), "statut": DONE})
     assert too_soon.status_code == 409 and "pas encore commencé" in too_soon.text
+    assert "<title>Erreur : Ce rendez-vous n&#39;a pas encore commencé" in too_soon.text
     unknown = lea.post("/console/agenda/999999/statut", data={"csrf": csrf_of(page.text), "statut": DONE})
     assert unknown.status_code == 404
     wrong = lea.post(action, data={"csrf": csrf_of(page.text), "statut": "deleted"})
@@ -117,10 +132,15 @@ def test_a_coming_booking_is_cancelled_and_the_patron_told_by_email(library: Lib
     assert too_long.status_code == 400 and "trop long" in too_long.text and 'aria-invalid="true"' in too_long.text
     assert "Je suis malade. Je suis malade." in too_long.text and problems(too_long.text) == []  # as typed
     assert library.store.booking(booking.id).status == CONFIRMED and library.inbox.messages == []
-    done = yanis.post(action, data={"csrf": csrf_of(form.text), "mots": "Je suis malade <désolé>."})
-    assert done.status_code == 200 and "Message envoyé à Marie par e-mail." in done.text
-    assert problems(done.text) == [] and '<div role="status">\n      <p>Le rendez-vous du' in done.text
+    posted = yanis.post(action, data={"csrf": csrf_of(form.text), "mots": "Je suis malade <désolé>."})
+    assert posted.status_code == 303 and f"annule={booking.id}" in posted.headers["location"]
+    for _ in range(2):  # a reload says it again, from what was stored
+        done = yanis.get(posted.headers["location"])
+        assert done.status_code == 200 and "Message envoyé à Marie par e-mail." in done.text
+        assert problems(done.text) == [] and "<title>Rendez-vous annulé – Agenda" in done.text
+        assert done.text.index("Le rendez-vous du") < done.text.index("<h1>")  # first in the page's content
     assert library.store.booking(booking.id).status == CANCELLED
+    assert library.store.booking(booking.id).cancelled_via == "email"
     [(recipients, message)] = library.inbox.messages
     body = message.get_body(("plain",)).get_content()
     assert recipients == ["marie@example.org"] and message["From"] == "mediatheque@example.org"
@@ -134,9 +154,23 @@ def test_when_nothing_reaches_the_patron_the_page_gives_their_phone(library: Lib
     booking = library.book("coming", first_name="Ali", contact="+33612345679", contact_kind="mobile")
     lea = signed_in(library.base)
     form = lea.get(f"/console/agenda/{booking.id}/annuler")
-    done = lea.post(f"/console/agenda/{booking.id}/annuler", data={"csrf": csrf_of(form.text), "mots": ""})
-    assert done.status_code == 200
-    assert "aucun message n'a pu partir.</strong> Prévenez Ali vous-même : 06 12 34 56 79." in unescape(done.text)
+    posted = lea.post(f"/console/agenda/{booking.id}/annuler", data={"csrf": csrf_of(form.text), "mots": ""})
+    done = lea.get(posted.headers["location"])
+    assert done.status_code == 200 and problems(done.text) == []
+    assert ('<p role="alert"><strong>Attention : personne n\'a été prévenu, aucun message n\'a pu partir.</strong> '
+            "Prévenez Ali vous-même : 06 12 34 56 79.") in unescape(done.text)
+    later = unescape(library.agenda(lea, booking).text)  # the week's agenda, any time after
+    entry = later.split(f'id="rdv-{booking.id}"')[1].split("</li>")[0]
+    assert "Annulé" in entry and "personne n'a été prévenu" in entry and "06 12 34 56 79" in entry
     past = library.book("past")
     refused = lea.get(f"/console/agenda/{past.id}/annuler")
     assert refused.status_code == 409 and "ne peut plus être annulé" in unescape(refused.text)
+
+
+def test_a_line_break_counts_one_character_as_in_the_browser(library: Library) -> None:
+    booking = library.book("coming", first_name="Léon")
+    lea = signed_in(library.base)
+    form = lea.get(f"/console/agenda/{booking.id}/annuler")
+    words = "Je suis malade, désolé.\r\n" * 12 + "Merci."  # 294 characters in the browser, 306 as sent
+    posted = lea.post(f"/console/agenda/{booking.id}/annuler", data={"csrf": csrf_of(form.text), "mots": words})
+    assert posted.status_code == 303 and library.store.booking(booking.id).status == CANCELLED

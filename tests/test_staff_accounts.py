@@ -54,10 +54,12 @@ def test_only_a_hash_of_the_password_is_kept(accounts: StaffAccounts) -> None:
 
 @pytest.mark.parametrize("email, name, role, password, why", [
     ("camille@mediatheque.fr", "Autre", "admin", PASSWORD, "existe déjà"),
-    ("pas-une-adresse", "Léa", "admin", PASSWORD, "adresse e-mail"),
+    ("pas-une-adresse", "Léa", "admin", PASSWORD, "^Cette adresse e-mail n'est pas valide.$"),
+    ("x" * 250 + "@mediatheque.fr", "Léa", "admin", PASSWORD, "^Cette adresse e-mail n'est pas valide.$"),
     ("lea@mediatheque.fr", " ", "admin", PASSWORD, "nom"),
     ("lea@mediatheque.fr", "Léa", "root", PASSWORD, "rôle"),
     ("lea@mediatheque.fr", "Léa", "admin", "court", "au moins 12"),
+    ("lea@mediatheque.fr", "Léa", "admin", "x" * 1001, "au plus 1000"),
 ])
 def test_a_wrong_account_is_refused_with_the_reason(accounts: StaffAccounts, email: str, name: str, role: str,
                                                     password: str, why: str) -> None:

@@ -13,8 +13,8 @@ from bot.booking.database import engine_for
 from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
 from bot.contract import PARTNER_KINDS, ROUTES
 from bot.knowledge import topics
-from bot.staff.activity import (activity, appointments, conversation, conversations, count, last_weeks, period,
-                                read_events, report_rows)
+from bot.staff.activity import (UNMARKED, activity, appointments, conversation, conversations, count, last_weeks,
+                                period, read_events, report_rows)
 from tests.activity import answered, card, save, triaged, visit, wrote
 from tests.booking import book, make_store, paris, sqlite_url
 
@@ -60,19 +60,19 @@ def test_needs_referrals_and_messages_are_counted_per_week_in_paris(tracker_stor
     assert (last.monday, this.monday) == (LAST_WEEK, THIS_WEEK)
     assert (last.conversations, this.conversations, figures.total.conversations) == (1, 5, 6)
     assert last.routes == {"tutorial": 1, "referral": 1} and last.partners == {"caf": 1}  # Sunday 23:30 in Paris
-    assert this.routes == {"clarify": 1, "tutorial": 1, "referral": 2, "booking": 1, "charter": 1, "info": 1,
-                           "out_of_scope": 1}
+    assert this.routes == {"tutorial": 1, "referral": 2, "booking": 1, "charter": 1, "info": 1,
+                           "out_of_scope": 1}  # the clarification is no need: the button answering it is one
     assert this.partners == {"impots": 2}
     assert (this.messages, this.fallback, this.clarify) == (7, 1, 1)  # the button is no written message
     assert (round(this.fallback_share, 3), figures.total.messages) == (0.143, 9)
     assert figures.places == {("caf", "CAF de Tours"): 1, ("impots", "Centre des impôts"): 2}
-    assert sum(figures.total.routes.values()) == 10
+    assert sum(figures.total.routes.values()) == 9
 
 
 def test_an_empty_period_counts_nothing(tmp_path: Path, tracker_store_url: str) -> None:
     empty = engine_for(f"sqlite:///{tmp_path / 'none.db'}")  # Rasa has not started yet: no table
     store = make_store(sqlite_url(tmp_path / "bookings"), tmp_path, NOW)
-    figures = activity(empty, store.engine, last_weeks(1, NOW))
+    figures = activity(empty, store.engine, last_weeks(1, NOW), NOW)
     assert [(week.conversations, week.messages, week.routes, week.bookings) for week in figures.weeks] == [
         (0, 0, {}, {})]
     assert figures.total.fallback_share == 0.0 and not figures.places
@@ -98,10 +98,12 @@ def test_appointments_are_counted_by_status_in_the_week_they_were_for(database_u
         for booking, status in zip(booked, (DONE, NO_SHOW)):
             session.execute(update(Booking).where(Booking.id == booking.id).values(status=status))
     week = last_weeks(1, paris(2026, 3, 4))
-    assert sorted(status for _, status in appointments(store.engine, week)) == sorted(
+    assert sorted(status for _, status in appointments(store.engine, week, store.clock.now)) == sorted(
         [DONE, NO_SHOW, CANCELLED, CONFIRMED])  # not next week's
-    figures = count(week, [], appointments(store.engine, week))
+    figures = count(week, [], appointments(store.engine, week, store.clock.now))
     assert figures.weeks[0].bookings == {DONE: 1, NO_SHOW: 1, CANCELLED: 1, CONFIRMED: 1}
+    later = count(week, [], appointments(store.engine, week, booked[3].start))  # the confirmed one has started
+    assert later.weeks[0].bookings == {DONE: 1, NO_SHOW: 1, CANCELLED: 1, UNMARKED: 1}
     store.close()
 
 
@@ -110,7 +112,8 @@ def test_the_report_has_a_row_per_week_and_the_total(tracker_store_url: str) -> 
     rows = report_rows(count(weeks, read_events(engine_for(tracker_store_url), weeks.start, weeks.end),
                              [(NOW, DONE)]), topics())
     header, last, this, total = rows
-    assert len(header) == 5 + len(ROUTES) + len(PARTNER_KINDS) + 4
+    assert len(header) == 5 + len(ROUTES) - 1 + len(PARTNER_KINDS) + 5  # clarify has its column, not as a need
+    assert "besoins : précision demandée" not in header and "rendez-vous non notés" in header
     assert header[:5] == ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée"]
     figures = dict(zip(header, this))
     assert figures["semaine (lundi)"] == "2026-11-23" and figures["orientations : le service des impôts"] == 2

@@ -191,7 +191,21 @@ def test_when_nothing_reaches_the_patron_staff_get_their_contact(tmp_path: Path,
     assert agenda.cancel(mail.id, 1, "")[1] == Told((), "marie@example.org")
     assert agenda.cancel(phone.id, 1, "")[1] == Told((), "06 12 34 56 78")
     assert agenda.cancel(silent.id, 1, "")[1] == Told((), None)
-    assert {store.booking(booking.id).status for booking in (mail, phone, silent)} == {CANCELLED}
+    assert {(store.booking(booking.id).status, store.booking(booking.id).cancelled_via)
+            for booking in (mail, phone, silent)} == {(CANCELLED, "none")}  # kept, for the agenda to say so
+    store.close()
+
+
+def test_a_refused_email_is_logged_without_the_address(tmp_path: Path, default_charter: Charter,
+                                                       default_topics: Topics,
+                                                       caplog: pytest.LogCaptureFixture) -> None:
+    store = make_store(sqlite_url(tmp_path), tmp_path, SUNDAY)
+    booking = book(store, store.free_slots(SUNDAY, limit=1)[0], contact="marie@example.org", contact_kind="email")
+    with smtp_server(refusing=True) as (_, url):
+        agenda = agenda_of(store, default_charter, default_topics, Mailer.from_url(url, "mediatheque@example.org"))
+        assert agenda.cancel(booking.id, 1, "")[1] == Told((), "marie@example.org")
+    [record] = [record for record in caplog.records if "not sent by email" in record.getMessage()]
+    assert record.getMessage().endswith(": SMTPRecipientsRefused") and "marie" not in record.getMessage()
     store.close()
 
 

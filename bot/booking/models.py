@@ -152,6 +152,7 @@ class Booking(Base):
     moved_at = Column(UTCDateTime)
     reminded_at = Column(UTCDateTime)
     reminded_via = Column(String(40))  # "email", "email+telegram", the channel, or "none" when nobody was reachable
+    cancelled_via = Column(String(40))  # cancelled by staff: how the patron was told, as `reminded_via`
     anonymised_at = Column(UTCDateTime)
     # The staff account (its id) that marked it done or no-show, or cancelled it, in the console, and when.
     handled_by = Column(Integer)

@@ -110,7 +110,8 @@ def send_due_reminders(store: BookingStore, now: datetime, mailer: Optional[Mail
             try:
                 mailer.send(reminder_email(booking, site))
             except (OSError, smtplib.SMTPException) as error:
-                log.warning("reminder of %s not sent by email, tried again later: %s", booking.display_code, error)
+                log.warning("reminder of %s not sent by email, tried again later: %s", booking.display_code,
+                            mail_error(error))
                 continue
             via.append("email")
         if notify and booking.sender_id and notified(notify, booking, reminder_text(booking, site)):
@@ -119,6 +120,13 @@ def send_due_reminders(store: BookingStore, now: datetime, mailer: Optional[Mail
             log.info("reminder of %s due, nothing can reach the patron on %s", booking.display_code, booking.channel)
         done += store.mark_reminded(booking, "+".join(via) or "none")
     return done
+
+
+def mail_error(error: Exception) -> str:
+    """What went wrong sending an e-mail, for the logs: the error's type and the SMTP code, never its text (which
+    may hold the patron's address)."""
+    code = getattr(error, "smtp_code", None)
+    return f"{type(error).__name__} {code}" if code else type(error).__name__
 
 
 def notified(notify: Notify, booking: Booking, text: str) -> bool:

@@ -224,14 +224,15 @@ class BookingStore:
             return list(session.execute(query.order_by(Booking.start, Booking.id)).scalars())
 
     def booking(self, booking_id: int) -> Optional[Booking]:
+        """The booking of this id, None when there is none."""
         with self.session() as session:
             return session.get(Booking, booking_id)
 
-    def mediators(self) -> list[Mediator]:
-        """The active mediators, by first name."""
+    def mediators(self, every: bool = False) -> list[Mediator]:
+        """The active mediators (`every`: those who left too), by first name."""
+        query = select(Mediator).order_by(Mediator.first_name)
         with self.session() as session:
-            return list(session.execute(select(Mediator).where(Mediator.active).order_by(Mediator.first_name))
-                        .scalars())
+            return list(session.execute(query if every else query.where(Mediator.active)).scalars())
 
     def record_outcome(self, booking_id: int, status: str, account_id: int) -> bool:
         """Mark a confirmed booking that has started DONE or NO_SHOW, or put a marked one back to CONFIRMED, as
@@ -251,6 +252,12 @@ class BookingStore:
         with self.session.begin() as session:
             return session.execute(_cancel(now).where(Booking.id == booking_id).values(
                 handled_by=account_id, handled_at=now)).rowcount == 1
+
+    def record_told(self, booking_id: int, via: str) -> None:
+        """Record how the patron of a booking cancelled by staff was told (`via`: email, the channel, both joined
+        by "+", or "none")."""
+        with self.session.begin() as session:
+            session.execute(_update(Booking).where(Booking.id == booking_id).values(cancelled_via=via))
 
     def export_csv(self, start: datetime, end: datetime) -> str:
         """The bookings starting in [start, end) as CSV for staff (see exports.bookings_csv)."""

@@ -210,7 +210,7 @@ def _refuse_if(**problems: Optional[str]) -> None:
 
 def _email_problem(session: Session, email: str) -> Optional[str]:
     if "@" not in email or len(email) > 254:
-        return f"{email!r} n'est pas une adresse e-mail."
+        return "Cette adresse e-mail n'est pas valide."
     if session.scalar(select(StaffAccount.id).where(StaffAccount.email == email)) is not None:
         return f"Un compte existe déjà pour {email}."
     return None
@@ -225,8 +225,11 @@ def _role_problem(role: str) -> Optional[str]:
 
 
 def _password_problem(password: str) -> Optional[str]:
-    return None if len(password) in PASSWORD_LENGTHS else \
-        f"Le mot de passe doit avoir au moins {PASSWORD_LENGTHS.start} caractères."
+    if len(password) < PASSWORD_LENGTHS.start:
+        return f"Le mot de passe doit avoir au moins {PASSWORD_LENGTHS.start} caractères."
+    if len(password) >= PASSWORD_LENGTHS.stop:
+        return f"Le mot de passe doit avoir au plus {PASSWORD_LENGTHS.stop - 1} caractères."
+    return None
 
 
 def _mediator_problem(session: Session, mediator_id: Optional[str]) -> Optional[str]:

@@ -29,7 +29,10 @@ ROUTE_LABELS = {"tutorial": "apprendre (fiche)", "booking": "rendez-vous", "refe
 SCOPE_LABELS = {"faire": "faire (urgent)", "accompagner": "accompagner", "orienter": "orienter",
                 "hors_charte": "hors charte"}
 CHANNEL_LABELS = {"rest": "site web", "telegram": "Telegram"}
-BOOKING_STATUSES = {CONFIRMED: "prévus", DONE: "faits", NO_SHOW: "absents", CANCELLED: "annulés"}
+NEEDS = tuple(route for route in ROUTES if route != "clarify")  # a clarification is no need: it has its own share
+UNMARKED = "unmarked"  # an appointment that has started, still confirmed: nobody noted whether the patron came
+BOOKING_STATUSES = {CONFIRMED: "prévus", UNMARKED: "non notés", DONE: "faits", NO_SHOW: "absents",
+                    CANCELLED: "annulés"}
 PERIODS = {"4": "4 dernières semaines", "12": "12 dernières semaines", "52": "52 dernières semaines",
            "annee": "Cette année"}  # the dashboard's periods (`?periode=`)
 SESSION_STARTED = "session_started"
@@ -144,16 +147,18 @@ def read_events(tracker_store: Engine, start: datetime,
     return [(sender, type_name, timestamp, json.loads(data)) for sender, type_name, timestamp, data in rows]
 
 
-def appointments(bookings: Engine, within: Period) -> list[tuple[datetime, str]]:
-    """(start, status) of the appointments of the period."""
+def appointments(bookings: Engine, within: Period, now: datetime) -> list[tuple[datetime, str]]:
+    """(start, status) of the appointments of the period; UNMARKED for those started by `now` and still
+    confirmed."""
     with bookings.connect() as connection:
-        return [tuple(row) for row in connection.execute(select(Booking.start, Booking.status).where(
-            Booking.start >= within.start, Booking.start < within.end))]
+        rows = connection.execute(select(Booking.start, Booking.status).where(
+            Booking.start >= within.start, Booking.start < within.end)).all()
+    return [(start, UNMARKED if status == CONFIRMED and start <= now else status) for start, status in rows]
 
 
-def activity(tracker_store: Engine, bookings: Engine, within: Period) -> Activity:
-    """The period's figures from both databases."""
-    return count(within, read_events(tracker_store, within.start, within.end), appointments(bookings, within))
+def activity(tracker_store: Engine, bookings: Engine, within: Period, now: datetime) -> Activity:
+    """The period's figures from both databases, as of `now`."""
+    return count(within, read_events(tracker_store, within.start, within.end), appointments(bookings, within, now))
 
 
 # Counting -----------------------------------------------------------------------------------------------------
@@ -191,15 +196,24 @@ def _count_conversation(rows: Iterable[tuple[str, str, float, dict]], weeks: dic
             continue
         triage, card = _custom(event).get("triage"), _custom(event).get("partner")
         if isinstance(triage, dict):
-            week.routes[triage.get("route")] += 1
-            if triage.get("route") == "referral":
-                week.partners[triage.get("partner")] += 1
-            if written and triage.get("route") == "clarify":
-                written.clarify += 1
+            _count_triage(triage, week, written)
             written = None
         if isinstance(card, dict):
             places[(card.get("kind"), card.get("name"))] += 1
     return wrote_in
+
+
+def _count_triage(triage: dict, week: Week, written: Optional[Week]) -> None:
+    """A need where triage sent it, a referral by partner kind; a clarification is no need (the patron's answer
+    is one): it counts in the share of messages it answered (`written`, the week of that message)."""
+    route = triage.get("route")
+    if route == "clarify":
+        if written:
+            written.clarify += 1
+        return
+    week.routes[route] += 1
+    if route == "referral":
+        week.partners[triage.get("partner")] += 1
 
 
 def _total(weeks: Iterable[Week], conversations: int) -> Week:
@@ -246,13 +260,13 @@ def report_rows(figures: Activity, topics: Topics) -> list[list[object]]:
     of the contract has its column, so that the reports of several periods line up."""
     kinds = list(dict.fromkeys([*PARTNER_KINDS, *partner_kinds(figures)]))
     header = ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée",
-              *(f"besoins : {ROUTE_LABELS[route]}" for route in ROUTES),
+              *(f"besoins : {ROUTE_LABELS[route]}" for route in NEEDS),
               *(f"orientations : {label_of(kind, topics)}" for kind in kinds),
               *(f"rendez-vous {label}" for label in BOOKING_STATUSES.values())]
 
     def row(name: str, week: Week) -> list[object]:
         return [name, week.conversations, week.messages, week.fallback, week.clarify,
-                *(week.routes[route] for route in ROUTES), *(week.partners[kind] for kind in kinds),
+                *(week.routes[route] for route in NEEDS), *(week.partners[kind] for kind in kinds),
                 *(week.bookings[status] for status in BOOKING_STATUSES)]
 
     return [header, *(row(week.monday.isoformat(), week) for week in figures.weeks), row("total", figures.total)]

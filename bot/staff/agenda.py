@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.booking.contact import EMAIL, Contact
 from bot.booking.models import CANCELLED, CONFIRMED, Booking, Mediator, Site
-from bot.booking.reminders import Mailer, Notify, greeting, notified
+from bot.booking.reminders import Mailer, Notify, greeting, mail_error, notified
 from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import Charter, Topics
@@ -23,6 +23,7 @@ from bot.staff.models import StaffAccount
 
 log = logging.getLogger(__name__)
 WORDS_LENGTH = 300  # the mediator's own words added to a cancellation message, at most
+NOBODY = "none"  # a booking's `cancelled_via` when no message reached the patron
 YEARS = range(2000, 2100)  # weeks asked for outside these years are refused (dates near year 1 or 9999 overflow)
 
 
@@ -41,12 +42,18 @@ class Entry:
     handled_by: Optional[str]
 
     @property
+    def nobody_told(self) -> bool:
+        """Cancelled by staff, and no message reached the patron."""
+        return self.booking.status == CANCELLED and self.booking.cancelled_via == NOBODY
+
+    @property
     def contact(self) -> Optional[str]:
-        """The contact to reach the patron with: only while the appointment is confirmed."""
+        """The contact to reach the patron with: while the appointment is confirmed, or when nobody told them
+        it was cancelled."""
         booking = self.booking
-        if booking.status != CONFIRMED or not booking.contact:
+        if (booking.status != CONFIRMED and not self.nobody_told) or not booking.contact:
             return None
-        return Contact(booking.contact_kind, booking.contact).display
+        return _contact(booking)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,16 @@ class Told:
 
     via: tuple[str, ...]
     contact: Optional[str]
+
+    @classmethod
+    def of(cls, booking: Booking) -> Told:
+        """What was recorded when staff cancelled `booking` (its `cancelled_via`)."""
+        via = () if booking.cancelled_via in (None, NOBODY) else tuple(booking.cancelled_via.split("+"))
+        return cls(via, _contact(booking) if booking.contact and not via else None)
+
+
+def _contact(booking: Booking) -> str:
+    return Contact(booking.contact_kind, booking.contact).display
 
 
 def monday_of(week: str, today: date) -> date:
@@ -113,6 +130,8 @@ def cancellation_text(booking: Booking, site: Site, words: str) -> str:
 
 
 def cancellation_email(booking: Booking, text: str) -> EmailMessage:
+    """The cancellation message `text` as an e-mail to the booking's address, its subject saying which
+    appointment."""
     message = EmailMessage()
     message["To"] = booking.contact
     message["Subject"] = f"Rendez-vous annulé : {day_label(booking.start)} à {time_label(booking.start)}"
@@ -173,20 +192,24 @@ class Agenda:
         booking = self.cancellable(booking_id)
         if not self.store.cancel_for_staff(booking_id, account_id):
             raise Refused("Ce rendez-vous vient d'être annulé par quelqu'un d'autre, ou il a commencé.")
-        return booking, self._tell(booking, cancellation_text(booking, self.store.site(booking.site_id), words))
+        via = self._tell(booking, cancellation_text(booking, self.store.site(booking.site_id), words))
+        self.store.record_told(booking_id, "+".join(via) or NOBODY)
+        booking.cancelled_via = "+".join(via) or NOBODY
+        return booking, Told.of(booking)
 
-    def _tell(self, booking: Booking, text: str) -> Told:
+    def _tell(self, booking: Booking, text: str) -> list[str]:
+        """Send `text` to the patron by e-mail and on their chat channel, as far as each can reach them; the ways
+        that worked ("email", the channel)."""
         via = []
         if self.mailer and booking.contact_kind == EMAIL and booking.contact:
             try:
                 self.mailer.send(cancellation_email(booking, text))
                 via.append("email")
             except (OSError, smtplib.SMTPException) as error:
-                log.warning("cancellation of %s not sent by email: %s", booking.display_code, error)
+                log.warning("cancellation of %s not sent by email: %s", booking.display_code, mail_error(error))
         if self.notify and booking.sender_id and notified(self.notify, booking, text):
             via.append(booking.channel)
-        contact = Contact(booking.contact_kind, booking.contact).display if booking.contact and not via else None
-        return Told(tuple(via), contact)
+        return via
 
     def _found(self, booking_id: int) -> Booking:
         booking = self.store.booking(booking_id)

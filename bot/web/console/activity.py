@@ -17,8 +17,9 @@ from bot.booking.models import CANCELLED
 from bot.contract import ROUTES
 from bot.knowledge import Topics, topics
 from bot.settings import Settings
-from bot.staff.activity import (BOOKING_STATUSES, PERIODS, ROUTE_LABELS, Activity, activity, conversation,
-                                conversations, label_of, last_weeks, partner_kinds, period, report_rows)
+from bot.staff.activity import (BOOKING_STATUSES, NEEDS, PERIODS, ROUTE_LABELS, UNMARKED, Activity, activity,
+                                conversation, conversations, label_of, last_weeks, partner_kinds, period,
+                                report_rows)
 from bot.staff.inbox import unclear_messages
 from bot.web.booking import download
 from bot.web.charts import Row, small_multiples
@@ -65,7 +66,7 @@ def figures(done: Activity, labels: Topics) -> list[Figure]:
     sections = [
         ("Besoins des usagers, par semaine", [
             Row(ROUTE_LABELS[route], [week.routes[route] for week in weeks], str(total.routes[route]))
-            for route in ROUTES]),
+            for route in NEEDS]),
         ("Orientations vers un partenaire, par semaine", [
             Row(label_of(kind, labels), [week.partners[kind] for week in weeks], str(total.partners[kind]))
             for kind in kinds]),
@@ -89,8 +90,9 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     @console.get("/")
     @guard.staff_only
     async def home(request: Request, staff: SignedIn) -> HTTPResponse:
-        week = last_weeks(1, datetime.now(timezone.utc))
-        figures_of_week = activity(tracker_store, bookings, week).total
+        now = datetime.now(timezone.utc)
+        week = last_weeks(1, now)
+        figures_of_week = activity(tracker_store, bookings, week, now).total
         appointments = sum(figures_of_week.bookings.values()) - figures_of_week.bookings[CANCELLED]
         return page("console/home.html", staff=staff, week=figures_of_week, appointments=appointments,
                     unclear=len(unclear_messages(tracker_store, week.start)))
@@ -119,7 +121,8 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     def asked_period(request: Request) -> tuple[str, Activity]:
         """The key of the period asked (`?periode=`, 4 weeks unless told) and its figures."""
         key = request.args.get("periode", "") if request.args.get("periode") in PERIODS else "4"
-        return key, activity(tracker_store, bookings, period(key, datetime.now(timezone.utc)))
+        now = datetime.now(timezone.utc)
+        return key, activity(tracker_store, bookings, period(key, now), now)
 
     @console.get("/activite")
     @guard.staff_only
@@ -127,7 +130,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         key, done = asked_period(request)
         forgotten = datetime.now(timezone.utc) - timedelta(days=settings.conversation_retention_days)
         return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=done,
-                    figures=figures(done, labels), labels=labels, label_of=label_of,
+                    figures=figures(done, labels), labels=labels, label_of=label_of, unmarked=UNMARKED,
                     retention_days=settings.conversation_retention_days if done.period.start < forgotten else 0)
 
     @console.get("/activite.csv")

@@ -11,23 +11,25 @@ from urllib.parse import urlencode
 from sanic import Blueprint
 from sanic.exceptions import NotFound
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, redirect
 
 from bot.booking.exports import STATUS
-from bot.booking.models import CONFIRMED, DONE, NO_SHOW
+from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
 from bot.booking.reminders import Mailer
 from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import charter, topics
 from bot.partners.hours import PARIS
 from bot.settings import Settings
-from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, cancellation_text, iso_week, monday_of, topic_label,
-                             week_bounds)
+from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, Told, cancellation_text, iso_week, monday_of,
+                             topic_label, week_bounds)
 from bot.telegram.client import telegram_notify
+from bot.web.console.activity import whole_number
 from bot.web.console.guard import Guard, Handler, SignedIn, one_row
 from bot.web.pages import page
 
 ALL = "tous"  # the filters' value for every mediator or every site
+FILTERS = ("semaine", "mediateur", "lieu")  # the agenda's query, kept after an action
 OUTCOMES = (DONE, NO_SHOW, CONFIRMED)  # what staff may record after an appointment's start
 WEEK = timedelta(days=7)
 LABELS = {"day_label": day_label, "time_label": time_label, "status_label": STATUS}
@@ -57,6 +59,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
             return urlencode({"semaine": iso_week(day), "mediateur": mediator, "lieu": site})
 
         weeks = {"previous": query(monday - WEEK), "this": query(today), "next": query(monday + WEEK)}
+        context.update(_done(request, store))
         return page("console/agenda.html", status=status, staff=staff, monday=monday,
                     week_start=week_bounds(monday)[0], mediators=mediators, sites=sites, mediator=mediator,
                     site=site, here=query(monday), weeks=weeks, now=store.clock(),
@@ -94,7 +97,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         status = request.form.get("statut")
         if status not in OUTCOMES:
             return agenda_page(request, staff, 400, error="Choisissez « venu », « pas venu » ou « confirmé ».")
-        return agenda_page(request, staff, recorded=agenda.record_outcome(booking_id, status, staff.account_id))
+        return _back_to_agenda(request, agenda.record_outcome(booking_id, status, staff.account_id), "note")
 
     @console.get("/agenda/<booking_id>/annuler")
     @guard.staff_only
@@ -106,13 +109,13 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     @guard.staff_only
     @acting
     async def cancel(request: Request, staff: SignedIn, booking_id: int) -> HTTPResponse:
-        words = request.form.get("mots", "")
+        words = request.form.get("mots", "").replace("\r\n", "\n")  # a line break counts one, as in the browser
         if len(words.strip()) > WORDS_LENGTH:
             return cancel_page(request, staff, booking_id, 400,
                                f"Votre message est trop long : {WORDS_LENGTH} caractères au plus.")
         # Sending may wait for the mail server and Telegram: in a thread, the server answers others meanwhile.
-        booking, told = await asyncio.to_thread(agenda.cancel, booking_id, staff.account_id, words)
-        return agenda_page(request, staff, cancelled=booking, told=told)
+        booking, _ = await asyncio.to_thread(agenda.cancel, booking_id, staff.account_id, words)
+        return _back_to_agenda(request, booking, "annule")
 
     @console.listener("after_server_stop")
     async def close(*_: Any) -> None:
@@ -121,3 +124,28 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
 
 def _chosen(value: str) -> Optional[str]:
     return None if value == ALL else value
+
+
+def _back_to_agenda(request: Request, booking: Booking, done: str) -> HTTPResponse:
+    """303 to the agenda the action was asked from (the booking's week unless told), naming the booking just
+    handled (`done`: "note" for an outcome, "annule" for a cancellation), so that a reload shows the result and
+    posts nothing again."""
+    kept = {"semaine": booking.start.astimezone(PARIS).date().isoformat()}
+    kept.update((name, request.args.get(name)) for name in FILTERS if request.args.get(name))
+    return redirect(f"/console/agenda?{urlencode({**kept, done: booking.id})}", status=303)
+
+
+def _done(request: Request, store: BookingStore) -> dict[str, Any]:
+    """What the agenda says was just done, from the booking the address names and what is stored of it: its
+    outcome noted (`note`), or its cancellation and how the patron was told (`annule`); nothing otherwise."""
+    noted, cancelled = (_named(request, name, store) for name in ("note", "annule"))
+    if noted and noted.handled_by and noted.status in OUTCOMES:
+        return {"recorded": noted}
+    if cancelled and cancelled.status == CANCELLED and cancelled.cancelled_via:
+        return {"cancelled": cancelled, "told": Told.of(cancelled)}
+    return {}
+
+
+def _named(request: Request, name: str, store: BookingStore) -> Optional[Booking]:
+    number = whole_number(request.args.get(name, ""))
+    return None if number is None else store.booking(number)
