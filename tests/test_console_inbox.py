@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -14,11 +15,13 @@ import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy import create_engine, text
 
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import ROOT
 from bot.staff.accounts import StaffAccounts
 from bot.staff.inbox import key_of
+from bot.web.console.inbox import SERVER_FAILED
 from tests.console import PASSWORD, csrf_of, signed_in
 from tests.html_check import problems
 from tests.web import web_server
@@ -30,8 +33,17 @@ GARDEN = "ou est le jardin partagé de la ville"
 TUTORIALS = "data/nlu/tutorials.yml"
 
 
+@dataclass(frozen=True)
+class Console:
+    """The web server's address, its copy of the project and its application database."""
+
+    base: str
+    project: Path
+    database_url: str
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     project = tmp_path_factory.mktemp("project")
     for name in ("config.yml", "domain.yml", "data", "heldout", "knowledge_base"):
         (shutil.copytree if (ROOT / name).is_dir() else shutil.copy)(ROOT / name, project / name)
@@ -46,7 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         for sender, text in enumerate([*NAVIGO, NOISE, CANTEEN, GARDEN]):
             asyncio.run(store.save(DialogueStateTracker.from_events(str(sender), [UserUttered(
                 text, intent={"name": "nlu_fallback", "confidence": 0.1}, timestamp=now - 60)])))
-        yield settings.url(settings.web_port, ""), project
+        yield Console(settings.url(settings.web_port, ""), project, settings.booking_database_url)
 
 
 def send(client: httpx.Client, action: str, texts: dict[str, str], **fields: str) -> httpx.Response:
@@ -59,8 +71,8 @@ def send(client: httpx.Client, action: str, texts: dict[str, str], **fields: str
     return client.post(f"/console/incompris/{action}", data=data)
 
 
-def test_a_group_of_two_is_taught_leaves_the_inbox_and_can_be_undone(server: tuple[str, Path]) -> None:
-    base, project = server
+def test_a_group_of_two_is_taught_leaves_the_inbox_and_can_be_undone(server: Console) -> None:
+    base, project = server.base, server.project
     client = signed_in(base)
     inbox = client.get("/console/incompris").text
     assert '<option value="learn_formulaire_en_ligne">Apprendre : remplir un formulaire en ligne</option>' in inbox
@@ -87,8 +99,8 @@ def test_a_group_of_two_is_taught_leaves_the_inbox_and_can_be_undone(server: tup
     assert "Pass Navigo ?" in client.get("/console/incompris").text  # back in the inbox
 
 
-def test_a_dismissed_message_is_escaped_and_listed_as_not_taught(server: tuple[str, Path]) -> None:
-    base, project = server
+def test_a_dismissed_message_is_escaped_and_listed_as_not_taught(server: Console) -> None:
+    base, project = server.base, server.project
     client = signed_in(base, "sam@mediatheque.fr")  # mediators teach too
     inbox = client.get("/console/incompris").text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in inbox and "<script>" not in inbox
@@ -103,8 +115,8 @@ def test_a_dismissed_message_is_escaped_and_listed_as_not_taught(server: tuple[s
     assert (project / TUTORIALS).read_bytes() == before
 
 
-def test_wrong_values_and_forged_forms_change_nothing(server: tuple[str, Path]) -> None:
-    base, project = server
+def test_wrong_values_and_forged_forms_change_nothing(server: Console) -> None:
+    base, project = server.base, server.project
     client = signed_in(base)
     before = {path: path.read_bytes() for path in project.rglob("*.yml")}
     unknown = send(client, "apprendre", {GARDEN: GARDEN}, intent="learn_jardinage")
@@ -124,8 +136,8 @@ def test_wrong_values_and_forged_forms_change_nothing(server: tuple[str, Path]) 
     assert "jardin partagé" in client.get("/console/incompris").text
 
 
-def test_a_new_intent_is_created_from_a_message(server: tuple[str, Path]) -> None:
-    base, project = server
+def test_a_new_intent_is_created_from_a_message(server: Console) -> None:
+    base, project = server.base, server.project
     client = signed_in(base)
     created = send(client, "nouvelle-demande", {CANTEEN: CANTEEN}, nom="La cantine en ligne",
                    besoin="learn:formulaire_en_ligne")
@@ -135,3 +147,21 @@ def test_a_new_intent_is_created_from_a_message(server: tuple[str, Path]) -> Non
     assert '<option value="learn_la_cantine_en_ligne">' in page
     assert "learn_la_cantine_en_ligne: formulaire_en_ligne" in (project / "knowledge_base/charter.yml").read_text()
     assert f"    - {CANTEEN}" in (project / "data/nlu/staff.yml").read_text()
+
+
+def test_a_database_that_fails_writes_no_file_and_says_so_in_french(server: Console) -> None:
+    client = signed_in(server.base)
+    before = {path: path.read_bytes() for path in server.project.rglob("*.yml")}
+    engine = create_engine(server.database_url, future=True)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TRIGGER refused BEFORE INSERT ON inbox_decisions "
+                                "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"))
+    try:
+        failed = send(client, "apprendre", {GARDEN: GARDEN + " pres de la mairie"}, intent="library_info")
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DROP TRIGGER refused"))
+        engine.dispose()
+    assert failed.status_code == 500 and SERVER_FAILED.replace("'", "&#39;") in failed.text
+    assert "disk I/O" not in failed.text and problems(failed.text) == []
+    assert {path: path.read_bytes() for path in server.project.rglob("*.yml")} == before

@@ -11,6 +11,8 @@ from typing import Iterator
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import SessionTransaction
 
 from bot.booking.database import upgrade
 from bot.knowledge import Charter
@@ -204,3 +206,20 @@ def test_writing_several_files_puts_the_first_back_when_a_later_one_fails(projec
     with pytest.raises(OSError):
         teaching.write_all({first: "changed", second: "changed"})
     assert files(project) == before  # nor any temporary file left
+
+
+def test_a_decision_the_database_does_not_commit_leaves_every_file_as_it_was(
+        teacher: Teacher, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = files(project)
+
+    def refused(*_: object) -> None:
+        raise OperationalError("COMMIT", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(SessionTransaction, "commit", refused)
+    with pytest.raises(SQLAlchemyError):
+        teacher.assign(1, "learn_wifi", [Message("mon wifi", "le wifi marche plus chez moi")])
+    with pytest.raises(SQLAlchemyError):
+        teacher.create(1, "learn:formulaire_en_ligne", "La cantine", [Message("la cantine", "payer la cantine")])
+    monkeypatch.undo()
+    assert files(project) == before and teacher.decisions.keys() == set()  # staff.yml, new then, is gone again
+    assert teacher.assign(1, "learn_wifi", [Message("mon wifi", "le wifi marche plus chez moi")]) == 1

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from pathlib import Path
+from typing import ContextManager, Mapping, Optional, Sequence, Union
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.settings import Settings
 from bot.staff.decisions import Decisions
@@ -58,8 +61,8 @@ class Teacher:
             if found:
                 raise Refused(found)
             texts = [cleaned(message.taught) for message in messages]
-            write_all(dict([examples_added(self.project, intent, texts)]))
-            self.decisions.record(staff_id, ASSIGNED, intent, self._keyed(messages, texts))
+            self._written(dict([examples_added(self.project, intent, texts)]),
+                          self.decisions.recorded(staff_id, ASSIGNED, intent, self._keyed(messages, texts)))
             return len(texts)
 
     def create(self, staff_id: int, place: str, label: str, messages: Sequence[Message]) -> str:
@@ -77,8 +80,7 @@ class Teacher:
                 raise Refused(found)
             texts = [cleaned(message.taught) for message in messages]
             name, files = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
-            write_all(files)
-            self.decisions.record(staff_id, ASSIGNED, name, self._keyed(messages, texts))
+            self._written(files, self.decisions.recorded(staff_id, ASSIGNED, name, self._keyed(messages, texts)))
             return name
 
     def dismiss(self, staff_id: int, messages: Sequence[Message]) -> int:
@@ -87,8 +89,8 @@ class Teacher:
             found = self._decided(messages) if messages else {"messages": "Cochez au moins un message."}
             if found:
                 raise Refused(found)
-            self.decisions.record(staff_id, DISMISSED, None,
-                                  self._keyed(messages, [message.written for message in messages]))
+            self._written({}, self.decisions.recorded(staff_id, DISMISSED, None, self._keyed(
+                messages, [message.written for message in messages])))
             return len(messages)
 
     def undo(self, decision_id: int) -> Optional[bool]:
@@ -98,24 +100,41 @@ class Teacher:
             decided = self.decisions.get(decision_id)
             if decided is None:
                 return None
-            removed = decided.decision == ASSIGNED and self._unteach(decided.intent, decided.text)
-            self.decisions.forget(decision_id)
-            return removed
+            changes = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED else None
+            self._written(changes or {}, self.decisions.forgotten(decision_id))
+            return changes is not None
 
-    def _unteach(self, intent: str, text: str) -> bool:
-        """Remove the example line of the intent that is exactly `text`; False if it is not there any more."""
+    def _untaught(self, intent: str, text: str) -> Optional[dict[Path, str]]:
+        """The files without the example line of the intent that is exactly `text`; None if it is not there any
+        more."""
         known = known_examples(self.project)
         path = known.files.get(intent)
         before = read(path) if path else ""
         after = without_example(before, intent, text) if before else None
         if after is None:
-            return False
+            return None
         if list(known.intent_of.values()).count(intent) <= 1:
             raise TeachingError(f"C'est le dernier exemple de « {intent} » : une demande ne peut pas rester sans "
                                 "exemple. Ajoutez-en un autre d'abord.")
         check(before, after, path, intent, removed=[text])
-        write_all({path: after})
-        return True
+        return {path: after}
+
+    @staticmethod
+    def _written(changes: Mapping[Path, str], transaction: ContextManager[None]) -> None:
+        """The files written within the database `transaction`, so that the decision is committed only once they
+        are; if the commit fails, the files are put back as they were."""
+        previous = {path: read(path) if path.exists() else None for path in changes}
+        written = False
+        try:
+            with transaction:
+                write_all(changes)
+                written = True
+        except SQLAlchemyError:
+            if written:
+                write_all({path: text for path, text in previous.items() if text is not None})
+                for path in (path for path, text in previous.items() if text is None):
+                    path.unlink(missing_ok=True)
+            raise
 
     def _problems(self, messages: Sequence[Message], known: Known) -> dict[Union[int, str], str]:
         if not messages:
