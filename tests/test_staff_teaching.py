@@ -104,7 +104,19 @@ def test_known_examples_held_out_messages_and_repeats_are_refused(project: Path)
     assert found[0] == found[1] == "L'assistant connaît déjà ce texte (demande « greet »)."  # case, accents aside
     assert "sert à tester l'assistant" in found[2]
     assert 3 not in found and found[4] == "Ce texte est déjà coché plus haut."
-    assert found[5] == "Le texte est vide." and "trop long" in found[6]
+    assert found[5] == "Le texte est vide : écrivez au moins un mot." and "trop long" in found[6]
+
+
+def test_punctuation_word_order_and_a_typo_do_not_hide_a_held_out_or_known_message(project: Path) -> None:
+    found = problems(["comment on allume un ordinateur portable j'ai jamais fait de ma vie",
+                      "Comment crée-t-on une adresse mail ! j'en ai pas encore",
+                      "cest quoi un bon mot de pase le site me dit toujours qu'il est trop faible",
+                      "Bonjour à vous !!", "?!", "copier mes fichiers sur une clé usb"],
+                     known_examples(project), project)
+    assert all("sert à tester l'assistant" in found[index] for index in (0, 1, 2))
+    assert found[3] == "L'assistant connaît déjà ce texte (demande « greet »)."
+    assert found[4] == "Le texte est vide : écrivez au moins un mot."
+    assert 5 not in found  # a few words of a held-out message are not that message
 
 
 def test_assigning_writes_the_examples_and_remembers_the_decision_undo_removes_only_that_line(
