@@ -22,7 +22,7 @@ from bot.settings import ROOT
 from bot.staff.accounts import StaffAccounts
 from bot.staff.inbox import key_of
 from bot.web.console.inbox import SERVER_FAILED
-from tests.console import PASSWORD, csrf_of, signed_in
+from tests.console import PASSWORD, browser, csrf_of, signed_in
 from tests.html_check import problems
 from tests.web import web_server
 
@@ -130,8 +130,10 @@ def test_wrong_values_and_forged_forms_change_nothing(server: Console) -> None:
     forged = client.post("/console/incompris/apprendre", data={
         "csrf": "forged", "message-0": GARDEN, "texte-0": GARDEN, "choisi": "0", "intent": "library_info"})
     assert forged.status_code == 403
-    assert client.post("/console/incompris/traites/999/annuler",
-                       data={"csrf": csrf_of(client.get("/console/incompris").text)}).status_code == 404
+    csrf = csrf_of(client.get("/console/incompris").text)
+    for decision in ("999", "99999999999999999999", "abc"):  # none, too large for any integer, not a number
+        assert client.post(f"/console/incompris/traites/{decision}/annuler", data={"csrf": csrf}).status_code == 404
+    assert browser(base).post("/console/incompris/traites/abc/annuler").status_code == 403  # the guard first
     assert {path: path.read_bytes() for path in project.rglob("*.yml")} == before
     assert "jardin partagé" in client.get("/console/incompris").text
 

@@ -11,7 +11,6 @@ from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 
 from sanic import Blueprint
-from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,7 +20,7 @@ from bot.settings import Settings
 from bot.staff.inbox import grouped, unclear_messages, undecided
 from bot.staff.teacher import Message, Refused, Teacher
 from bot.staff.teaching import TeachingError
-from bot.web.console.guard import Guard, SignedIn
+from bot.web.console.guard import Guard, SignedIn, one_row
 from bot.web.pages import page
 
 INBOX = "/console/incompris"
@@ -136,8 +135,9 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     async def decided(request: Request, staff: SignedIn) -> HTTPResponse:
         return decided_page(staff, undone=request.args.get("annule"))
 
-    @console.post("/incompris/traites/<decision_id:int>/annuler")
+    @console.post("/incompris/traites/<decision_id>/annuler")
     @guard.staff_only
+    @one_row(LookupError)
     async def undo(request: Request, staff: SignedIn, decision_id: int) -> HTTPResponse:
         try:
             removed = await asyncio.to_thread(teacher.undo, decision_id)
@@ -146,7 +146,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         except (OSError, SQLAlchemyError) as error:
             return decided_page(staff, 500, problem=server_failed(error))
         if removed is None:
-            raise NotFound("no such decision")
+            raise LookupError(decision_id)
         return redirect(f"{DECIDED}?annule={'exemple' if removed else 'decision'}", status=303)
 
     @console.listener("after_server_stop")
