@@ -113,6 +113,10 @@ def test_a_dismissed_message_is_escaped_and_listed_as_not_taught(server: Console
     assert "Pas appris" in decided and "Sam" in decided and "<script>" not in decided
     assert "voisin" not in client.get("/console/incompris").text
     assert (project / TUTORIALS).read_bytes() == before
+    decision = re.search(r"/console/incompris/traites/(\d+)/annuler\"[^«]*« &lt;script", decided).group(1)
+    undone = client.post(f"/console/incompris/traites/{decision}/annuler", data={"csrf": csrf_of(decided)})
+    assert "Le message revient dans la liste" in client.get(undone.headers["location"]).text
+    assert "voisin" in client.get("/console/incompris").text and (project / TUTORIALS).read_bytes() == before
 
 
 def test_wrong_values_and_forged_forms_change_nothing(server: Console) -> None:

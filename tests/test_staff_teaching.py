@@ -22,9 +22,9 @@ from bot.staff import teaching
 from bot.staff.accounts import StaffAccounts
 from bot.staff.inbox import key_of
 from bot.staff.intents import STAFF_FILE
-from bot.staff.models import ASSIGNED
+from bot.staff.models import ASSIGNED, DISMISSED
 from bot.staff.new_intent import intent_name
-from bot.staff.teacher import Message, Refused, Teacher
+from bot.staff.teacher import Message, Refused, Teacher, Undone
 from bot.staff.teaching import TeachingError, cleaned, examples_added, known_examples, problems
 
 TUTORIALS = "data/nlu/tutorials.yml"
@@ -134,8 +134,7 @@ def test_assigning_writes_the_examples_and_remembers_the_decision_undo_removes_o
     with pytest.raises(Refused) as again:
         teacher.assign(1, "learn_email", [Message("comment on recharge le pass navigo", "autre texte")])
     assert "déjà été traités" in again.value.fields["messages"]
-    assert teacher.undo(first.id) is True
-    assert teacher.undo(second.id) is True
+    assert teacher.undo(first.id) == teacher.undo(second.id) == Undone.EXAMPLE
     assert (project / TUTORIALS).read_bytes() == original
     assert teacher.decisions.keys() == set() and teacher.undo(first.id) is None
 
@@ -147,8 +146,8 @@ def test_undo_leaves_a_line_staff_changed_and_dismissed_messages_wrote_nothing(t
     path = project / TUTORIALS
     path.write_text(path.read_text().replace("le wifi marche plus chez moi", "le wifi marche plus"))
     edited = path.read_bytes()
-    for decided in teacher.decisions.recent():
-        assert teacher.undo(decided.id) is False
+    undone = {decided.decision: teacher.undo(decided.id) for decided in teacher.decisions.recent()}
+    assert undone == {ASSIGNED: Undone.GONE, DISMISSED: Undone.DISMISSAL}
     assert path.read_bytes() == edited and teacher.decisions.recent() == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import ContextManager, Mapping, Optional, Sequence, Union
 
@@ -27,6 +28,14 @@ class Message:
 
     written: str
     taught: str
+
+
+class Undone(Enum):
+    """What undoing a decision did; the value names it in the console's address."""
+
+    EXAMPLE = "exemple"  # the example line it wrote is removed
+    GONE = "decision"  # the example line it wrote was no longer in the files
+    DISMISSAL = "message"  # a message left out: back in the inbox
 
 
 class Refused(TeachingError):
@@ -93,8 +102,8 @@ class Teacher:
                 messages, [message.written for message in messages])))
             return len(messages)
 
-    def undo(self, decision_id: int) -> Optional[bool]:
-        """Forget a decision, and remove the example it wrote if still there (True then); None if no such
+    def undo(self, decision_id: int) -> Optional[Undone]:
+        """Forget a decision, and remove the example it wrote if still there; what was done, None if no such
         decision."""
         with self.lock:
             decided = self.decisions.get(decision_id)
@@ -102,7 +111,9 @@ class Teacher:
                 return None
             changes = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED else None
             self._written(changes or {}, self.decisions.forgotten(decision_id))
-            return changes is not None
+            if decided.decision != ASSIGNED:
+                return Undone.DISMISSAL
+            return Undone.EXAMPLE if changes else Undone.GONE
 
     def _untaught(self, intent: str, text: str) -> Optional[dict[Path, str]]:
         """The files without the example line of the intent that is exactly `text`; None if it is not there any

@@ -140,14 +140,14 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     @one_row(LookupError)
     async def undo(request: Request, staff: SignedIn, decision_id: int) -> HTTPResponse:
         try:
-            removed = await asyncio.to_thread(teacher.undo, decision_id)
+            undone = await asyncio.to_thread(teacher.undo, decision_id)
         except TeachingError as error:
             return decided_page(staff, 422, problem=str(error))
         except (OSError, SQLAlchemyError) as error:
             return decided_page(staff, 500, problem=server_failed(error))
-        if removed is None:
+        if undone is None:
             raise LookupError(decision_id)
-        return redirect(f"{DECIDED}?annule={'exemple' if removed else 'decision'}", status=303)
+        return redirect(f"{DECIDED}?annule={undone.value}", status=303)
 
     @console.listener("after_server_stop")
     async def close(*_: Any) -> None:
