@@ -6,21 +6,23 @@ import asyncio
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import ROOT
 from bot.staff.accounts import StaffAccounts
 from bot.staff.inbox import key_of
+from bot.staff.models import InboxDecision
 from bot.web.console.inbox import SERVER_FAILED
 from tests.console import PASSWORD, browser, csrf_of, signed_in
 from tests.html_check import problems
@@ -30,6 +32,7 @@ NAVIGO = ("comment on recharge le pass navigo", "Comment on recharge le Pass Nav
 NOISE = "<script>alert(1)</script> mon voisin fait trop de bruit"
 CANTEEN = "je dois payer la cantine de ma fille sur internet"
 GARDEN = "ou est le jardin partagé de la ville"
+LATE = "la ludotheque ouvre a quelle heure le dimanche"  # written at 23:30 UTC yesterday: today in Paris
 TUTORIALS = "data/nlu/tutorials.yml"
 
 
@@ -55,10 +58,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
         accounts.close()
         store = RedactingSQLTrackerStore(Domain.empty(), host=settings.tracker_store_url)
         now = datetime.now(timezone.utc).timestamp()
-        for sender, text in enumerate([*NAVIGO, NOISE, CANTEEN, GARDEN]):
+        for sender, (text, at) in enumerate([*((text, now - 60) for text in (*NAVIGO, NOISE, CANTEEN, GARDEN)),
+                                              (LATE, late_yesterday().timestamp())]):
             asyncio.run(store.save(DialogueStateTracker.from_events(str(sender), [UserUttered(
-                text, intent={"name": "nlu_fallback", "confidence": 0.1}, timestamp=now - 60)])))
+                text, intent={"name": "nlu_fallback", "confidence": 0.1}, timestamp=at)])))
         yield Console(settings.url(settings.web_port, ""), project, settings.booking_database_url)
+
+
+def late_yesterday() -> datetime:
+    """23:30 UTC yesterday: 00:30 or 01:30 today in Paris."""
+    return datetime.combine(date.today() - timedelta(days=1), time(23, 30), timezone.utc)
 
 
 def send(client: httpx.Client, action: str, texts: dict[str, str], **fields: str) -> httpx.Response:
@@ -171,3 +180,21 @@ def test_a_database_that_fails_writes_no_file_and_says_so_in_french(server: Cons
     assert failed.status_code == 500 and SERVER_FAILED.replace("'", "&#39;") in failed.text
     assert "disk I/O" not in failed.text and problems(failed.text) == []
     assert {path: path.read_bytes() for path in server.project.rglob("*.yml")} == before
+
+
+def test_dates_are_those_of_paris(server: Console) -> None:
+    client = signed_in(server.base)
+    today = late_yesterday().astimezone(ZoneInfo("Europe/Paris")).strftime("%d/%m/%Y")
+    inbox = client.get("/console/incompris").text
+    assert f"le dernier le {today}." in inbox.split(f"« {LATE} »")[1].split("<form")[0]
+    dismissed = send(client, "ignorer", {LATE: LATE})
+    engine = create_engine(server.database_url, future=True)
+    with engine.begin() as connection:
+        connection.execute(update(InboxDecision).where(InboxDecision.key == key_of(LATE)).values(
+            decided_at=late_yesterday()))
+    engine.dispose()
+    decided = client.get("/console/incompris/traites").text
+    assert f"<td>{today}</td>" in decided.split(f"« {LATE} »")[1].split("</tr>")[0]
+    decision = re.search(rf'traites/(\d+)/annuler"[^«]*« {LATE}', decided).group(1)
+    assert dismissed.status_code == client.post(f"/console/incompris/traites/{decision}/annuler",
+                                                data={"csrf": csrf_of(decided)}).status_code == 303
