@@ -87,7 +87,7 @@ def test_a_group_of_two_is_taught_leaves_the_inbox_and_can_be_undone(server: Con
     assert '<option value="learn_formulaire_en_ligne">Apprendre : remplir un formulaire en ligne</option>' in inbox
     assert '<option value="greet">Dire bonjour</option>' in inbox
     assert f'name="message-1" value="{NAVIGO[1]}"' in inbox and 'name="choisi" value="1" checked' in inbox
-    assert problems(inbox) == []
+    assert problems(inbox) == [] and "Enlevez aussi les noms des personnes et les adresses." in inbox
     original = (project / TUTORIALS).read_bytes()
     taught = send(client, "apprendre", {NAVIGO[0]: "comment on recharge le pass navigo en ligne",
                                         NAVIGO[1]: NAVIGO[1]}, intent="learn_formulaire_en_ligne")

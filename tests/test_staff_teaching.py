@@ -234,3 +234,11 @@ def test_a_decision_the_database_does_not_commit_leaves_every_file_as_it_was(
     monkeypatch.undo()
     assert files(project) == before and teacher.decisions.keys() == set()  # staff.yml, new then, is gone again
     assert teacher.assign(1, "learn_wifi", [Message("mon wifi", "le wifi marche plus chez moi")]) == 1
+
+
+def test_personal_data_staff_type_is_masked_before_it_is_written(teacher: Teacher, project: Path) -> None:
+    teacher.assign(1, "learn_email", [Message("mon mail marche plus", "mon mail jean.dupont@free.fr marche plus, "
+                                                                      "appelez le 06 12 34 56 78")])
+    taught = "mon mail [e-mail] marche plus, appelez le [téléphone]"
+    assert f"    - {taught}" in (project / "data/nlu/tutorials.yml").read_text().splitlines()
+    assert [decided.text for decided in teacher.decisions.recent()] == [taught]

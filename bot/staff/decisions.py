@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.sql import Select
 from sqlalchemy.orm import sessionmaker
 
 from bot.booking.database import engine_for
-from bot.staff.models import InboxDecision, StaffAccount
+from bot.staff.models import DISMISSED, InboxDecision, StaffAccount
 
 RECENT = 100  # decisions the "Déjà traités" page lists
 
@@ -71,6 +71,14 @@ class Decisions:
         with self.session.begin() as session:
             session.execute(delete(InboxDecision).where(InboxDecision.id == decision_id))
             yield
+
+    def blank_dismissed(self, before: datetime) -> int:
+        """Blank the patron's text of the messages left out before `before`, keeping their key so that the same
+        words stay decided; how many."""
+        with self.session.begin() as session:
+            return session.execute(update(InboxDecision).where(
+                InboxDecision.decision == DISMISSED, InboxDecision.decided_at < before, InboxDecision.text != "")
+                .values(text="")).rowcount
 
     @staticmethod
     def _query() -> Select:

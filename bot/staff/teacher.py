@@ -10,6 +10,7 @@ from typing import ContextManager, Mapping, Optional, Sequence, Union
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.privacy.redaction import redact
 from bot.settings import Settings
 from bot.staff.decisions import Decisions
 from bot.staff.inbox import key_of
@@ -69,7 +70,7 @@ class Teacher:
                 found["intent"] = "Choisissez une demande dans la liste."
             if found:
                 raise Refused(found)
-            texts = [cleaned(message.taught) for message in messages]
+            texts = [self._taught(message) for message in messages]
             self._written(dict([examples_added(self.project, intent, texts)]),
                           self.decisions.recorded(staff_id, ASSIGNED, intent, self._keyed(messages, texts)))
             return len(texts)
@@ -87,7 +88,7 @@ class Teacher:
                 found["place"] = "Choisissez à quel besoin la demande appartient."
             if found:
                 raise Refused(found)
-            texts = [cleaned(message.taught) for message in messages]
+            texts = [self._taught(message) for message in messages]
             name, files = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
             self._written(files, self.decisions.recorded(staff_id, ASSIGNED, name, self._keyed(messages, texts)))
             return name
@@ -150,7 +151,7 @@ class Teacher:
     def _problems(self, messages: Sequence[Message], known: Known) -> dict[Union[int, str], str]:
         if not messages:
             return {"messages": "Cochez au moins un message."}
-        return {**problems([cleaned(message.taught) for message in messages], known, self.project),
+        return {**problems([self._taught(message) for message in messages], known, self.project),
                 **self._decided(messages)}
 
     def _decided(self, messages: Sequence[Message]) -> dict[str, str]:
@@ -158,6 +159,11 @@ class Teacher:
         if len(set(keys)) < len(keys) or set(keys) & self.decisions.keys():
             return {"messages": "Ces messages ont déjà été traités : rechargez la page."}
         return {}
+
+    @staticmethod
+    def _taught(message: Message) -> str:
+        """The text staff typed as one example line, personal data masked again (they may have typed some)."""
+        return cleaned(redact(message.taught))
 
     @staticmethod
     def _keyed(messages: Sequence[Message], texts: Sequence[str]) -> list[tuple[str, str]]:
