@@ -198,3 +198,17 @@ def test_dates_are_those_of_paris(server: Console) -> None:
     decision = re.search(rf'traites/(\d+)/annuler"[^«]*« {LATE}', decided).group(1)
     assert dismissed.status_code == client.post(f"/console/incompris/traites/{decision}/annuler",
                                                 data={"csrf": csrf_of(decided)}).status_code == 303
+
+
+def test_a_file_rasa_refuses_is_named_in_french_without_rasas_words(server: Console) -> None:
+    client = signed_in(server.base)
+    path = server.project / TUTORIALS
+    original = path.read_bytes()
+    path.write_text(original.decode().replace("- intent: learn_email\n", "- intent: learn_email\n  colour: blue\n"))
+    try:
+        refused = send(client, "apprendre", {GARDEN: "mon mail marche plus depuis hier soir"}, intent="learn_email")
+    finally:
+        path.write_bytes(original)
+    assert refused.status_code == 422
+    assert "Le fichier tutorials.yml ne se lit plus : rien n&#39;est écrit." in refused.text
+    assert "colour" not in refused.text and "validate" not in refused.text and str(server.project) not in refused.text

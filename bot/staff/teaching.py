@@ -3,6 +3,7 @@ every other line stays as it was, and Rasa's own reader checks the result before
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
@@ -26,11 +27,22 @@ MAX_LENGTH = 500  # characters of an example; patrons' longest messages are abou
 MARKUP = re.compile(r"\]\s*(?=[(\[{])")  # `](`, `]{`, `][`: Rasa would read the brackets before as an entity
 INTENT_LINE = r"^\s*-\s*intent:\s*[\"']?{name}[\"']?\s*(#.*)?$"
 EXAMPLES_LINE = re.compile(r"^(\s*)examples:\s*\|")
+UNREADABLE = "{what} : rien n'est écrit. Prévenez la personne qui s'occupe des fichiers de l'assistant."
 NEAR_HELD_OUT = 95  # rapidfuzz token_sort_ratio of the words from which an example is a held-out message
+
+
+log = logging.getLogger(__name__)
 
 
 class TeachingError(ValueError):
     """What cannot be taught, and why, in words for staff."""
+
+
+def unreadable(what: str, error: Exception) -> TeachingError:
+    """The error staff read when a reader refuses a project file (`what` says which, in French); the reader's
+    words, in English and with paths, go to the log."""
+    log.error("%s: %s", what, error)
+    return TeachingError(UNREADABLE.format(what=what))
 
 
 @dataclass(frozen=True)
@@ -153,7 +165,7 @@ def _training_data(text: str, path: Path) -> tuple[Counter, str]:
     try:
         data = RasaYAMLReader().reads(text)
     except (RasaException, ValueError) as error:
-        raise TeachingError(f"Le fichier {path.name} ne se lit plus : {error}") from error
+        raise unreadable(f"Le fichier {path.name} ne se lit plus", error) from error
     examples = Counter((message.get("intent"), message.get("text"), json.dumps(message.get("entities") or []))
                        for message in data.training_examples)
     rest = json.dumps([data.entity_synonyms, data.regex_features, data.lookup_tables], sort_keys=True)
