@@ -212,3 +212,22 @@ def test_a_file_rasa_refuses_is_named_in_french_without_rasas_words(server: Cons
     assert refused.status_code == 422
     assert "Le fichier tutorials.yml ne se lit plus : rien n&#39;est écrit." in refused.text
     assert "colour" not in refused.text and "validate" not in refused.text and str(server.project) not in refused.text
+
+
+def test_each_field_has_its_own_name_and_each_error_points_to_its_field(server: Console) -> None:
+    client = signed_in(server.base)
+    inbox = client.get("/console/incompris").text
+    group = key_of(NAVIGO[0])[:12]
+    for position in ("0", "1"):
+        assert (f'aria-labelledby="{group}-texte-{position}-nom {group}-choisi-{position}-nom"' in inbox
+                and f'id="{group}-choisi-{position}-nom"' in inbox)
+    unchecked = send(client, "apprendre", {NAVIGO[0]: NAVIGO[0]}, intent="learn_email", choisi=[])
+    assert f'<fieldset id="{group}-messages" aria-describedby="{group}-messages-erreur">' in unchecked.text
+    assert f'id="{group}-messages-erreur"' in unchecked.text and f'href="#{group}-messages"' in unchecked.text
+    unnamed = send(client, "nouvelle-demande", {NAVIGO[0]: NAVIGO[0]}, nom="?!", besoin="learn:formulaire_en_ligne")
+    assert unnamed.status_code == 422 and f'href="#{group}-label"' in unnamed.text
+    assert f'id="{group}-label-erreur">Erreur : Le nom doit contenir des lettres ou des chiffres.' in unnamed.text
+    gone = send(client, "apprendre", {"un message qui n'est plus dans la liste": "bonjour"}, intent="nowhere")
+    assert gone.status_code == 422 and "Choisissez une demande dans la liste." in gone.text
+    assert 'href="#' not in gone.text.split('class="error-summary"')[1].split("</div>")[0]
+    assert [problems(page.text) for page in (unchecked, unnamed, gone)] == [[], [], []]

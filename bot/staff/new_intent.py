@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from bot.knowledge import Charter, KnowledgeError
 from bot.matching import normalise
 from bot.staff.intents import STAFF_FILE, charter_of
-from bot.staff.teaching import TeachingError, check, read, unreadable
+from bot.staff.teaching import Refused, TeachingError, check, read, unreadable
 
 DOMAIN, TRIAGE_RULES, CHARTER = "domain.yml", "data/rules/triage.yml", "charter.yml"
 TRIAGE_ACTION = "action_triage"
@@ -33,7 +33,7 @@ def intent_name(label: str, siblings: Sequence[str], taken: Iterable[str]) -> st
     """A snake_case ASCII name from the label, prefixed like its siblings ("learn_"), not one of `taken`."""
     stem = "_".join(re.findall(r"[a-z0-9]+", normalise(label.translate(SPELLED_OUT))))[:NAME_LENGTH].strip("_")
     if not stem:
-        raise TeachingError("Le nom doit contenir des lettres ou des chiffres.")
+        raise Refused({"label": "Le nom doit contenir des lettres ou des chiffres."})
     first_words = {sibling.split("_")[0] for sibling in siblings}
     prefix = f"{first_words.pop()}_" if len(first_words) == 1 else ""
     name, number, taken = prefix + stem, 2, set(taken)

@@ -17,8 +17,8 @@ from bot.staff.inbox import key_of
 from bot.staff.intents import Catalogue, catalogue
 from bot.staff.models import ASSIGNED, DISMISSED
 from bot.staff.new_intent import new_intent_files
-from bot.staff.teaching import (Known, TeachingError, check, cleaned, examples_added, known_examples, problems,
-                                read, without_example, write_all)
+from bot.staff.teaching import (Known, Refused, TeachingError, check, cleaned, examples_added, known_examples,
+                                problems, read, without_example, write_all)
 
 LABEL_LENGTH = 60  # characters of a new intent's label
 
@@ -37,14 +37,6 @@ class Undone(Enum):
     EXAMPLE = "exemple"  # the example line it wrote is removed
     GONE = "decision"  # the example line it wrote was no longer in the files
     DISMISSAL = "message"  # a message left out: back in the inbox
-
-
-class Refused(TeachingError):
-    """Form values that cannot be used: what is wrong with each field (a message by its position, or a name)."""
-
-    def __init__(self, fields: dict[Union[int, str], str]) -> None:
-        super().__init__("; ".join(fields.values()))
-        self.fields = fields
 
 
 class Teacher:

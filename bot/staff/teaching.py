@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence, Union
 
 import yaml
 from rapidfuzz import fuzz, process
@@ -36,6 +36,14 @@ log = logging.getLogger(__name__)
 
 class TeachingError(ValueError):
     """What cannot be taught, and why, in words for staff."""
+
+
+class Refused(TeachingError):
+    """Form values that cannot be used: what is wrong with each field (a message by its position, or a name)."""
+
+    def __init__(self, fields: dict[Union[int, str], str]) -> None:
+        super().__init__("; ".join(fields.values()))
+        self.fields = fields
 
 
 def unreadable(what: str, error: Exception) -> TeachingError:
