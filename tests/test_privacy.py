@@ -12,9 +12,15 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.booking.jobs import run_once
+from bot.booking.store import BookingStore
 from bot.privacy.redaction import never_give_warning, redact, redact_data
 from bot.privacy.retention import forget_old_conversations
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
+from bot.settings import Settings
+from bot.staff.accounts import StaffAccounts
+from bot.staff.decisions import Decisions
+from bot.staff.models import ASSIGNED, DISMISSED
 
 SLOT_PAYLOAD = '/choose{"slot": "centrale|camille|2026-11-28T10:00:00+01:00|30"}'
 
@@ -135,6 +141,32 @@ def test_conversations_are_deleted_some_days_after_their_last_message(tmp_path: 
     assert forget_old_conversations(url, now, days=90) == 1
     assert asyncio.run(store.retrieve("old")) is None
     assert len(asyncio.run(store.retrieve("recent")).events) == 2  # kept whole, its first message included
+
+
+def test_messages_left_out_of_the_inbox_lose_their_text_with_the_conversations(database_url: str,
+                                                                                tmp_path: Path) -> None:
+    store = BookingStore(database_url)
+    store.migrate()
+    accounts = StaffAccounts(database_url)
+    staff = accounts.add("lea@mediatheque.fr", "Léa", "admin", "un mot de passe assez long").id
+    accounts.close()
+    decisions = Decisions(database_url)
+    for decision, intent, key, text in ((DISMISSED, None, "k1", "mon voisin Paul Martin fait du bruit"),
+                                        (ASSIGNED, "learn_wifi", "k2", "le wifi marche plus")):
+        with decisions.recorded(staff, decision, intent, [(key, text)]):
+            pass
+    settings = Settings.from_env({"VAR_DIR": str(tmp_path), "BOOKING_DATABASE_URL": database_url,
+                                  "TRACKER_STORE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+                                  "CONVERSATION_RETENTION_DAYS": "90"})
+    now = datetime.now(timezone.utc)
+    run_once(store, settings, None, now + timedelta(days=89))
+    assert sorted(decided.text for decided in decisions.recent()) == ["le wifi marche plus",
+                                                                     "mon voisin Paul Martin fait du bruit"]
+    run_once(store, settings, None, now + timedelta(days=91))
+    assert sorted(decided.text for decided in decisions.recent()) == ["", "le wifi marche plus"]  # in data/nlu
+    assert decisions.keys() == {"k1", "k2"}  # the same words stay decided
+    decisions.close()
+    store.close()
 
 
 def test_a_number_never_to_give_gets_a_kind_warning() -> None:

@@ -11,6 +11,8 @@ from typing import Iterator
 import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import SessionTransaction
 
 from bot.booking.database import upgrade
 from bot.knowledge import Charter
@@ -20,9 +22,9 @@ from bot.staff import teaching
 from bot.staff.accounts import StaffAccounts
 from bot.staff.inbox import key_of
 from bot.staff.intents import STAFF_FILE
-from bot.staff.models import ASSIGNED
+from bot.staff.models import ASSIGNED, DISMISSED
 from bot.staff.new_intent import intent_name
-from bot.staff.teacher import Message, Refused, Teacher
+from bot.staff.teacher import Message, Refused, Teacher, Undone
 from bot.staff.teaching import TeachingError, cleaned, examples_added, known_examples, problems
 
 TUTORIALS = "data/nlu/tutorials.yml"
@@ -102,7 +104,19 @@ def test_known_examples_held_out_messages_and_repeats_are_refused(project: Path)
     assert found[0] == found[1] == "L'assistant connaît déjà ce texte (demande « greet »)."  # case, accents aside
     assert "sert à tester l'assistant" in found[2]
     assert 3 not in found and found[4] == "Ce texte est déjà coché plus haut."
-    assert found[5] == "Le texte est vide." and "trop long" in found[6]
+    assert found[5] == "Le texte est vide : écrivez au moins un mot." and "trop long" in found[6]
+
+
+def test_punctuation_word_order_and_a_typo_do_not_hide_a_held_out_or_known_message(project: Path) -> None:
+    found = problems(["comment on allume un ordinateur portable j'ai jamais fait de ma vie",
+                      "Comment crée-t-on une adresse mail ! j'en ai pas encore",
+                      "cest quoi un bon mot de pase le site me dit toujours qu'il est trop faible",
+                      "Bonjour à vous !!", "?!", "copier mes fichiers sur une clé usb"],
+                     known_examples(project), project)
+    assert all("sert à tester l'assistant" in found[index] for index in (0, 1, 2))
+    assert found[3] == "L'assistant connaît déjà ce texte (demande « greet »)."
+    assert found[4] == "Le texte est vide : écrivez au moins un mot."
+    assert 5 not in found  # a few words of a held-out message are not that message
 
 
 def test_assigning_writes_the_examples_and_remembers_the_decision_undo_removes_only_that_line(
@@ -120,8 +134,7 @@ def test_assigning_writes_the_examples_and_remembers_the_decision_undo_removes_o
     with pytest.raises(Refused) as again:
         teacher.assign(1, "learn_email", [Message("comment on recharge le pass navigo", "autre texte")])
     assert "déjà été traités" in again.value.fields["messages"]
-    assert teacher.undo(first.id) is True
-    assert teacher.undo(second.id) is True
+    assert teacher.undo(first.id) == teacher.undo(second.id) == Undone.EXAMPLE
     assert (project / TUTORIALS).read_bytes() == original
     assert teacher.decisions.keys() == set() and teacher.undo(first.id) is None
 
@@ -133,8 +146,8 @@ def test_undo_leaves_a_line_staff_changed_and_dismissed_messages_wrote_nothing(t
     path = project / TUTORIALS
     path.write_text(path.read_text().replace("le wifi marche plus chez moi", "le wifi marche plus"))
     edited = path.read_bytes()
-    for decided in teacher.decisions.recent():
-        assert teacher.undo(decided.id) is False
+    undone = {decided.decision: teacher.undo(decided.id) for decided in teacher.decisions.recent()}
+    assert undone == {ASSIGNED: Undone.GONE, DISMISSED: Undone.DISMISSAL}
     assert path.read_bytes() == edited and teacher.decisions.recent() == []
 
 
@@ -204,3 +217,28 @@ def test_writing_several_files_puts_the_first_back_when_a_later_one_fails(projec
     with pytest.raises(OSError):
         teaching.write_all({first: "changed", second: "changed"})
     assert files(project) == before  # nor any temporary file left
+
+
+def test_a_decision_the_database_does_not_commit_leaves_every_file_as_it_was(
+        teacher: Teacher, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = files(project)
+
+    def refused(*_: object) -> None:
+        raise OperationalError("COMMIT", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(SessionTransaction, "commit", refused)
+    with pytest.raises(SQLAlchemyError):
+        teacher.assign(1, "learn_wifi", [Message("mon wifi", "le wifi marche plus chez moi")])
+    with pytest.raises(SQLAlchemyError):
+        teacher.create(1, "learn:formulaire_en_ligne", "La cantine", [Message("la cantine", "payer la cantine")])
+    monkeypatch.undo()
+    assert files(project) == before and teacher.decisions.keys() == set()  # staff.yml, new then, is gone again
+    assert teacher.assign(1, "learn_wifi", [Message("mon wifi", "le wifi marche plus chez moi")]) == 1
+
+
+def test_personal_data_staff_type_is_masked_before_it_is_written(teacher: Teacher, project: Path) -> None:
+    teacher.assign(1, "learn_email", [Message("mon mail marche plus", "mon mail jean.dupont@free.fr marche plus, "
+                                                                      "appelez le 06 12 34 56 78")])
+    taught = "mon mail [e-mail] marche plus, appelez le [téléphone]"
+    assert f"    - {taught}" in (project / "data/nlu/tutorials.yml").read_text().splitlines()
+    assert [decided.text for decided in teacher.decisions.recent()] == [taught]

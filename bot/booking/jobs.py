@@ -1,5 +1,5 @@
-"""The jobs `make run` starts (`python -m bot jobs`): booking reminders, the erasure of bookings' personal data
-and of old conversations, every few minutes; and `ensure_database`, which the processes that use the booking
+"""The jobs `make run` starts (`python -m bot jobs`): booking reminders, the erasure of bookings' personal data,
+of old conversations and of the texts of old messages left out of the inbox, every few minutes; and `ensure_database`, which the processes that use the booking
 database call once at start."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Optional
 
 from bot.booking.reminders import Mailer, Notify, send_due_reminders
 from bot.booking.store import BookingStore, utc_now
-from bot.privacy.retention import forget_old_conversations
+from bot.privacy.retention import forget_old_conversations, forget_old_dismissed_texts
 from bot.settings import LOG_FORMAT, Settings
 from bot.telegram.client import telegram_notify
 
@@ -37,9 +37,10 @@ def run_once(store: BookingStore, settings: Settings, mailer: Optional[Mailer], 
     reminded = send_due_reminders(store, now, mailer, notify)
     erased = store.erase_personal_data(now, settings.booking_retention_days)
     forgotten = forget_old_conversations(settings.tracker_store_url, now, settings.conversation_retention_days)
-    if reminded or erased or forgotten:
-        log.info("%d reminders recorded, %d bookings anonymised, %d conversations deleted", reminded, erased,
-                 forgotten)
+    blanked = forget_old_dismissed_texts(settings.booking_database_url, now, settings.conversation_retention_days)
+    if reminded or erased or forgotten or blanked:
+        log.info("%d reminders recorded, %d bookings anonymised, %d conversations deleted, %d texts of messages "
+                 "left out of the inbox blanked", reminded, erased, forgotten, blanked)
     return reminded, erased
 
 

@@ -1,16 +1,17 @@
 """What staff decided about inbox messages (table inbox_decisions): taught as an intent's example, or not."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.sql import Select
 from sqlalchemy.orm import sessionmaker
 
 from bot.booking.database import engine_for
-from bot.staff.models import InboxDecision, StaffAccount
+from bot.staff.models import DISMISSED, InboxDecision, StaffAccount
 
 RECENT = 100  # decisions the "Déjà traités" page lists
 
@@ -41,12 +42,17 @@ class Decisions:
         with self.session() as session:
             return set(session.scalars(select(InboxDecision.key)))
 
-    def record(self, staff_id: int, decision: str, intent: Optional[str], texts: Iterable[tuple[str, str]]) -> None:
-        """One decision per (key, text): the key of the message as the patron wrote it, the text as taught."""
+    @contextmanager
+    def recorded(self, staff_id: int, decision: str, intent: Optional[str],
+                 texts: Iterable[tuple[str, str]]) -> Iterator[None]:
+        """One decision per (key, text): the key of the message as the patron wrote it, the text as taught. Sent
+        to the database first (a refusal comes before the block runs), committed only once the block has run."""
         now = datetime.now(timezone.utc)
         with self.session.begin() as session:
             session.add_all(InboxDecision(key=key, text=text, decision=decision, intent=intent,
                                           decided_by=staff_id, decided_at=now) for key, text in texts)
+            session.flush()
+            yield
 
     def recent(self, limit: int = RECENT) -> list[Decided]:
         with self.session() as session:
@@ -59,9 +65,20 @@ class Decisions:
             row = session.execute(self._query().where(InboxDecision.id == decision_id)).first()
             return Decided(*row) if row else None
 
-    def forget(self, decision_id: int) -> None:
+    @contextmanager
+    def forgotten(self, decision_id: int) -> Iterator[None]:
+        """The decision deleted, committed only once the block has run."""
         with self.session.begin() as session:
             session.execute(delete(InboxDecision).where(InboxDecision.id == decision_id))
+            yield
+
+    def blank_dismissed(self, before: datetime) -> int:
+        """Blank the patron's text of the messages left out before `before`, keeping their key so that the same
+        words stay decided; how many."""
+        with self.session.begin() as session:
+            return session.execute(update(InboxDecision).where(
+                InboxDecision.decision == DISMISSED, InboxDecision.decided_at < before, InboxDecision.text != "")
+                .values(text="")).rowcount
 
     @staticmethod
     def _query() -> Select:

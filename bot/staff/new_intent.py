@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 from bot.knowledge import Charter, KnowledgeError
 from bot.matching import normalise
 from bot.staff.intents import STAFF_FILE, charter_of
-from bot.staff.teaching import TeachingError, check, read
+from bot.staff.teaching import Refused, TeachingError, check, read, unreadable
 
 DOMAIN, TRIAGE_RULES, CHARTER = "domain.yml", "data/rules/triage.yml", "charter.yml"
 TRIAGE_ACTION = "action_triage"
@@ -33,7 +33,7 @@ def intent_name(label: str, siblings: Sequence[str], taken: Iterable[str]) -> st
     """A snake_case ASCII name from the label, prefixed like its siblings ("learn_"), not one of `taken`."""
     stem = "_".join(re.findall(r"[a-z0-9]+", normalise(label.translate(SPELLED_OUT))))[:NAME_LENGTH].strip("_")
     if not stem:
-        raise TeachingError("Le nom doit contenir des lettres ou des chiffres.")
+        raise Refused({"label": "Le nom doit contenir des lettres ou des chiffres."})
     first_words = {sibling.split("_")[0] for sibling in siblings}
     prefix = f"{first_words.pop()}_" if len(first_words) == 1 else ""
     name, number, taken = prefix + stem, 2, set(taken)
@@ -129,7 +129,7 @@ def _check(before: dict[str, str], after: dict[str, str], paths: dict[str, Path]
         domains = Domain.from_yaml(before["domain"]), Domain.from_yaml(after["domain"])
         rules = [_rule_intents(text, domain) for text, domain in zip((before["rules"], after["rules"]), domains)]
     except (RasaException, ValueError) as error:
-        raise TeachingError(f"Le domaine ou les règles ne se lisent plus : {error}") from error
+        raise unreadable("Le domaine ou les règles ne se lisent plus", error) from error
     if _without(domains[1], name) != _without(domains[0], None) or rules[1] - rules[0] != {name}:
         raise TeachingError("L'ajout au domaine ou aux règles n'a pas donné ce qui était prévu : "
                             "rien n'est écrit.")
@@ -154,7 +154,7 @@ def _charter_read(text: str) -> Charter:
         try:
             return charter_of(Path(folder))
         except KnowledgeError as error:
-            raise TeachingError(f"La charte ne se lit plus : {error}") from error
+            raise unreadable("La charte ne se lit plus", error) from error
 
 
 def _rule_intents(text: str, domain: Domain) -> set[str]:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Optional, Sequence, Union
+from enum import Enum
+from pathlib import Path
+from typing import ContextManager, Mapping, Optional, Sequence, Union
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.privacy.redaction import redact
 from bot.settings import Settings
 from bot.staff.decisions import Decisions
 from bot.staff.inbox import key_of
 from bot.staff.intents import Catalogue, catalogue
 from bot.staff.models import ASSIGNED, DISMISSED
 from bot.staff.new_intent import new_intent_files
-from bot.staff.teaching import (Known, TeachingError, check, cleaned, examples_added, known_examples, problems,
-                                read, without_example, write_all)
+from bot.staff.teaching import (Known, Refused, TeachingError, check, cleaned, examples_added, known_examples,
+                                problems, read, without_example, write_all)
 
 LABEL_LENGTH = 60  # characters of a new intent's label
 
@@ -26,12 +31,12 @@ class Message:
     taught: str
 
 
-class Refused(TeachingError):
-    """Form values that cannot be used: what is wrong with each field (a message by its position, or a name)."""
+class Undone(Enum):
+    """What undoing a decision did; the value names it in the console's address."""
 
-    def __init__(self, fields: dict[Union[int, str], str]) -> None:
-        super().__init__("; ".join(fields.values()))
-        self.fields = fields
+    EXAMPLE = "exemple"  # the example line it wrote is removed
+    GONE = "decision"  # the example line it wrote was no longer in the files
+    DISMISSAL = "message"  # a message left out: back in the inbox
 
 
 class Teacher:
@@ -57,9 +62,9 @@ class Teacher:
                 found["intent"] = "Choisissez une demande dans la liste."
             if found:
                 raise Refused(found)
-            texts = [cleaned(message.taught) for message in messages]
-            write_all(dict([examples_added(self.project, intent, texts)]))
-            self.decisions.record(staff_id, ASSIGNED, intent, self._keyed(messages, texts))
+            texts = [self._taught(message) for message in messages]
+            self._written(dict([examples_added(self.project, intent, texts)]),
+                          self.decisions.recorded(staff_id, ASSIGNED, intent, self._keyed(messages, texts)))
             return len(texts)
 
     def create(self, staff_id: int, place: str, label: str, messages: Sequence[Message]) -> str:
@@ -75,10 +80,9 @@ class Teacher:
                 found["place"] = "Choisissez à quel besoin la demande appartient."
             if found:
                 raise Refused(found)
-            texts = [cleaned(message.taught) for message in messages]
+            texts = [self._taught(message) for message in messages]
             name, files = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
-            write_all(files)
-            self.decisions.record(staff_id, ASSIGNED, name, self._keyed(messages, texts))
+            self._written(files, self.decisions.recorded(staff_id, ASSIGNED, name, self._keyed(messages, texts)))
             return name
 
     def dismiss(self, staff_id: int, messages: Sequence[Message]) -> int:
@@ -87,40 +91,59 @@ class Teacher:
             found = self._decided(messages) if messages else {"messages": "Cochez au moins un message."}
             if found:
                 raise Refused(found)
-            self.decisions.record(staff_id, DISMISSED, None,
-                                  self._keyed(messages, [message.written for message in messages]))
+            self._written({}, self.decisions.recorded(staff_id, DISMISSED, None, self._keyed(
+                messages, [message.written for message in messages])))
             return len(messages)
 
-    def undo(self, decision_id: int) -> Optional[bool]:
-        """Forget a decision, and remove the example it wrote if still there (True then); None if no such
+    def undo(self, decision_id: int) -> Optional[Undone]:
+        """Forget a decision, and remove the example it wrote if still there; what was done, None if no such
         decision."""
         with self.lock:
             decided = self.decisions.get(decision_id)
             if decided is None:
                 return None
-            removed = decided.decision == ASSIGNED and self._unteach(decided.intent, decided.text)
-            self.decisions.forget(decision_id)
-            return removed
+            changes = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED else None
+            self._written(changes or {}, self.decisions.forgotten(decision_id))
+            if decided.decision != ASSIGNED:
+                return Undone.DISMISSAL
+            return Undone.EXAMPLE if changes else Undone.GONE
 
-    def _unteach(self, intent: str, text: str) -> bool:
-        """Remove the example line of the intent that is exactly `text`; False if it is not there any more."""
+    def _untaught(self, intent: str, text: str) -> Optional[dict[Path, str]]:
+        """The files without the example line of the intent that is exactly `text`; None if it is not there any
+        more."""
         known = known_examples(self.project)
         path = known.files.get(intent)
         before = read(path) if path else ""
         after = without_example(before, intent, text) if before else None
         if after is None:
-            return False
+            return None
         if list(known.intent_of.values()).count(intent) <= 1:
             raise TeachingError(f"C'est le dernier exemple de « {intent} » : une demande ne peut pas rester sans "
                                 "exemple. Ajoutez-en un autre d'abord.")
         check(before, after, path, intent, removed=[text])
-        write_all({path: after})
-        return True
+        return {path: after}
+
+    @staticmethod
+    def _written(changes: Mapping[Path, str], transaction: ContextManager[None]) -> None:
+        """The files written within the database `transaction`, so that the decision is committed only once they
+        are; if the commit fails, the files are put back as they were."""
+        previous = {path: read(path) if path.exists() else None for path in changes}
+        written = False
+        try:
+            with transaction:
+                write_all(changes)
+                written = True
+        except SQLAlchemyError:
+            if written:
+                write_all({path: text for path, text in previous.items() if text is not None})
+                for path in (path for path, text in previous.items() if text is None):
+                    path.unlink(missing_ok=True)
+            raise
 
     def _problems(self, messages: Sequence[Message], known: Known) -> dict[Union[int, str], str]:
         if not messages:
             return {"messages": "Cochez au moins un message."}
-        return {**problems([cleaned(message.taught) for message in messages], known, self.project),
+        return {**problems([self._taught(message) for message in messages], known, self.project),
                 **self._decided(messages)}
 
     def _decided(self, messages: Sequence[Message]) -> dict[str, str]:
@@ -128,6 +151,11 @@ class Teacher:
         if len(set(keys)) < len(keys) or set(keys) & self.decisions.keys():
             return {"messages": "Ces messages ont déjà été traités : rechargez la page."}
         return {}
+
+    @staticmethod
+    def _taught(message: Message) -> str:
+        """The text staff typed as one example line, personal data masked again (they may have typed some)."""
+        return cleaned(redact(message.taught))
 
     @staticmethod
     def _keyed(messages: Sequence[Message], texts: Sequence[str]) -> list[tuple[str, str]]:

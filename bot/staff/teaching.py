@@ -3,6 +3,7 @@ every other line stays as it was, and Rasa's own reader checks the result before
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
@@ -10,9 +11,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Optional, Sequence, Union
 
 import yaml
+from rapidfuzz import fuzz, process
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data.entities_parser import replace_entities
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
@@ -25,16 +27,36 @@ MAX_LENGTH = 500  # characters of an example; patrons' longest messages are abou
 MARKUP = re.compile(r"\]\s*(?=[(\[{])")  # `](`, `]{`, `][`: Rasa would read the brackets before as an entity
 INTENT_LINE = r"^\s*-\s*intent:\s*[\"']?{name}[\"']?\s*(#.*)?$"
 EXAMPLES_LINE = re.compile(r"^(\s*)examples:\s*\|")
+UNREADABLE = "{what} : rien n'est écrit. Prévenez la personne qui s'occupe des fichiers de l'assistant."
+NEAR_HELD_OUT = 95  # rapidfuzz token_sort_ratio of the words from which an example is a held-out message
+
+
+log = logging.getLogger(__name__)
 
 
 class TeachingError(ValueError):
     """What cannot be taught, and why, in words for staff."""
 
 
+class Refused(TeachingError):
+    """Form values that cannot be used: what is wrong with each field (a message by its position, or a name)."""
+
+    def __init__(self, fields: dict[Union[int, str], str]) -> None:
+        super().__init__("; ".join(fields.values()))
+        self.fields = fields
+
+
+def unreadable(what: str, error: Exception) -> TeachingError:
+    """The error staff read when a reader refuses a project file (`what` says which, in French); the reader's
+    words, in English and with paths, go to the log."""
+    log.error("%s: %s", what, error)
+    return TeachingError(UNREADABLE.format(what=what))
+
+
 @dataclass(frozen=True)
 class Known:
     """The project's NLU examples as the files hold them: which file has each intent, which intent each
-    normalised example text belongs to."""
+    example's words (`words`) belong to."""
 
     files: dict[str, Path]
     intent_of: dict[str, str]
@@ -49,6 +71,11 @@ def read(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
+def words(text: str) -> str:
+    """The text's words, lower case and without accents, punctuation left out: what tells two examples apart."""
+    return " ".join(re.findall(r"\w+", normalise(text)))
+
+
 def block_examples(block: str) -> list[str]:
     """The texts of an `examples: |` block as Rasa reads them, without entity markup."""
     return [replace_entities(line[1:].strip()) for line in block.splitlines() if line.startswith("-")]
@@ -61,7 +88,7 @@ def known_examples(project: Path) -> Known:
         for item in (yaml.load(read(path), Loader=yaml.CSafeLoader) or {}).get("nlu") or []:
             if "intent" in item and isinstance(item.get("examples"), str):
                 files[item["intent"]] = path
-                intent_of.update((normalise(text), item["intent"]) for text in block_examples(item["examples"]))
+                intent_of.update((words(text), item["intent"]) for text in block_examples(item["examples"]))
     return Known(files, intent_of)
 
 
@@ -73,20 +100,20 @@ def cleaned(text: str) -> str:
 
 
 def problems(examples: Sequence[str], known: Known, project: Path) -> dict[int, str]:
-    """Why some examples (by position) cannot be taught: empty, too long, already an example, written twice, or
-    a held-out test message."""
-    heldout = {normalise(item["text"]) for item in load_heldout(project)}
+    """Why some examples (by position) cannot be taught: no word, too long, already an example, written twice,
+    or a held-out test message (its words nearly the same, in any order)."""
+    heldout = [words(item["text"]) for item in load_heldout(project)]
     found: dict[int, str] = {}
     seen: set[str] = set()
     for index, example in enumerate(examples):
-        key = normalise(example)
+        key = words(example)
         if not key:
-            found[index] = "Le texte est vide."
+            found[index] = "Le texte est vide : écrivez au moins un mot."
         elif len(example) > MAX_LENGTH:
             found[index] = f"Le texte est trop long (plus de {MAX_LENGTH} caractères) : raccourcissez-le."
         elif key in known.intent_of:
             found[index] = f"L'assistant connaît déjà ce texte (demande « {known.intent_of[key]} »)."
-        elif key in heldout:
+        elif process.extractOne(key, heldout, scorer=fuzz.token_sort_ratio, score_cutoff=NEAR_HELD_OUT):
             found[index] = ("Ce texte sert à tester l'assistant après chaque entraînement. S'il l'apprenait, le "
                             "test ne mesurerait plus rien : décochez-le.")
         elif key in seen:
@@ -146,7 +173,7 @@ def _training_data(text: str, path: Path) -> tuple[Counter, str]:
     try:
         data = RasaYAMLReader().reads(text)
     except (RasaException, ValueError) as error:
-        raise TeachingError(f"Le fichier {path.name} ne se lit plus : {error}") from error
+        raise unreadable(f"Le fichier {path.name} ne se lit plus", error) from error
     examples = Counter((message.get("intent"), message.get("text"), json.dumps(message.get("entities") or []))
                        for message in data.training_examples)
     rest = json.dumps([data.entity_synonyms, data.regex_features, data.lookup_tables], sort_keys=True)

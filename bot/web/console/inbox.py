@@ -4,28 +4,32 @@ undone (/console/incompris/traites)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
 from urllib.parse import urlencode
 
 from sanic import Blueprint
-from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.booking.database import engine_for
 from bot.settings import Settings
 from bot.staff.inbox import grouped, unclear_messages, undecided
 from bot.staff.teacher import Message, Refused, Teacher
 from bot.staff.teaching import TeachingError
-from bot.web.console.guard import Guard, SignedIn
+from bot.web.console.guard import Guard, SignedIn, one_row
 from bot.web.pages import page
 
 INBOX = "/console/incompris"
 DECIDED = "/console/incompris/traites"
 INBOX_DAYS = {"1": 1, "7": 7, "30": 30, "90": 90}  # periods the inbox offers (`?jours=`), in days
 DEFAULT_DAYS = "30"
+SERVER_FAILED = ("Le serveur n'a pas pu enregistrer. Réessayez dans un moment ; si cela recommence, prévenez la "
+                 "personne qui s'occupe de l'assistant.")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -55,6 +59,12 @@ def messages(request: Request, form: Sent) -> list[Message]:
     return [Message(request.form.get(f"message-{position}", ""), form.texts[position]) for position in form.chosen]
 
 
+def server_failed(error: Exception) -> str:
+    """What staff read when the files or the database failed; the details go to the log."""
+    log.error("inbox: %s", error, exc_info=error)
+    return SERVER_FAILED
+
+
 def period(request: Request) -> str:
     days = request.form.get("jours") if request.method == "POST" else request.args.get("jours")
     return days if days in INBOX_DAYS else DEFAULT_DAYS
@@ -71,6 +81,10 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         return page("console/inbox.html", status=status, staff=staff, days=INBOX_DAYS[days], choices=INBOX_DAYS,
                     groups=groups, catalogue=teacher.catalogue(), form=form or Sent(), done=done)
 
+    def decided_page(staff: SignedIn, status: int = 200, **context: Any) -> HTTPResponse:
+        return page("console/inbox_decided.html", status=status, staff=staff, decisions=teacher.decisions.recent(),
+                    catalogue=teacher.catalogue(), **context)
+
     async def decide(request: Request, staff: SignedIn, apply: Callable[[Sent, list[Message]], Any],
                      done: Callable[[Any], dict[str, Any]]) -> HTTPResponse:
         """Apply a group's form in a thread (files and Rasa's reader take a second); the inbox again with the
@@ -82,9 +96,12 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
             form.errors = {f"texte-{form.chosen[key]}" if isinstance(key, int) else key: problem
                            for key, problem in refused.fields.items()}
             return inbox_page(staff, days, 422, form)
-        except (TeachingError, OSError) as error:
-            form.errors = {"form": f"Rien n'a été enregistré : {error}"}
+        except TeachingError as error:
+            form.errors = {"form": str(error)}
             return inbox_page(staff, days, 422, form)
+        except (OSError, SQLAlchemyError) as error:
+            form.errors = {"form": server_failed(error)}
+            return inbox_page(staff, days, 500, form)
         return redirect(f"{INBOX}?{urlencode({'jours': days, **done(result)})}", status=303)
 
     @console.get("/incompris")
@@ -116,20 +133,21 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     @console.get("/incompris/traites")
     @guard.staff_only
     async def decided(request: Request, staff: SignedIn) -> HTTPResponse:
-        return page("console/inbox_decided.html", staff=staff, decisions=teacher.decisions.recent(),
-                    catalogue=teacher.catalogue(), undone=request.args.get("annule"))
+        return decided_page(staff, undone=request.args.get("annule"))
 
-    @console.post("/incompris/traites/<decision_id:int>/annuler")
+    @console.post("/incompris/traites/<decision_id>/annuler")
     @guard.staff_only
+    @one_row(LookupError)
     async def undo(request: Request, staff: SignedIn, decision_id: int) -> HTTPResponse:
         try:
-            removed = await asyncio.to_thread(teacher.undo, decision_id)
-        except (TeachingError, OSError) as error:
-            return page("console/inbox_decided.html", status=422, staff=staff, decisions=teacher.decisions.recent(),
-                        catalogue=teacher.catalogue(), problem=str(error))
-        if removed is None:
-            raise NotFound("no such decision")
-        return redirect(f"{DECIDED}?annule={'exemple' if removed else 'decision'}", status=303)
+            undone = await asyncio.to_thread(teacher.undo, decision_id)
+        except TeachingError as error:
+            return decided_page(staff, 422, problem=str(error))
+        except (OSError, SQLAlchemyError) as error:
+            return decided_page(staff, 500, problem=server_failed(error))
+        if undone is None:
+            raise LookupError(decision_id)
+        return redirect(f"{DECIDED}?annule={undone.value}", status=303)
 
     @console.listener("after_server_stop")
     async def close(*_: Any) -> None:
