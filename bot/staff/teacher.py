@@ -58,7 +58,8 @@ class Teacher:
             if found:
                 raise Refused(found)
             texts = [cleaned(message.taught) for message in messages]
-            write_all(dict([examples_added(self.project, intent, texts)]))
+            path, before, after = examples_added(self.project, intent, texts)
+            write_all({path: after}, before={path: before})
             self.decisions.record(staff_id, ASSIGNED, intent, self._keyed(messages, texts))
             return len(texts)
 
@@ -76,8 +77,8 @@ class Teacher:
             if found:
                 raise Refused(found)
             texts = [cleaned(message.taught) for message in messages]
-            name, files = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
-            write_all(files)
+            name, files, before = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
+            write_all(files, before)
             self.decisions.record(staff_id, ASSIGNED, name, self._keyed(messages, texts))
             return name
 
@@ -114,7 +115,7 @@ class Teacher:
             raise TeachingError(f"C'est le dernier exemple de « {intent} » : une demande ne peut pas rester sans "
                                 "exemple. Ajoutez-en un autre d'abord.")
         check(before, after, path, intent, removed=[text])
-        write_all({path: after})
+        write_all({path: after}, before={path: before})
         return True
 
     def _problems(self, messages: Sequence[Message], known: Known) -> dict[Union[int, str], str]:
