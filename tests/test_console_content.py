@@ -116,6 +116,18 @@ def test_broken_yaml_is_shown_with_its_line_and_nothing_is_written(servers: Serv
     assert file_of(servers, "charter.yml").read_text() == before
 
 
+def test_a_pasted_control_character_is_a_problem_shown_and_the_text_stays(servers: Servers) -> None:
+    client = signed_in(servers.base)
+    page = "/console/contenus/fichier/charter.yml"
+    before = file_of(servers, "charter.yml").read_text()
+    pasted = before.replace("clarify_margin:", "clarify_margin:\x0b", 1)
+    refused = client.post(page, data={**form_fields(client.get(page).text), "texte": pasted, "etape": "verifier"})
+    assert refused.status_code == 422 and "1 problème à corriger" in refused.text
+    assert re.search(r'<a href="#champ-texte">charter.yml, ligne \d+ : .*U\+000B', refused.text)
+    assert form_fields(refused.text)["texte"] == pasted
+    assert file_of(servers, "charter.yml").read_text() == before
+
+
 def test_a_stale_form_is_told_that_someone_else_changed_the_file(servers: Servers) -> None:
     client = signed_in(servers.base)
     page = "/console/contenus/fichier/topics.yml"

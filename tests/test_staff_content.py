@@ -3,16 +3,19 @@ only the changed lines differ, checks as `make validate`, conflicts, and the run
 from __future__ import annotations
 
 import difflib
+import os
 import shutil
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 from rasa.shared.core.domain import Domain
 
 from bot.booking.store import BookingStore
-from bot.knowledge import KnowledgeError, partners, sites
-from bot.knowledge.reloading import reloading
+from bot.knowledge import KnowledgeError, partners, sites, validate_all
+from bot.knowledge.reloading import reloading, stamp
 from bot.partners.hours import PARIS
 from bot.settings import ROOT, Settings
 from bot.staff.content import ADDED, REMOVED, Conflict, Problem, diff, read, save
@@ -158,8 +161,53 @@ def test_a_file_changed_by_hand_into_a_broken_one_leaves_the_last_good_version(t
     assert numbers() == [1, 2] and numbers() == [1, 2] and len(reads) == 1
     (tmp_path / "numbers.txt").write_text("1 two")
     assert numbers() == [1, 2] and numbers() == [1, 2] and len(reads) == 2  # tried once, kept the good one
+    (tmp_path / "numbers.txt").unlink()
+    (tmp_path / "numbers.txt").mkdir()  # unreadable: an error the loader does not expect, not a KnowledgeError
+    assert numbers() == [1, 2] and len(reads) == 3
+    (tmp_path / "numbers.txt").rmdir()
     (tmp_path / "numbers.txt").write_text("3")
     assert numbers() == [3]
+
+
+def test_a_file_saved_in_latin1_or_with_a_control_character_is_named_and_the_last_good_version_stays(
+        settings: Settings) -> None:
+    folder = settings.knowledge_dir / "partners"
+    first = partners(folder)
+    path = folder / "caf-tours.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_bytes(text.encode().replace(b"horaires:", "# fermé l'été\nhoraires:".encode("latin-1")))
+    assert partners(folder) is first
+    assert validate_all(settings.knowledge_dir) == [f"{path}:15: not UTF-8 text: save the file as UTF-8"]
+    path.write_text(text.replace("horaires:", "horaires:\x0b"), encoding="utf-8")
+    assert partners(folder) is first
+    assert validate_all(settings.knowledge_dir) == [
+        f"{path}:15: invalid YAML: character U+000B not allowed (a control character)"]
+
+
+def test_the_consoles_temporary_files_and_files_gone_meanwhile_are_left_out_of_a_folders_stamp(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = settings.knowledge_dir / "partners"
+    before = stamp(folder)
+    (folder / ".caf-tours.yml.x1.tmp").write_text("being written")
+    assert stamp(folder) == before
+    scandir = os.scandir
+
+    class Gone:
+        """An entry whose file is removed between os.scandir and its stat."""
+
+        def __init__(self, entry: os.DirEntry) -> None:
+            self.name, self.path, self.is_dir, self.is_file = entry.name, entry.path, entry.is_dir, entry.is_file
+
+        def stat(self) -> os.stat_result:
+            raise FileNotFoundError(self.path)
+
+    @contextmanager
+    def vanishing(path: str) -> Iterator[list[Any]]:
+        with scandir(path) as entries:
+            yield [Gone(entry) if entry.name == "caf-tours.yml" else entry for entry in entries]
+
+    monkeypatch.setattr(os, "scandir", vanishing)
+    assert stamp(folder) == tuple(found for found in before if not found[0].endswith("/caf-tours.yml"))
 
 
 def test_an_edit_of_the_sites_reaches_the_booking_database_at_once(settings: Settings, tmp_path: Path) -> None:
