@@ -224,3 +224,11 @@ def test_an_edit_of_the_sites_reaches_the_booking_database_at_once(settings: Set
     publish(edit, store)
     assert store.free_slots(tuesday, limit=1)[0].start > tuesday + timedelta(days=1)
     store.close()
+
+
+def test_sites_saved_but_not_loaded_into_the_database_are_reported_not_raised(settings: Settings,
+                                                                              tmp_path: Path) -> None:
+    store = BookingStore(sqlite_url(tmp_path))  # never migrated: no table to load into
+    assert publish(editor("fichier", "sites.yml", settings), store) is False
+    assert publish(editor("fichier", "topics.yml", settings), store) is True  # nothing to load
+    store.close()

@@ -3,8 +3,9 @@ or a whole knowledge file. YAML is written back round-trip: every other line and
 from __future__ import annotations
 
 import io
-from abc import ABC, abstractmethod
+import logging
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,15 +15,19 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking.models import Booking
+from bot.booking.slots import Slot
 from bot.booking.store import BookingStore
-from bot.knowledge import sites
-from bot.knowledge.files import line_of
+from bot.knowledge import KnowledgeError, Sites, sites
+from bot.knowledge.files import line_of, parse_yaml, validate
 from bot.knowledge.tutorials import FRONT_MATTER
 from bot.partners.hours import PARIS
 from bot.settings import Settings
 from bot.staff.content import Problem, domain_problems, knowledge_problems
 
+log = logging.getLogger(__name__)
 EMPTY = "Écrivez un texte : l'assistant ne peut pas envoyer un message vide."
 SHORT = 80  # characters of a response's first text that name it in the console
 TEXT_KEY = re.compile(r"^(tutorials/[a-z0-9-]+\.md|partners/[a-z0-9-]+\.yml|charter\.yml|sites\.yml|topics\.yml)$")
@@ -65,8 +70,8 @@ class Edit(ABC):
     kind = ""  # the console address part: /console/contenus/<kind>/<key>
     fields: tuple[Field, ...] = ()
 
-    def __init__(self, path: Path, key: str, name: str):
-        self.path, self.key, self.name = path, key, name
+    def __init__(self, folder: Path, file: str, key: str, name: str):
+        self.path, self.file, self.key, self.name = folder / file, file, key, name  # file: relative to its folder
 
     @abstractmethod
     def values(self, text: str) -> dict[str, str]:
@@ -87,7 +92,7 @@ class TextEdit(Edit):
     kind = "fichier"
 
     def __init__(self, knowledge_dir: Path, key: str, name: str):
-        super().__init__(knowledge_dir / key, key, name)
+        super().__init__(knowledge_dir, key, key, name)
         self.knowledge_dir = knowledge_dir
         self.fields = (Field("texte", f"Texte du fichier {key}", FILE_HELP[key.split("/")[0]], rows=30),)
 
@@ -120,7 +125,7 @@ class PartnerEdit(Edit):
     )
 
     def __init__(self, knowledge_dir: Path, key: str, name: str):
-        super().__init__(knowledge_dir / "partners" / f"{key}.yml", key, name)
+        super().__init__(knowledge_dir, f"partners/{key}.yml", key, name)
         self.knowledge_dir = knowledge_dir
 
     def values(self, text: str) -> dict[str, str]:
@@ -143,7 +148,6 @@ class PartnerEdit(Edit):
         return dump_yaml(document)
 
     def problems(self, before: str, after: str) -> list[Problem]:
-        name = f"partners/{self.key}.yml"
         document = load_yaml(after)
         starts = sorted((line_of(document, [key]), key) for key in document)  # where each key's lines start
         forms = {field.name for field in self.fields}
@@ -152,8 +156,8 @@ class PartnerEdit(Edit):
             key = next((key for start, key in reversed(starts) if line and start <= line), None)
             return key if key in forms else None
 
-        return [_in_field(problem, field_of(problem.line)) if problem.file == name else problem
-                for problem in knowledge_problems(self.knowledge_dir, name, after)]
+        return [_in_field(problem, field_of(problem.line)) if problem.file == self.file else problem
+                for problem in knowledge_problems(self.knowledge_dir, self.file, after)]
 
 
 class ResponseEdit(Edit):
@@ -163,7 +167,7 @@ class ResponseEdit(Edit):
 
     def __init__(self, domain: Path, key: str, variations: list[Any]):
         first = " ".join(str(variations[0]["text"]).split())
-        super().__init__(domain, key, first if len(first) <= SHORT else first[:SHORT - 1].rstrip() + "…")
+        super().__init__(domain.parent, domain.name, key, first if len(first) <= SHORT else first[:SHORT - 1].rstrip() + "…")
         self.fields = tuple(
             Field(f"texte-{index}", f"Texte {index + 1}" + (f" (seulement sur {variation['channel']})"
                                                             if variation.get("channel") else ""),
@@ -207,11 +211,38 @@ def editor(kind: str, key: str, settings: Settings) -> Optional[Edit]:
     return None
 
 
-def publish(edit: Edit, bookings: BookingStore) -> None:
+def publish(edit: Edit, bookings: BookingStore) -> bool:
     """What a saved edit also changes at once: sites.yml goes into the booking database, so that new availability
-    and closures are offered (the other files are read again by the loaders themselves)."""
-    if isinstance(edit, TextEdit) and edit.key == "sites.yml":
+    and closures are offered (the other files are read again by the loaders themselves). False when the database
+    could not take it (logged): the jobs load it at their next start."""
+    if not _is_sites(edit):
+        return True
+    try:
         bookings.load_knowledge(sites(edit.path))
+    except (KnowledgeError, SQLAlchemyError):
+        log.exception("%s saved but not loaded into the booking database", edit.key)
+        return False
+    return True
+
+
+def stranded(edit: Edit, after: str, bookings: BookingStore) -> list[str]:
+    """The confirmed appointments to come that the edit's new text of sites.yml would no longer offer, in plain
+    French: "mardi 1 décembre à 14 h 00 à Médiathèque centrale, avec Camille"."""
+    if not _is_sites(edit):
+        return []
+    return [_appointment(booking, bookings)
+            for booking in bookings.stranded(validate(parse_yaml(after, edit.path), Sites, edit.path))]
+
+
+def _appointment(booking: Booking, bookings: BookingStore) -> str:
+    site, mediator = bookings.site(booking.site_id), bookings.mediator(booking.mediator_id)
+    slot = Slot(booking.site_id, booking.mediator_id, booking.start, booking.end)
+    return f"{slot.label} à {site.name if site else booking.site_id}, avec " \
+           f"{mediator.first_name if mediator else booking.mediator_id}"
+
+
+def _is_sites(edit: Edit) -> bool:
+    return isinstance(edit, TextEdit) and edit.key == "sites.yml"
 
 
 def catalogue(settings: Settings) -> list[tuple[str, list[Edit]]]:
