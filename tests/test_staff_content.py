@@ -19,7 +19,7 @@ from bot.knowledge.reloading import reloading, stamp
 from bot.partners.hours import PARIS
 from bot.settings import ROOT, Settings
 from bot.staff.content import ADDED, REMOVED, Conflict, Problem, diff, read, save
-from bot.staff.editors import Edit, catalogue, editor, publish
+from bot.staff.editors import BRACES, Edit, catalogue, editor, publish
 from tests.booking import Clock, paris, sqlite_url
 
 NEW_HOURS = "Mo-Fr 09:00-12:00; PH off"
@@ -130,6 +130,30 @@ def test_a_response_keeps_its_placeholders_and_is_never_empty(settings: Settings
     greet = editor("reponse", "utter_greet", settings)
     _, _, problems = edited(greet, **{"texte-1": "  "})
     assert [(problem.field, problem.line) for problem in problems] == [("texte-1", 291)]
+
+
+def test_braces_that_would_break_a_need_title_or_a_response_are_refused(settings: Settings) -> None:
+    charter = editor("fichier", "charter.yml", settings)
+    text = read(charter.path).text
+    _, _, problems = edited(charter, texte=text.replace('"Apprendre : {label}"', '"Apprendre : {theme}"'))
+    assert [(problem.file, problem.line, problem.message) for problem in problems] == [
+        ("charter.yml", 35, "needs.learn.title: only {label} can be between braces, not {theme}")]
+    response = editor("reponse", "utter_goodbye", settings)
+    _, _, problems = edited(response, **{"texte-0": "À bientôt {"})
+    assert [(problem.field, problem.message) for problem in problems] == [("texte-0", BRACES)]
+
+
+def test_a_response_variation_without_text_is_left_as_it_is(settings: Settings) -> None:
+    domain = settings.project_dir / "domain.yml"
+    domain.write_text(domain.read_text().replace("responses:\n", "responses:\n  utter_map:\n"
+                                                 "    - custom: {plan: centrale}\n"
+                                                 "    - text: Voici le plan.\n", 1))
+    edit = editor("reponse", "utter_map", settings)
+    assert edit.name == "Voici le plan." and [field.name for field in edit.fields] == ["texte-1"]
+    before, after, problems = edited(edit, **{"texte-1": "Voici le plan de la médiathèque."})
+    assert problems == [] and changed_lines(before, after) == [
+        "-     - text: Voici le plan.", "+     - text: Voici le plan de la médiathèque."]
+    assert "utter_map" in [edit.key for edit in dict(catalogue(settings))["Réponses de l'assistant"]]
 
 
 def test_the_loaders_read_a_changed_file_again_and_only_then(settings: Settings) -> None:

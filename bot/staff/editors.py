@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import string
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +29,8 @@ from bot.settings import Settings
 from bot.staff.content import Problem, domain_problems, knowledge_problems
 
 log = logging.getLogger(__name__)
+BRACES = ("Une accolade { ou } est seule : l'assistant ne pourrait pas envoyer ce texte. Retirez-la, ou gardez "
+          "{nom} tel quel.")
 EMPTY = "Écrivez un texte : l'assistant ne peut pas envoyer un message vide."
 SHORT = 80  # characters of a response's first text that name it in the console
 TEXT_KEY = re.compile(r"^(tutorials/[a-z0-9-]+\.md|partners/[a-z0-9-]+\.yml|charter\.yml|sites\.yml|topics\.yml)$")
@@ -166,35 +169,52 @@ class ResponseEdit(Edit):
     kind = "reponse"
 
     def __init__(self, domain: Path, key: str, variations: list[Any]):
-        first = " ".join(str(variations[0]["text"]).split())
-        super().__init__(domain.parent, domain.name, key, first if len(first) <= SHORT else first[:SHORT - 1].rstrip() + "…")
+        texts = [str(variation["text"]) for variation in variations if "text" in variation] or [key]
+        first = " ".join(texts[0].split())
+        super().__init__(domain.parent, domain.name, key,
+                         first if len(first) <= SHORT else first[:SHORT - 1].rstrip() + "…")
         self.fields = tuple(
             Field(f"texte-{index}", f"Texte {index + 1}" + (f" (seulement sur {variation['channel']})"
                                                             if variation.get("channel") else ""),
                   _placeholders_help(variation["text"]), rows=3)
-            for index, variation in enumerate(variations))
+            for index, variation in _texts(variations))
 
     def values(self, text: str) -> dict[str, str]:
-        return {f"texte-{index}": str(variation["text"]) for index, variation in enumerate(self._variations(text))}
+        return {f"texte-{index}": str(variation["text"]) for index, variation in _texts(self._variations(text))}
 
     def apply(self, text: str, values: Mapping[str, str]) -> str:
         document = load_yaml(text)
-        for index, variation in enumerate(document["responses"][self.key]):
+        for index, variation in _texts(document["responses"][self.key]):
             _set_text(variation, "text", values.get(f"texte-{index}", "").replace("\r\n", "\n").strip())
         return dump_yaml(document)
 
     def problems(self, before: str, after: str) -> list[Problem]:
         document = load_yaml(after)
         problems = []
-        for index, (old, new) in enumerate(zip(self._variations(before), self._variations(after))):
+        for (index, old), (_, new) in zip(_texts(self._variations(before)), _texts(self._variations(after))):
             line = line_of(document, ["responses", self.key, index, "text"])
-            empty = [] if str(new["text"]).strip() else [EMPTY]
-            for message in empty + _placeholder_changes(str(old["text"]), str(new["text"])):
+            for message in _text_problems(str(old["text"]), str(new["text"])):
                 problems.append(Problem(message, "domain.yml", line, f"texte-{index}"))
         return problems or domain_problems(after)
 
     def _variations(self, text: str) -> list[Any]:
         return list(load_yaml(text)["responses"][self.key])
+
+
+def _texts(variations: list[Any]) -> list[tuple[int, Any]]:
+    """The variations that have a text (others are only an image, buttons or a custom payload), by position."""
+    return [(index, variation) for index, variation in enumerate(variations) if "text" in variation]
+
+
+def _text_problems(old: str, new: str) -> list[str]:
+    """Why a response's new text cannot replace the old one: empty, a brace Rasa cannot read, placeholders."""
+    if not new.strip():
+        return [EMPTY]
+    try:
+        list(string.Formatter().parse(new))
+    except ValueError:
+        return [BRACES]
+    return _placeholder_changes(old, new)
 
 
 def editor(kind: str, key: str, settings: Settings) -> Optional[Edit]:
