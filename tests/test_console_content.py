@@ -205,7 +205,20 @@ def test_a_response_saved_waits_for_the_next_training(servers: Servers) -> None:
 
 def test_unknown_things_are_not_found(servers: Servers) -> None:
     client = signed_in(servers.base)
-    for path in ("/console/contenus/partenaire/nobody", "/console/contenus/fichier/../settings.py",
-                 "/console/contenus/fichier/communes.yml", "/console/contenus/reponse/utter_nothing",
-                 "/console/contenus/autre/charter.yml"):
+    for path in ("/console/contenus/partenaire/nobody", "/console/contenus/fichier/communes.yml",
+                 "/console/contenus/reponse/utter_nothing", "/console/contenus/autre/charter.yml"):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_path_out_of_the_knowledge_base_is_not_found_and_not_read(servers: Servers) -> None:
+    """Sanic does not decode %2F in a path parameter, so these never reach editor(); its rule on such keys is
+    tested in tests/test_staff_content.py."""
+    client = signed_in(servers.base)
+    outside = servers.settings.knowledge_dir.parent / "settings.py"
+    outside.write_text("SECRET = 'not for the console'\n")
+    for path in ("/console/contenus/fichier/..%2Fsettings.py",
+                 "/console/contenus/fichier/tutorials%2F..%2F..%2Fsettings.py",
+                 "/console/contenus/fichier/tutorials%2F..%2F..%2Fproject%2Fdomain.yml"):
+        answer = client.get(path)
+        assert b"..%2F" in answer.request.url.raw_path  # sent as written: httpx normalises a plain ../ away
+        assert answer.status_code == 404 and "SECRET" not in answer.text and "responses" not in answer.text, path

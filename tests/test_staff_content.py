@@ -40,6 +40,12 @@ def changed_lines(before: str, after: str) -> list[str]:
     return [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:1] in "+-"]
 
 
+def line_with(path: Path, words: str) -> int:
+    """The number of the file's only line with `words`."""
+    number, = [number for number, line in enumerate(read(path).text.splitlines(), 1) if words in line]
+    return number
+
+
 def edited(edit: Edit, **values: str) -> tuple[str, str, list[Problem]]:
     """The file's text, its text with the form's `values` changed, and the problems of that change."""
     before = read(edit.path).text
@@ -56,6 +62,20 @@ def test_the_catalogue_names_things_as_staff_know_them(settings: Settings) -> No
     assert groups["Réponses de l'assistant"][1].name == "Au revoir ! Revenez quand vous voulez."
     assert editor("fichier", "../domain.yml", settings) is None and editor("partenaire", "nobody", settings) is None
     assert editor("reponse", "utter_nothing", settings) is None
+
+
+def test_the_catalogue_lists_the_files_the_editor_opens_and_only_them(settings: Settings) -> None:
+    partners_folder = settings.knowledge_dir / "partners"
+    shutil.copy(partners_folder / "caf-tours.yml", partners_folder / "CAF_Tours_2.yml")
+    shutil.copy(partners_folder / "caf-tours.yml", partners_folder / "caf.tours.yml")
+    listed = [(edit.kind, edit.key) for edit in dict(catalogue(settings))["Partenaires"]]
+    assert ("partenaire", "CAF_Tours_2") in listed and ("partenaire", "caf.tours") not in listed
+    for kind, key in listed:
+        assert editor(kind, key, settings) is not None, key
+    assert editor("partenaire", "caf.tours", settings) is None
+    assert editor("fichier", "charter.yml\n", settings) is None and editor("partenaire", "caf-tours\n", settings) is None
+    for outside in ("../project/domain.yml", "tutorials/../../project/domain.yml", "partners/../../project/domain.yml"):
+        assert editor("fichier", outside, settings) is None, outside  # the files exist, out of the knowledge base
 
 
 def test_new_hours_of_a_partner_change_their_line_and_the_update_date_only(settings: Settings) -> None:
@@ -126,10 +146,11 @@ def test_a_response_keeps_its_placeholders_and_is_never_empty(settings: Settings
     _, _, problems = edited(edit, **{"texte-0": text.replace("{days}", "{jours}")})
     assert [(problem.field, problem.message.split()[0]) for problem in problems] == [("texte-0", "{days}"),
                                                                                       ("texte-0", "{jours}")]
-    assert problems[0].file == "domain.yml" and problems[0].line == 310
+    assert problems[0].file == "domain.yml" and problems[0].line == line_with(edit.path, "{never_ask}")
     greet = editor("reponse", "utter_greet", settings)
     _, _, problems = edited(greet, **{"texte-1": "  "})
-    assert [(problem.field, problem.line) for problem in problems] == [("texte-1", 291)]
+    assert [(problem.field, problem.line) for problem in problems] == [
+        ("texte-1", line_with(greet.path, "Vos données : écrivez /rgpd."))]
 
 
 def test_braces_that_would_break_a_need_title_or_a_response_are_refused(settings: Settings) -> None:

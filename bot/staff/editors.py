@@ -33,8 +33,9 @@ BRACES = ("Une accolade { ou } est seule : l'assistant ne pourrait pas envoyer c
           "{nom} tel quel.")
 EMPTY = "Écrivez un texte : l'assistant ne peut pas envoyer un message vide."
 SHORT = 80  # characters of a response's first text that name it in the console
-TEXT_KEY = re.compile(r"^(tutorials/[a-z0-9-]+\.md|partners/[a-z0-9-]+\.yml|charter\.yml|sites\.yml|topics\.yml)$")
-PARTNER_KEY = re.compile(r"^[a-z0-9-]+$")
+NAME = r"[A-Za-z0-9_-]+"  # a file name the console edits: no dot, no slash (nothing outside its folder)
+TEXT_KEY = re.compile(rf"tutorials/{NAME}\.md|partners/{NAME}\.yml|charter\.yml|sites\.yml|topics\.yml")  # fullmatch
+PARTNER_KEY = re.compile(NAME)  # fullmatch
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # what actions fill in a response: {label}, {phone}
 HOURS_HELP = ("Écrivez les horaires comme OpenStreetMap : jours en anglais (Mo Tu We Th Fr Sa Su), heures sur "
               "24 heures, « ; » entre deux règles, « PH off » : fermé les jours fériés. Exemples : "
@@ -223,10 +224,10 @@ def editor(kind: str, key: str, settings: Settings) -> Optional[Edit]:
     if kind == ResponseEdit.kind:
         responses = _responses(settings.project_dir / "domain.yml")
         return ResponseEdit(settings.project_dir / "domain.yml", key, responses[key]) if key in responses else None
-    if kind == PartnerEdit.kind and PARTNER_KEY.match(key) and (knowledge / "partners" / f"{key}.yml").is_file():
+    if kind == PartnerEdit.kind and PARTNER_KEY.fullmatch(key) and (knowledge / "partners" / f"{key}.yml").is_file():
         found = _partner(knowledge, knowledge / "partners" / f"{key}.yml")
         return found if found.kind == kind else None
-    if kind == TextEdit.kind and TEXT_KEY.match(key) and (knowledge / key).is_file():
+    if kind == TextEdit.kind and TEXT_KEY.fullmatch(key) and (knowledge / key).is_file():
         return _text(knowledge, knowledge / key)
     return None
 
@@ -271,10 +272,16 @@ def catalogue(settings: Settings) -> list[tuple[str, list[Edit]]]:
     return [
         ("Réponses de l'assistant",
          [ResponseEdit(domain, name, variations) for name, variations in _responses(domain).items()]),
-        ("Fiches tutoriels", [_text(knowledge, path) for path in sorted((knowledge / "tutorials").glob("*.md"))]),
-        ("Partenaires", [_partner(knowledge, path) for path in sorted((knowledge / "partners").glob("*.yml"))]),
+        ("Fiches tutoriels", [_text(knowledge, path) for path in _editable(knowledge, "tutorials", ".md")]),
+        ("Partenaires", [_partner(knowledge, path) for path in _editable(knowledge, "partners", ".yml")]),
         *((group, [_text(knowledge, knowledge / key)]) for key, (group, _) in FILES.items()),
     ]
+
+
+def _editable(knowledge: Path, folder: str, suffix: str) -> list[Path]:
+    """The files of a folder that editor() opens: those it would refuse are not listed either."""
+    return [path for path in sorted((knowledge / folder).glob(f"*{suffix}"))
+            if TEXT_KEY.fullmatch(path.relative_to(knowledge).as_posix())]
 
 
 def _partner(knowledge: Path, path: Path) -> Edit:
