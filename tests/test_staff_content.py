@@ -73,7 +73,8 @@ def test_the_catalogue_lists_the_files_the_editor_opens_and_only_them(settings: 
     for kind, key in listed:
         assert editor(kind, key, settings) is not None, key
     assert editor("partenaire", "caf.tours", settings) is None
-    assert editor("fichier", "charter.yml\n", settings) is None and editor("partenaire", "caf-tours\n", settings) is None
+    assert editor("fichier", "charter.yml\n", settings) is None
+    assert editor("partenaire", "caf-tours\n", settings) is None
     for outside in ("../project/domain.yml", "tutorials/../../project/domain.yml", "partners/../../project/domain.yml"):
         assert editor("fichier", outside, settings) is None, outside  # the files exist, out of the knowledge base
 
