@@ -6,12 +6,15 @@ import html
 import re
 import shutil
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
 
+from bot.booking.store import BookingStore
+from bot.knowledge import sites
 from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.staff.accounts import StaffAccounts
@@ -97,7 +100,8 @@ def test_staff_change_a_partners_hours_and_patrons_get_them_without_a_restart(se
     assert f"horaires: {NEW_HOURS}\n" in file_of(servers, "partners/caf-tours.yml").read_text()
     assert partner_card(servers.actions)["opening_hours"] == NEW_HOURS
     log = (servers.settings.var_dir / "logs" / "web.log").read_text()
-    assert re.search(rf"staff account \d+ \(Léa\) saved {file_of(servers, 'partners/caf-tours.yml')}\n", log)
+    assert re.search(r"staff account \d+ saved partners/caf-tours.yml\n", log)
+    assert "Léa" not in log and str(servers.settings.knowledge_dir) not in log
 
 
 def test_broken_yaml_is_shown_with_its_line_and_nothing_is_written(servers: Servers) -> None:
@@ -114,6 +118,40 @@ def test_broken_yaml_is_shown_with_its_line_and_nothing_is_written(servers: Serv
         assert 'aria-invalid="true"' in refused.text and 'aria-describedby="aide-texte erreur-texte"' in refused.text
         assert problems(refused.text) == []
     assert file_of(servers, "charter.yml").read_text() == before
+
+
+def test_a_pasted_control_character_is_a_problem_shown_and_the_text_stays(servers: Servers) -> None:
+    client = signed_in(servers.base)
+    page = "/console/contenus/fichier/charter.yml"
+    before = file_of(servers, "charter.yml").read_text()
+    pasted = before.replace("clarify_margin:", "clarify_margin:\x0b", 1)
+    refused = client.post(page, data={**form_fields(client.get(page).text), "texte": pasted, "etape": "verifier"})
+    assert refused.status_code == 422 and "1 problème à corriger" in refused.text
+    assert re.search(r'<a href="#champ-texte">charter.yml, ligne \d+ : .*U\+000B', refused.text)
+    assert form_fields(refused.text)["texte"] == pasted
+    assert file_of(servers, "charter.yml").read_text() == before
+
+
+def test_checking_the_sites_lists_the_appointments_a_new_closure_strands(servers: Servers) -> None:
+    store = BookingStore(servers.settings.booking_database_url)
+    store.load_knowledge(sites(file_of(servers, "sites.yml")))
+    slot = store.free_slots(datetime.now(timezone.utc), limit=1)[0]
+    booking = store.book(slot, topic=None, first_name="Ana", contact=None, contact_kind=None, accessibility=None,
+                         channel="rest", sender_id="patron")
+    client = signed_in(servers.base)
+    page = "/console/contenus/fichier/sites.yml"
+    form = client.get(page)
+    closed = form_fields(form.text)["texte"].replace(
+        "closures:", f"closures:\n  - start: {slot.start.date()}\n    reason: Inventaire", 1)
+    check = client.post(page, data={**form_fields(form.text), "texte": closed, "etape": "verifier"})
+    store.cancel(booking.code)
+    store.close()
+    assert check.status_code == 200 and "1 rendez-vous ne sera plus possible" in check.text
+    assert f"<li>{html.escape(slot.label)} à " in check.text and 'href="/console/agenda"' in check.text
+    assert problems(check.text) == []
+    unchanged = client.post(page, data={**form_fields(form.text), "texte": closed.replace("Inventaire", "Fermé"),
+                                        "etape": "verifier"})
+    assert "ne sera plus possible" not in unchanged.text  # cancelled: nothing to do any more
 
 
 def test_a_stale_form_is_told_that_someone_else_changed_the_file(servers: Servers) -> None:
@@ -167,7 +205,20 @@ def test_a_response_saved_waits_for_the_next_training(servers: Servers) -> None:
 
 def test_unknown_things_are_not_found(servers: Servers) -> None:
     client = signed_in(servers.base)
-    for path in ("/console/contenus/partenaire/nobody", "/console/contenus/fichier/../settings.py",
-                 "/console/contenus/fichier/communes.yml", "/console/contenus/reponse/utter_nothing",
-                 "/console/contenus/autre/charter.yml"):
+    for path in ("/console/contenus/partenaire/nobody", "/console/contenus/fichier/communes.yml",
+                 "/console/contenus/reponse/utter_nothing", "/console/contenus/autre/charter.yml"):
         assert client.get(path).status_code == 404, path
+
+
+def test_a_path_out_of_the_knowledge_base_is_not_found_and_not_read(servers: Servers) -> None:
+    """Sanic does not decode %2F in a path parameter, so these never reach editor(); its rule on such keys is
+    tested in tests/test_staff_content.py."""
+    client = signed_in(servers.base)
+    outside = servers.settings.knowledge_dir.parent / "settings.py"
+    outside.write_text("SECRET = 'not for the console'\n")
+    for path in ("/console/contenus/fichier/..%2Fsettings.py",
+                 "/console/contenus/fichier/tutorials%2F..%2F..%2Fsettings.py",
+                 "/console/contenus/fichier/tutorials%2F..%2F..%2Fproject%2Fdomain.yml"):
+        answer = client.get(path)
+        assert b"..%2F" in answer.request.url.raw_path  # sent as written: httpx normalises a plain ../ away
+        assert answer.status_code == 404 and "SECRET" not in answer.text and "responses" not in answer.text, path

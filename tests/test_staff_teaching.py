@@ -18,7 +18,8 @@ from bot.booking.database import upgrade
 from bot.knowledge import Charter
 from bot.knowledge.files import load_model
 from bot.settings import ROOT, Settings
-from bot.staff import teaching
+from bot.staff import content, teacher as teacher_module, teaching
+from bot.staff import files as staff_files
 from bot.staff.accounts import StaffAccounts
 from bot.staff.inbox import key_of
 from bot.staff.intents import STAFF_FILE
@@ -66,7 +67,7 @@ def files(project: Path) -> dict[str, bytes]:
 def test_examples_go_at_the_end_of_their_block_and_nothing_else_changes(project: Path) -> None:
     path = project / CHOICE
     before = path.read_bytes().decode()
-    _, after = examples_added(project, "tutorial_simpler", ["c'est du chinois pour moi", "trop dur [téléphone]"])
+    _, _, after = examples_added(project, "tutorial_simpler", ["c'est du chinois pour moi", "trop dur [téléphone]"])
     added = [line for line in after.splitlines() if line not in before.splitlines()]
     assert added == ["    - c'est du chinois pour moi", "    - trop dur [téléphone]"]
     assert [line for line in after.splitlines() if line not in added] == before.splitlines()  # comments kept
@@ -90,7 +91,7 @@ MARKUP_AND_LINES = {
 def test_text_rasa_would_read_as_markup_or_lines_is_neutralised(project: Path) -> None:
     taught = [cleaned(typed) for typed in MARKUP_AND_LINES]
     assert taught == list(MARKUP_AND_LINES.values())
-    path, after = examples_added(project, "learn_wifi", taught)
+    path, _, after = examples_added(project, "learn_wifi", taught)
     teaching.write_all({path: after})
     assert rasa_examples(path) - rasa_examples(ROOT / TUTORIALS) == Counter(("learn_wifi", text) for text in taught)
     assert all(not message.get("entities") for message in RasaYAMLReader().read(path).training_examples
@@ -212,7 +213,7 @@ def test_writing_several_files_puts_the_first_back_when_a_later_one_fails(projec
     first, second = project / "domain.yml", project / "config.yml"
     before = files(project)
     replace = os.replace
-    monkeypatch.setattr(teaching.os, "replace", lambda source, target: (
+    monkeypatch.setattr(staff_files.os, "replace", lambda source, target: (
         replace(source, target) if Path(target) != second else (_ for _ in ()).throw(OSError("disk full"))))
     with pytest.raises(OSError):
         teaching.write_all({first: "changed", second: "changed"})
@@ -242,3 +243,22 @@ def test_personal_data_staff_type_is_masked_before_it_is_written(teacher: Teache
     taught = "mon mail [e-mail] marche plus, appelez le [téléphone]"
     assert f"    - {taught}" in (project / "data/nlu/tutorials.yml").read_text().splitlines()
     assert [decided.text for decided in teacher.decisions.recent()] == [taught]
+
+
+def test_a_response_saved_while_a_new_intent_is_built_is_kept_and_the_intent_refused(
+        teacher: Teacher, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    domain = project / "domain.yml"
+    saved = content.read(domain).text.replace("Au revoir ! Revenez quand vous voulez.", "À bientôt !")
+    built = teacher_module.new_intent_files
+
+    def built_then_a_response_saved(*arguments: object) -> tuple:
+        found = built(*arguments)
+        content.save(domain, saved, content.read(domain).version)  # « Réponses et fiches », meanwhile
+        return found
+
+    monkeypatch.setattr(teacher_module, "new_intent_files", built_then_a_response_saved)
+    before = files(project)
+    with pytest.raises(TeachingError, match="Quelqu'un a changé domain.yml en même temps que vous.*Recommencez"):
+        teacher.create(1, "learn:formulaire_en_ligne", "La cantine", [Message("payer la cantine", "payer la cantine")])
+    assert domain.read_text() == saved
+    assert files(project) == {**before, "domain.yml": saved.encode()} and teacher.decisions.keys() == set()

@@ -82,6 +82,16 @@ class BookingStore:
             state.digest = digest
         return True
 
+    def stranded(self, sites: Sites) -> list[Booking]:
+        """The confirmed bookings to come that `sites` would no longer offer: a closure on their day, their
+        permanence, site or mediator gone. Loading it does not cancel them: staff do, from the agenda."""
+        permanences, closures = _availability(sites), _closures(sites)
+        holidays = {site.id: site.closed_on_public_holidays for site in sites.sites}
+        with self.session() as session:
+            coming = session.execute(select(Booking).where(Booking.status == CONFIRMED, Booking.start > self.clock())
+                                     .order_by(Booking.start, Booking.id)).scalars().all()
+        return [booking for booking in coming if not _offered(booking, permanences, closures, holidays)]
+
     def sites(self) -> list[Site]:
         """The active sites, in the order of the sites file."""
         with self.session() as session:
@@ -365,9 +375,25 @@ def _load_agenda(session: Session, sites: Sites) -> None:
     """Replace the weekly availability and the closures by those of the file."""
     session.execute(delete(Availability))
     session.execute(delete(Closure))
-    session.add_all(Availability(mediator_id=entry.mediator, site_id=entry.site, weekday=entry.weekday_index,
-                                 start_time=entry.start, end_time=entry.end, slot_minutes=entry.slot_minutes,
-                                 valid_from=entry.valid_from, valid_until=entry.valid_until)
-                    for entry in sites.availability)
-    session.add_all(Closure(start_date=entry.start, end_date=entry.end, site_id=entry.site,
-                            mediator_id=entry.mediator, reason=entry.reason) for entry in sites.closures)
+    session.add_all(_availability(sites))
+    session.add_all(_closures(sites))
+
+
+def _availability(sites: Sites) -> list[Availability]:
+    return [Availability(mediator_id=entry.mediator, site_id=entry.site, weekday=entry.weekday_index,
+                         start_time=entry.start, end_time=entry.end, slot_minutes=entry.slot_minutes,
+                         valid_from=entry.valid_from, valid_until=entry.valid_until) for entry in sites.availability]
+
+
+def _closures(sites: Sites) -> list[Closure]:
+    return [Closure(start_date=entry.start, end_date=entry.end, site_id=entry.site, mediator_id=entry.mediator,
+                    reason=entry.reason) for entry in sites.closures]
+
+
+def _offered(booking: Booking, permanences: list[Availability], closures: list[Closure],
+             holidays: dict[str, bool]) -> bool:
+    """Whether the booking's slot is one that these permanences and closures give."""
+    slot = Slot(booking.site_id, booking.mediator_id, booking.start, booking.end)
+    mine = [permanence for permanence in permanences
+            if (permanence.site_id, permanence.mediator_id) == (slot.site_id, slot.mediator_id)]
+    return slot in slots_between(slot.start, slot.end, mine, closures, holidays)

@@ -1,6 +1,7 @@
 """The library's charter (charte de l'aidant): which needs it serves, how, and what it never does."""
 from __future__ import annotations
 
+import string
 from typing import Dict, List, Optional, Tuple
 
 from pydantic import BaseModel, Field, confloat, constr, root_validator, validator
@@ -29,6 +30,18 @@ class Need(BaseModel, extra="forbid"):
             if not allowed and target:
                 raise ValueError(f"intent {intent}: route {values['route']} takes no target")
         return values
+
+    @validator("title")
+    def _label_only(cls, title: str) -> str:
+        """The title is filled with str.format(label=...): any other brace would break it."""
+        try:
+            fields = {field for _, field, _, _ in string.Formatter().parse(title) if field is not None}
+        except ValueError as error:
+            raise ValueError(f"{error}: write {{label}}, or no brace at all") from error
+        if fields - {"label"}:
+            others = ", ".join(f"{{{field}}}" for field in sorted(fields - {"label"}))
+            raise ValueError(f"only {{label}} can be between braces, not {others}")
+        return title
 
     @validator("route")
     def _not_clarify(cls, route: str) -> str:

@@ -6,7 +6,8 @@ from typing import Any, Sequence, Type, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -16,10 +17,18 @@ class KnowledgeError(ValueError):
 
 
 def read_text(path: Path) -> str:
+    """The file's text; KnowledgeError when it is missing, unreadable or not UTF-8 (naming the line)."""
     try:
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError as error:
         raise KnowledgeError(f"{path}: file not found") from error
+    except OSError as error:
+        raise KnowledgeError(f"{path}: file cannot be read: {error.strerror}") from error
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise KnowledgeError(f"{path}:{line}: not UTF-8 text: save the file as UTF-8") from error
 
 
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
@@ -32,6 +41,12 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
     except MarkedYAMLError as error:
         line = error.problem_mark.line if error.problem_mark else 0
         raise KnowledgeError(f"{path}:{first_line + line}: invalid YAML: {error.problem}") from error
+    except ReaderError as error:  # a character YAML does not allow, such as a control character
+        code = error.character if isinstance(error.character, int) else ord(error.character)
+        raise KnowledgeError(f"{path}:{first_line + text.count(chr(10), 0, error.position)}: invalid YAML: "
+                             f"character U+{code:04X} not allowed (a control character)") from error
+    except YAMLError as error:
+        raise KnowledgeError(f"{path}:{first_line}: invalid YAML: {error}") from error
 
 
 def line_of(document: Any, location: Sequence[Any]) -> int:

@@ -10,8 +10,6 @@ from functools import wraps
 from pathlib import Path
 from typing import Callable, Generic, Optional, TypeVar
 
-from bot.knowledge.files import KnowledgeError
-
 log = logging.getLogger(__name__)
 Loaded = TypeVar("Loaded")
 Stamp = tuple[tuple[str, int, int, int], ...]
@@ -30,12 +28,19 @@ def stamp(*paths: Path) -> Stamp:
 
 
 def _stamp_folder(folder: str, found: list[tuple[str, int, int, int]]) -> None:
+    """Every file under the folder but hidden ones (the console's temporary files: `.name.yml.*.tmp`), which can
+    vanish while the folder is read, as any file can: a file gone is left out."""
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.is_dir():
-                _stamp_folder(entry.path, found)
-            elif entry.is_file():
-                found.append(_stamp_of(entry.path, entry.stat()))
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir():
+                    _stamp_folder(entry.path, found)
+                elif entry.is_file():
+                    found.append(_stamp_of(entry.path, entry.stat()))
+            except FileNotFoundError:
+                continue
 
 
 def _stamp_of(file: str, found: os.stat_result) -> tuple[str, int, int, int]:
@@ -74,9 +79,10 @@ def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Callable[[
 
 
 def _fresh(load: Callable[[Path], Loaded], path: Path, before: Optional[Kept[Loaded]]) -> Loaded:
+    """The loader's result; once one was good, whatever goes wrong leaves it in use (a patron's turn goes on)."""
     try:
         return load(path)
-    except KnowledgeError as error:
+    except Exception as error:  # noqa: BLE001 - any error of a file saved by hand, not only KnowledgeError
         if before is None:
             raise
         log.error("%s changed but cannot be used, its last good version stays in use:\n%s", path, error)

@@ -3,10 +3,8 @@ showing the change line by line, and saving it atomically unless someone else ch
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import shutil
-import stat
 import tempfile
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -17,6 +15,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.exceptions import RasaException
 
 from bot.knowledge import validate_all
+from bot.staff import files
+from bot.staff.files import Conflict
 
 PROBLEM = re.compile(r"^(?P<file>[^:]+?)(?::(?P<line>\d+))?: (?P<message>.*)$")  # a KnowledgeError line
 ADDED, REMOVED, SAME = "added", "removed", "same"
@@ -51,32 +51,18 @@ class DiffLine:
     text: str
 
 
-class Conflict(Exception):
-    """The file changed since the form was opened."""
-
-
 def read(path: Path) -> Version:
-    with open(path, encoding="utf-8", newline="") as file:
-        text = file.read()
+    text = files.read(path)
     return Version(text, hashlib.sha256(text.encode()).hexdigest())
 
 
 def save(path: Path, text: str, version: str) -> None:
-    """Replace the file's text with `text` in one step (a temporary file renamed over it), unless the file is no
-    longer at `version` (Conflict)."""
-    if read(path).version != version:
-        raise Conflict(path)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.",
-                                     suffix=".tmp", delete=False) as temporary:
-        temporary.write(text)
-        temporary.flush()
-        os.fsync(temporary.fileno())
-    try:
-        os.chmod(temporary.name, stat.S_IMODE(path.stat().st_mode))
-        os.replace(temporary.name, path)
-    except BaseException:
-        os.unlink(temporary.name)
-        raise
+    """Replace the file's text with `text` in one step, unless the file is no longer at `version` (Conflict)."""
+    with files.LOCK:
+        opened = read(path)
+        if opened.version != version:
+            raise Conflict(path)
+        files.write_all({path: text}, before={path: opened.text})
 
 
 def diff(before: str, after: str, context: int = 2) -> list[list[DiffLine]]:

@@ -3,8 +3,10 @@ or a whole knowledge file. YAML is written back round-trip: every other line and
 from __future__ import annotations
 
 import io
-from abc import ABC, abstractmethod
+import logging
 import re
+import string
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -14,19 +16,26 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import ScalarString
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking.models import Booking
+from bot.booking.slots import Slot
 from bot.booking.store import BookingStore
-from bot.knowledge import sites
-from bot.knowledge.files import line_of
+from bot.knowledge import KnowledgeError, Sites, sites
+from bot.knowledge.files import line_of, parse_yaml, validate
 from bot.knowledge.tutorials import FRONT_MATTER
 from bot.partners.hours import PARIS
 from bot.settings import Settings
 from bot.staff.content import Problem, domain_problems, knowledge_problems
 
+log = logging.getLogger(__name__)
+BRACES = ("Une accolade { ou } est seule : l'assistant ne pourrait pas envoyer ce texte. Retirez-la, ou gardez "
+          "{nom} tel quel.")
 EMPTY = "Écrivez un texte : l'assistant ne peut pas envoyer un message vide."
 SHORT = 80  # characters of a response's first text that name it in the console
-TEXT_KEY = re.compile(r"^(tutorials/[a-z0-9-]+\.md|partners/[a-z0-9-]+\.yml|charter\.yml|sites\.yml|topics\.yml)$")
-PARTNER_KEY = re.compile(r"^[a-z0-9-]+$")
+NAME = r"[A-Za-z0-9_-]+"  # a file name the console edits: no dot, no slash (nothing outside its folder)
+TEXT_KEY = re.compile(rf"tutorials/{NAME}\.md|partners/{NAME}\.yml|charter\.yml|sites\.yml|topics\.yml")  # fullmatch
+PARTNER_KEY = re.compile(NAME)  # fullmatch
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # what actions fill in a response: {label}, {phone}
 HOURS_HELP = ("Écrivez les horaires comme OpenStreetMap : jours en anglais (Mo Tu We Th Fr Sa Su), heures sur "
               "24 heures, « ; » entre deux règles, « PH off » : fermé les jours fériés. Exemples : "
@@ -65,8 +74,8 @@ class Edit(ABC):
     kind = ""  # the console address part: /console/contenus/<kind>/<key>
     fields: tuple[Field, ...] = ()
 
-    def __init__(self, path: Path, key: str, name: str):
-        self.path, self.key, self.name = path, key, name
+    def __init__(self, folder: Path, file: str, key: str, name: str):
+        self.path, self.file, self.key, self.name = folder / file, file, key, name  # file: relative to its folder
 
     @abstractmethod
     def values(self, text: str) -> dict[str, str]:
@@ -87,7 +96,7 @@ class TextEdit(Edit):
     kind = "fichier"
 
     def __init__(self, knowledge_dir: Path, key: str, name: str):
-        super().__init__(knowledge_dir / key, key, name)
+        super().__init__(knowledge_dir, key, key, name)
         self.knowledge_dir = knowledge_dir
         self.fields = (Field("texte", f"Texte du fichier {key}", FILE_HELP[key.split("/")[0]], rows=30),)
 
@@ -120,7 +129,7 @@ class PartnerEdit(Edit):
     )
 
     def __init__(self, knowledge_dir: Path, key: str, name: str):
-        super().__init__(knowledge_dir / "partners" / f"{key}.yml", key, name)
+        super().__init__(knowledge_dir, f"partners/{key}.yml", key, name)
         self.knowledge_dir = knowledge_dir
 
     def values(self, text: str) -> dict[str, str]:
@@ -143,7 +152,6 @@ class PartnerEdit(Edit):
         return dump_yaml(document)
 
     def problems(self, before: str, after: str) -> list[Problem]:
-        name = f"partners/{self.key}.yml"
         document = load_yaml(after)
         starts = sorted((line_of(document, [key]), key) for key in document)  # where each key's lines start
         forms = {field.name for field in self.fields}
@@ -152,8 +160,8 @@ class PartnerEdit(Edit):
             key = next((key for start, key in reversed(starts) if line and start <= line), None)
             return key if key in forms else None
 
-        return [_in_field(problem, field_of(problem.line)) if problem.file == name else problem
-                for problem in knowledge_problems(self.knowledge_dir, name, after)]
+        return [_in_field(problem, field_of(problem.line)) if problem.file == self.file else problem
+                for problem in knowledge_problems(self.knowledge_dir, self.file, after)]
 
 
 class ResponseEdit(Edit):
@@ -162,35 +170,52 @@ class ResponseEdit(Edit):
     kind = "reponse"
 
     def __init__(self, domain: Path, key: str, variations: list[Any]):
-        first = " ".join(str(variations[0]["text"]).split())
-        super().__init__(domain, key, first if len(first) <= SHORT else first[:SHORT - 1].rstrip() + "…")
+        texts = [str(variation["text"]) for variation in variations if "text" in variation] or [key]
+        first = " ".join(texts[0].split())
+        super().__init__(domain.parent, domain.name, key,
+                         first if len(first) <= SHORT else first[:SHORT - 1].rstrip() + "…")
         self.fields = tuple(
             Field(f"texte-{index}", f"Texte {index + 1}" + (f" (seulement sur {variation['channel']})"
                                                             if variation.get("channel") else ""),
                   _placeholders_help(variation["text"]), rows=3)
-            for index, variation in enumerate(variations))
+            for index, variation in _texts(variations))
 
     def values(self, text: str) -> dict[str, str]:
-        return {f"texte-{index}": str(variation["text"]) for index, variation in enumerate(self._variations(text))}
+        return {f"texte-{index}": str(variation["text"]) for index, variation in _texts(self._variations(text))}
 
     def apply(self, text: str, values: Mapping[str, str]) -> str:
         document = load_yaml(text)
-        for index, variation in enumerate(document["responses"][self.key]):
+        for index, variation in _texts(document["responses"][self.key]):
             _set_text(variation, "text", values.get(f"texte-{index}", "").replace("\r\n", "\n").strip())
         return dump_yaml(document)
 
     def problems(self, before: str, after: str) -> list[Problem]:
         document = load_yaml(after)
         problems = []
-        for index, (old, new) in enumerate(zip(self._variations(before), self._variations(after))):
+        for (index, old), (_, new) in zip(_texts(self._variations(before)), _texts(self._variations(after))):
             line = line_of(document, ["responses", self.key, index, "text"])
-            empty = [] if str(new["text"]).strip() else [EMPTY]
-            for message in empty + _placeholder_changes(str(old["text"]), str(new["text"])):
+            for message in _text_problems(str(old["text"]), str(new["text"])):
                 problems.append(Problem(message, "domain.yml", line, f"texte-{index}"))
         return problems or domain_problems(after)
 
     def _variations(self, text: str) -> list[Any]:
         return list(load_yaml(text)["responses"][self.key])
+
+
+def _texts(variations: list[Any]) -> list[tuple[int, Any]]:
+    """The variations that have a text (others are only an image, buttons or a custom payload), by position."""
+    return [(index, variation) for index, variation in enumerate(variations) if "text" in variation]
+
+
+def _text_problems(old: str, new: str) -> list[str]:
+    """Why a response's new text cannot replace the old one: empty, a brace Rasa cannot read, placeholders."""
+    if not new.strip():
+        return [EMPTY]
+    try:
+        list(string.Formatter().parse(new))
+    except ValueError:
+        return [BRACES]
+    return _placeholder_changes(old, new)
 
 
 def editor(kind: str, key: str, settings: Settings) -> Optional[Edit]:
@@ -199,19 +224,46 @@ def editor(kind: str, key: str, settings: Settings) -> Optional[Edit]:
     if kind == ResponseEdit.kind:
         responses = _responses(settings.project_dir / "domain.yml")
         return ResponseEdit(settings.project_dir / "domain.yml", key, responses[key]) if key in responses else None
-    if kind == PartnerEdit.kind and PARTNER_KEY.match(key) and (knowledge / "partners" / f"{key}.yml").is_file():
+    if kind == PartnerEdit.kind and PARTNER_KEY.fullmatch(key) and (knowledge / "partners" / f"{key}.yml").is_file():
         found = _partner(knowledge, knowledge / "partners" / f"{key}.yml")
         return found if found.kind == kind else None
-    if kind == TextEdit.kind and TEXT_KEY.match(key) and (knowledge / key).is_file():
+    if kind == TextEdit.kind and TEXT_KEY.fullmatch(key) and (knowledge / key).is_file():
         return _text(knowledge, knowledge / key)
     return None
 
 
-def publish(edit: Edit, bookings: BookingStore) -> None:
+def publish(edit: Edit, bookings: BookingStore) -> bool:
     """What a saved edit also changes at once: sites.yml goes into the booking database, so that new availability
-    and closures are offered (the other files are read again by the loaders themselves)."""
-    if isinstance(edit, TextEdit) and edit.key == "sites.yml":
+    and closures are offered (the other files are read again by the loaders themselves). False when the database
+    could not take it (logged): the jobs load it at their next start."""
+    if not _is_sites(edit):
+        return True
+    try:
         bookings.load_knowledge(sites(edit.path))
+    except (KnowledgeError, SQLAlchemyError):
+        log.exception("%s saved but not loaded into the booking database", edit.key)
+        return False
+    return True
+
+
+def stranded(edit: Edit, after: str, bookings: BookingStore) -> list[str]:
+    """The confirmed appointments to come that the edit's new text of sites.yml would no longer offer, in plain
+    French: "mardi 1 décembre à 14 h 00 à Médiathèque centrale, avec Camille"."""
+    if not _is_sites(edit):
+        return []
+    return [_appointment(booking, bookings)
+            for booking in bookings.stranded(validate(parse_yaml(after, edit.path), Sites, edit.path))]
+
+
+def _appointment(booking: Booking, bookings: BookingStore) -> str:
+    site, mediator = bookings.site(booking.site_id), bookings.mediator(booking.mediator_id)
+    slot = Slot(booking.site_id, booking.mediator_id, booking.start, booking.end)
+    return f"{slot.label} à {site.name if site else booking.site_id}, avec " \
+           f"{mediator.first_name if mediator else booking.mediator_id}"
+
+
+def _is_sites(edit: Edit) -> bool:
+    return isinstance(edit, TextEdit) and edit.key == "sites.yml"
 
 
 def catalogue(settings: Settings) -> list[tuple[str, list[Edit]]]:
@@ -220,10 +272,16 @@ def catalogue(settings: Settings) -> list[tuple[str, list[Edit]]]:
     return [
         ("Réponses de l'assistant",
          [ResponseEdit(domain, name, variations) for name, variations in _responses(domain).items()]),
-        ("Fiches tutoriels", [_text(knowledge, path) for path in sorted((knowledge / "tutorials").glob("*.md"))]),
-        ("Partenaires", [_partner(knowledge, path) for path in sorted((knowledge / "partners").glob("*.yml"))]),
+        ("Fiches tutoriels", [_text(knowledge, path) for path in _editable(knowledge, "tutorials", ".md")]),
+        ("Partenaires", [_partner(knowledge, path) for path in _editable(knowledge, "partners", ".yml")]),
         *((group, [_text(knowledge, knowledge / key)]) for key, (group, _) in FILES.items()),
     ]
+
+
+def _editable(knowledge: Path, folder: str, suffix: str) -> list[Path]:
+    """The files of a folder that editor() opens: those it would refuse are not listed either."""
+    return [path for path in sorted((knowledge / folder).glob(f"*{suffix}"))
+            if TEXT_KEY.fullmatch(path.relative_to(knowledge).as_posix())]
 
 
 def _partner(knowledge: Path, path: Path) -> Edit:

@@ -18,7 +18,8 @@ from ruamel.yaml import YAML
 from bot.knowledge import Charter, KnowledgeError
 from bot.matching import normalise
 from bot.staff.intents import STAFF_FILE, charter_of
-from bot.staff.teaching import Refused, TeachingError, check, read, unreadable
+from bot.staff.files import current
+from bot.staff.teaching import Refused, TeachingError, check, unreadable
 
 DOMAIN, TRIAGE_RULES, CHARTER = "domain.yml", "data/rules/triage.yml", "charter.yml"
 TRIAGE_ACTION = "action_triage"
@@ -101,9 +102,10 @@ def _staff_with(text: str, name: str, label: str, examples: Sequence[str]) -> st
     return text + separator + newline + newline.join(block) + newline
 
 
-def new_intent_files(project: Path, knowledge_dir: Path, place: str, label: str,
-                     examples: Sequence[str], taken: Iterable[str]) -> tuple[str, dict[Path, str]]:
-    """The new intent's name and the new text of each of the four files, checked. `place` is "need:target"."""
+def new_intent_files(project: Path, knowledge_dir: Path, place: str, label: str, examples: Sequence[str],
+                     taken: Iterable[str]) -> tuple[str, dict[Path, str], dict[Path, Optional[str]]]:
+    """The new intent's name, the new text of each of the four files, checked, and the text each had (None: no
+    file). `place` is "need:target"."""
     need, _, target = place.partition(":")
     charter = charter_of(knowledge_dir)
     if need not in charter.needs or (target or None) not in charter.needs[need].intents.values():
@@ -112,13 +114,14 @@ def new_intent_files(project: Path, knowledge_dir: Path, place: str, label: str,
     name = intent_name(label, siblings, [*taken, *charter.triage_intents])
     paths = {"domain": project / DOMAIN, "rules": project / TRIAGE_RULES, "charter": knowledge_dir / CHARTER,
              "staff": project / STAFF_FILE}
-    before = {key: read(path) if path.exists() else "" for key, path in paths.items()}
+    found = {key: current(path) for key, path in paths.items()}
+    before = {key: text or "" for key, text in found.items()}
     after = {"domain": _domain_with(before["domain"], name, siblings),
              "rules": _rules_with(before["rules"], name, siblings),
              "charter": _charter_with(before["charter"], name, need, target or None),
              "staff": _staff_with(before["staff"] or STAFF_HEADER, name, label, examples)}
     _check(before, after, paths, name, need, target or None, examples)
-    return name, {paths[key]: text for key, text in after.items()}
+    return name, {paths[key]: text for key, text in after.items()}, {paths[key]: text for key, text in found.items()}
 
 
 def _check(before: dict[str, str], after: dict[str, str], paths: dict[str, Path], name: str, need: str,

@@ -63,7 +63,8 @@ class Teacher:
             if found:
                 raise Refused(found)
             texts = [self._taught(message) for message in messages]
-            self._written(dict([examples_added(self.project, intent, texts)]),
+            path, before, after = examples_added(self.project, intent, texts)
+            self._written({path: after}, {path: before},
                           self.decisions.recorded(staff_id, ASSIGNED, intent, self._keyed(messages, texts)))
             return len(texts)
 
@@ -81,8 +82,9 @@ class Teacher:
             if found:
                 raise Refused(found)
             texts = [self._taught(message) for message in messages]
-            name, files = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
-            self._written(files, self.decisions.recorded(staff_id, ASSIGNED, name, self._keyed(messages, texts)))
+            name, files, before = new_intent_files(self.project, self.knowledge_dir, place, label, texts, known.files)
+            self._written(files, before, self.decisions.recorded(staff_id, ASSIGNED, name,
+                                                                 self._keyed(messages, texts)))
             return name
 
     def dismiss(self, staff_id: int, messages: Sequence[Message]) -> int:
@@ -91,7 +93,7 @@ class Teacher:
             found = self._decided(messages) if messages else {"messages": "Cochez au moins un message."}
             if found:
                 raise Refused(found)
-            self._written({}, self.decisions.recorded(staff_id, DISMISSED, None, self._keyed(
+            self._written({}, {}, self.decisions.recorded(staff_id, DISMISSED, None, self._keyed(
                 messages, [message.written for message in messages])))
             return len(messages)
 
@@ -102,41 +104,42 @@ class Teacher:
             decided = self.decisions.get(decision_id)
             if decided is None:
                 return None
-            changes = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED else None
-            self._written(changes or {}, self.decisions.forgotten(decision_id))
+            changes, before = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED else ({}, {})
+            self._written(changes, before, self.decisions.forgotten(decision_id))
             if decided.decision != ASSIGNED:
                 return Undone.DISMISSAL
             return Undone.EXAMPLE if changes else Undone.GONE
 
-    def _untaught(self, intent: str, text: str) -> Optional[dict[Path, str]]:
-        """The files without the example line of the intent that is exactly `text`; None if it is not there any
-        more."""
+    def _untaught(self, intent: str, text: str) -> tuple[dict[Path, str], dict[Path, str]]:
+        """The file without the example line of the intent that is exactly `text`, and its text before; both
+        empty if the line is not there any more."""
         known = known_examples(self.project)
         path = known.files.get(intent)
         before = read(path) if path else ""
         after = without_example(before, intent, text) if before else None
         if after is None:
-            return None
+            return {}, {}
         if list(known.intent_of.values()).count(intent) <= 1:
             raise TeachingError(f"C'est le dernier exemple de « {intent} » : une demande ne peut pas rester sans "
                                 "exemple. Ajoutez-en un autre d'abord.")
         check(before, after, path, intent, removed=[text])
-        return {path: after}
+        return {path: after}, {path: before}
 
     @staticmethod
-    def _written(changes: Mapping[Path, str], transaction: ContextManager[None]) -> None:
-        """The files written within the database `transaction`, so that the decision is committed only once they
-        are; if the commit fails, the files are put back as they were."""
-        previous = {path: read(path) if path.exists() else None for path in changes}
+    def _written(changes: Mapping[Path, str], before: Mapping[Path, Optional[str]],
+                 transaction: ContextManager[None]) -> None:
+        """The files written, unless one changed since `before` (bot/staff/files.py), within the database
+        `transaction`, so that the decision is committed only once they are; if the commit fails, the files are put
+        back as they were."""
         written = False
         try:
             with transaction:
-                write_all(changes)
+                write_all(changes, before)
                 written = True
         except SQLAlchemyError:
             if written:
-                write_all({path: text for path, text in previous.items() if text is not None})
-                for path in (path for path, text in previous.items() if text is None):
+                write_all({path: text for path, text in before.items() if text is not None})
+                for path in (path for path, text in before.items() if text is None):
                     path.unlink(missing_ok=True)
             raise
 

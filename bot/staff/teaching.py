@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -21,6 +19,8 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
 from bot.evaluation import load_heldout
 from bot.matching import normalise
+from bot.staff import files
+from bot.staff.files import read
 
 NLU_FOLDER = "data/nlu"
 MAX_LENGTH = 500  # characters of an example; patrons' longest messages are about half that
@@ -64,11 +64,6 @@ class Known:
 
 def nlu_files(project: Path) -> list[Path]:
     return sorted((project / NLU_FOLDER).glob("*.yml"))
-
-
-def read(path: Path) -> str:
-    """The file's text, its line endings as they are."""
-    return path.read_bytes().decode("utf-8")
 
 
 def words(text: str) -> str:
@@ -192,51 +187,21 @@ def check(before: str, after: str, path: Path, intent: str, added: Sequence[str]
         raise TeachingError(f"La modification de {path.name} n'a pas donné ce qui était prévu : rien n'est écrit.")
 
 
-def examples_added(project: Path, intent: str, examples: Sequence[str]) -> tuple[Path, str]:
-    """The intent's NLU file and its new text with `examples`, checked by Rasa's reader."""
+def examples_added(project: Path, intent: str, examples: Sequence[str]) -> tuple[Path, str, str]:
+    """The intent's NLU file, its text and its new text with `examples`, checked by Rasa's reader."""
     path = known_examples(project).files.get(intent)
     if path is None:
         raise TeachingError(f"La demande « {intent} » n'existe pas.")
     before = read(path)
     after = with_examples(before, intent, examples)
     check(before, after, path, intent, added=examples)
-    return path, after
+    return path, before, after
 
 
-def write_all(changes: Mapping[Path, str]) -> None:
-    """Write every file or none: each to a temporary file first, then each moved in place (os.replace); the
-    files already moved are put back if a move fails."""
-    previous = {path: _current(path) for path in changes}
-    temporaries: list[str] = []
+def write_all(changes: Mapping[Path, str], before: Optional[Mapping[Path, Optional[str]]] = None) -> None:
+    """Write every file or none, unless one no longer has its text of `before` (bot/staff/files.py)."""
     try:
-        for path, text in changes.items():
-            temporaries.append(_temporary(path, text))
-        for path, temporary in zip(changes, temporaries):
-            os.replace(temporary, path)
-    except OSError:
-        for path, text in previous.items():
-            if _current(path) != text:
-                _restore(path, text)
-        raise
-    finally:
-        for temporary in temporaries:
-            Path(temporary).unlink(missing_ok=True)
-
-
-def _current(path: Path) -> Optional[str]:
-    return read(path) if path.exists() else None
-
-
-def _temporary(path: Path, text: str) -> str:
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.",
-                                     suffix=".tmp", delete=False) as file:
-        file.write(text)
-    os.chmod(file.name, path.stat().st_mode if path.exists() else 0o644)
-    return file.name
-
-
-def _restore(path: Path, previous: Optional[str]) -> None:
-    if previous is None:
-        path.unlink(missing_ok=True)
-    else:
-        os.replace(_temporary(path, previous), path)
+        files.write_all(changes, before)
+    except files.Conflict as conflict:
+        raise TeachingError(f"Quelqu'un a changé {conflict.path.name} en même temps que vous : ses changements sont "
+                            "gardés. Recommencez, s'il vous plaît.") from conflict

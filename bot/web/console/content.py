@@ -16,7 +16,7 @@ from sanic.response import HTTPResponse, redirect
 from bot.booking.store import BookingStore
 from bot.settings import Settings
 from bot.staff.content import Conflict, Problem, Version, diff, read, save
-from bot.staff.editors import Edit, catalogue, editor, publish
+from bot.staff.editors import Edit, catalogue, editor, publish, stranded
 from bot.web.console.guard import Guard, SignedIn
 from bot.web.pages import page
 
@@ -31,38 +31,49 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     @console.get("/contenus")
     @guard.staff_only
     async def contents(request: Request, staff: SignedIn) -> HTTPResponse:
-        return page("console/content.html", staff=staff, groups=catalogue(settings))
+        return page("console/content.html", staff=staff, groups=await asyncio.to_thread(catalogue, settings))
 
     @console.route("/contenus/<kind>/<key:path>", methods=["GET", "POST"])
     @guard.staff_only
     async def edit(request: Request, kind: str, key: str, staff: SignedIn) -> HTTPResponse:
-        found = editor(kind, key, settings)
+        """Every file read, parsed, checked or written in a thread: YAML and the checks take from milliseconds to
+        a second or two, not on the event loop."""
+        found = await asyncio.to_thread(editor, kind, key, settings)
         if found is None:
             raise NotFound(f"nothing to edit at {kind}/{key}")
-        current = read(found.path)
+        current = await asyncio.to_thread(read, found.path)
         if request.method == "GET":
-            return form(staff, found, found.values(current.text), current.version, saved=bool(request.args.get(SAVED)))
+            values = await asyncio.to_thread(found.values, current.text)
+            return form(staff, found, values, current.version, saved=bool(request.args.get(SAVED)))
         values = {field.name: request.form.get(field.name, "") for field in found.fields}
         if request.form.get("version") != current.version:
-            return conflict(staff, found, current, values)
-        after = found.apply(current.text, values)
+            return await asyncio.to_thread(conflict, staff, found, current, values)
         step = request.form.get("etape")
         if step == CHANGE:
             return form(staff, found, values, current.version)
+        after = await asyncio.to_thread(found.apply, current.text, values)
         if after == current.text:
             return form(staff, found, values, current.version, unchanged=True)
-        problems = await asyncio.to_thread(found.problems, current.text, after)  # a second or two: not on the loop
+        problems = await asyncio.to_thread(found.problems, current.text, after)
         if problems:
             return form(staff, found, values, current.version, problems=problems, status=422)
         if step != SAVE:
-            return form(staff, found, values, current.version, changes=diff(current.text, after))
+            return form(staff, found, values, current.version, changes=diff(current.text, after),
+                        stranded=await asyncio.to_thread(stranded, found, after, bookings))
+        return await saved(request, staff, found, values, current, after)
+
+    async def saved(request: Request, staff: SignedIn, found: Edit, values: Mapping[str, str], current: Version,
+                    after: str) -> HTTPResponse:
+        """Save (unless someone else did meanwhile) and publish; the page says if the database could not follow."""
         try:
-            save(found.path, after, current.version)
+            await asyncio.to_thread(save, found.path, after, current.version)
         except Conflict:
-            return conflict(staff, found, read(found.path), values)
-        # The e-mail would be masked as every log line's (bot/privacy/logs.py): the account's number and name instead.
-        log.info("staff account %d (%s) saved %s", staff.account_id, staff.name, found.path)
-        publish(found, bookings)
+            return await asyncio.to_thread(conflict, staff, found, await asyncio.to_thread(read, found.path), values)
+        # The account's number only: names and e-mails stay out of the logs (bot/privacy/logs.py).
+        log.info("staff account %d saved %s", staff.account_id, found.file)
+        if not await asyncio.to_thread(publish, found, bookings):
+            return form(staff, found, values, (await asyncio.to_thread(read, found.path)).version, saved=True,
+                        unpublished=True)
         return redirect(f"{request.path}?{SAVED}=1", status=303)
 
     @console.listener("after_server_stop")
