@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import groupby
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
@@ -288,18 +288,18 @@ def conversations(tracker_store: Engine, since: datetime, route: Optional[str] =
             first = next((event["text"] for _, event in messages if _written(event)), "")
             found.append((sender, Conversation(0, _moment(messages[-1][0]), CHANNEL_LABELS.get(channel, channel),
                                                first, routes)))
-    numbers = _numbers(tracker_store, [sender for sender, _ in found])
+    numbers = _numbers(tracker_store, since) if found else {}
     return sorted((replace(listed, number=numbers[sender]) for sender, listed in found),
                   key=lambda listed: listed.last, reverse=True)
 
 
-def _numbers(tracker_store: Engine, senders: Sequence[str]) -> dict[str, int]:
-    """The number of each conversation: the row id of its first event."""
-    if not senders:
-        return {}
+def _numbers(tracker_store: Engine, since: datetime) -> dict[str, int]:
+    """The number of each conversation with a patron message since `since`: the row id of its first event. The
+    senders are chosen by a subquery: one parameter per sender would pass SQLite's limit (32 766)."""
+    wrote = select(EVENTS.c.sender_id).where(EVENTS.c.type_name == "user", EVENTS.c.timestamp >= since.timestamp())
     with tracker_store.connect() as connection:
         return dict(connection.execute(select(EVENTS.c.sender_id, func.min(EVENTS.c.id))
-                                       .where(EVENTS.c.sender_id.in_(senders)).group_by(EVENTS.c.sender_id)).all())
+                                       .where(EVENTS.c.sender_id.in_(wrote)).group_by(EVENTS.c.sender_id)).all())
 
 
 def conversation(tracker_store: Engine, number: int, topics: Topics) -> Optional[list[Line]]:
