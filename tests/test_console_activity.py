@@ -88,6 +88,7 @@ def test_conversations_are_listed_by_page_and_filtered(base: str) -> None:
     assert first.status_code == 200 and first.headers["cache-control"] == "no-store"
     assert f"{MANY + 1} conversations." in first.text and "page 1 sur 2" in first.text
     assert len(rows_of(first.text)) == 50
+    assert '<a href="/console/conversations" aria-current="page">Conversations</a>' in first.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; mon [téléphone]" in first.text  # the newest first, masked
     assert first.text.index("Telegram") < first.text.index("apprendre les mails 0")
     assert "987654321" not in first.text and "web-0" not in first.text  # never a sender id
@@ -109,6 +110,7 @@ def test_a_conversation_shows_the_exchange_and_its_triage_in_plain_words(base: s
     number = rows_of(listed)[0]
     shown = client.get(f"/console/conversations/{number}")
     assert shown.status_code == 200 and f"Conversation n° {number}" in shown.text
+    assert '<a href="/console/conversations" aria-current="true">Conversations</a>' in shown.text  # a sub-page
     text = shown.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; mon [téléphone]" in text and "<script>" not in text
     assert "L&#39;assistant n&#39;a pas compris ce message" in text
