@@ -134,7 +134,7 @@ def test_the_dashboard_draws_each_chart_with_its_table(base: str) -> None:
     assert "<script" not in page and "style=" not in page  # nothing the page's policy would refuse
     assert f"Conversations : {MANY + 2}</li>" in page
     assert '<th scope="row">CAF de Tours</th><td>La CAF</td><td>1</td>' in page
-    assert ("Rendez-vous faits : 1 ; usager absent : 1 ; annulés : 0 ; passés mais non notés : 1 ; prévus : 0"
+    assert ("Rendez-vous confirmés : 0 ; non notés : 1 ; venus : 1 ; pas venus : 1 ; annulés : 0"
             in " ".join(page.split()))
     assert client.get("/console/activite?periode=oops").text == page  # 4 weeks unless told
     assert "effacées" not in page and "effacées 90 jours" in client.get("/console/activite?periode=52").text
@@ -153,7 +153,7 @@ def test_the_csv_report_gives_the_period_figures_per_week(base: str, server: Set
     total = dict(zip(rows[0], rows[-1]))
     assert (total["conversations"], total["besoins : apprendre (fiche)"], total["orientations : la CAF"]) == (
         str(MANY + 2), str(MANY), "1")
-    assert (total["non compris"], total["rendez-vous faits"], total["rendez-vous absents"]) == ("1", "1", "1")
+    assert (total["non compris"], total["rendez-vous venus"], total["rendez-vous pas venus"]) == ("1", "1", "1")
 
 
 def test_the_home_page_sums_up_the_last_seven_days_and_this_week(base: str, server: Settings) -> None:

@@ -16,23 +16,18 @@ from typing import Any, Iterable, Iterator, Optional
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
+from bot.booking.models import CANCELLED, CONFIRMED, Booking
 from bot.contract import PARTNER_KINDS, ROUTES
 from bot.knowledge import Topics
+from bot.labels import ROUTE_LABELS, STATUS_LABELS, UNMARKED, statuses_label
 from bot.partners.hours import PARIS
 from bot.privacy.events_table import EVENTS
 from bot.triage.decision import FALLBACK_INTENT
 
-ROUTE_LABELS = {"tutorial": "apprendre (fiche)", "booking": "rendez-vous", "referral": "orientation",
-                "charter": "hors charte", "info": "renseignement", "out_of_scope": "hors sujet",
-                "clarify": "précision demandée"}
 SCOPE_LABELS = {"faire": "faire (urgent)", "accompagner": "accompagner", "orienter": "orienter",
                 "hors_charte": "hors charte"}
 CHANNEL_LABELS = {"rest": "site web", "telegram": "Telegram"}
 NEEDS = tuple(route for route in ROUTES if route != "clarify")  # a clarification is no need: it has its own share
-UNMARKED = "unmarked"  # an appointment that has started, still confirmed: nobody noted whether the patron came
-BOOKING_STATUSES = {CONFIRMED: "prévus", UNMARKED: "non notés", DONE: "faits", NO_SHOW: "absents",
-                    CANCELLED: "annulés"}
 PERIODS = {"4": "4 dernières semaines", "12": "12 dernières semaines", "52": "52 dernières semaines",
            "annee": "Cette année"}  # the dashboard's periods (`?periode=`)
 SESSION_STARTED = "session_started"
@@ -262,12 +257,12 @@ def report_rows(figures: Activity, topics: Topics) -> list[list[object]]:
     header = ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée",
               *(f"besoins : {ROUTE_LABELS[route]}" for route in NEEDS),
               *(f"orientations : {label_of(kind, topics)}" for kind in kinds),
-              *(f"rendez-vous {label}" for label in BOOKING_STATUSES.values())]
+              *(f"rendez-vous {statuses_label(status)}" for status in STATUS_LABELS)]
 
     def row(name: str, week: Week) -> list[object]:
         return [name, week.conversations, week.messages, week.fallback, week.clarify,
                 *(week.routes[route] for route in NEEDS), *(week.partners[kind] for kind in kinds),
-                *(week.bookings[status] for status in BOOKING_STATUSES)]
+                *(week.bookings[status] for status in STATUS_LABELS)]
 
     return [header, *(row(week.monday.isoformat(), week) for week in figures.weeks), row("total", figures.total)]
 

@@ -20,9 +20,9 @@ from bot.booking.models import CANCELLED
 from bot.contract import ROUTES
 from bot.knowledge import Topics, topics
 from bot.settings import Settings
-from bot.staff.activity import (BOOKING_STATUSES, NEEDS, PERIODS, ROUTE_LABELS, UNMARKED, Activity, activity,
-                                appointments, conversation, conversations, label_of, last_weeks, partner_kinds,
-                                period, report_rows)
+from bot.labels import ROUTE_LABELS, STATUS_LABELS, statuses_label
+from bot.staff.activity import (NEEDS, PERIODS, Activity, activity, appointments, conversation, conversations,
+                                label_of, last_weeks, partner_kinds, period, report_rows)
 from bot.staff.decisions import Decisions
 from bot.staff.inbox import unclear_messages, undecided
 from bot.web.booking import download
@@ -78,8 +78,8 @@ def figures(counted: Activity, labels: Topics) -> list[Figure]:
             Row(label_of(kind, labels), [week.partners[kind] for week in weeks], str(total.partners[kind]))
             for kind in kinds]),
         ("Rendez-vous, par semaine du rendez-vous", [
-            Row(label, [week.bookings[status] for week in weeks], str(total.bookings[status]))
-            for status, label in BOOKING_STATUSES.items()]),
+            Row(statuses_label(status), [week.bookings[status] for week in weeks], str(total.bookings[status]))
+            for status in STATUS_LABELS]),
         ("Messages écrits par les usagers : part non comprise et part où l'assistant a demandé de préciser", [
             Row("non compris", [rounded_percent(week.fallback_share) for week in weeks],
                 f"{rounded_percent(total.fallback_share)} %", " %"),
@@ -158,7 +158,8 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         key, counted = await asked_period(request)
         forgotten = datetime.now(timezone.utc) - timedelta(days=settings.conversation_retention_days)
         return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=counted,
-                    figures=figures(counted, labels), labels=labels, label_of=label_of, unmarked=UNMARKED,
+                    figures=figures(counted, labels), labels=labels, label_of=label_of,
+                    statuses=STATUS_LABELS, statuses_label=statuses_label,
                     retention_days=settings.conversation_retention_days if counted.period.start < forgotten else 0)
 
     @console.get("/activite.csv")
