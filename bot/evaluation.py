@@ -11,14 +11,13 @@ from typing import Optional
 import yaml
 
 from bot.knowledge import Charter
+from bot.labels import ROUTE_LABELS
 from bot.settings import settings
 from bot.triage import triage
 from bot.triage.decision import FALLBACK_INTENT
 
 HELDOUT_FOLDER = "heldout"
 MAX_ROUTE_LOSS = 1  # held-out messages a route may lose in a new model, when the total does not drop
-ROUTE_LABELS = {"tutorial": "fiches tutoriels", "booking": "rendez-vous", "referral": "orientation vers un partenaire",
-                "charter": "demandes hors charte", "info": "infos bibliothèque", "out_of_scope": "autre chose"}
 
 
 def heldout_files(project: Optional[Path] = None) -> list[Path]:

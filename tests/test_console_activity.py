@@ -5,23 +5,31 @@ from __future__ import annotations
 import csv
 import io
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Iterator
+from urllib.request import urlopen
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.booking.database import engine_for
-from bot.booking.models import DONE, NO_SHOW, Booking
+from bot.booking.models import CANCELLED, DONE, NO_SHOW, Booking
 from bot.booking.store import BookingStore
 from bot.knowledge import topics
 from bot.knowledge.sites import load_sites
 from bot.settings import Settings
-from bot.staff.activity import activity, midnight, monday_of, period, report_rows
+from bot.staff.activity import activity, monday_of, period, report_rows
 from bot.staff.accounts import StaffAccounts
+from bot.staff.decisions import Decisions
+from bot.staff.inbox import key_of, unclear_messages
+from bot.staff.models import DISMISSED
 from tests.activity import card, save, triaged, wrote
 from tests.booking import SITES, Clock, book
 from tests.console import PASSWORD, signed_in
+from tests.postgres import Databases
 from tests.templates import write_changed
 from tests.web import web_server
 
@@ -80,6 +88,7 @@ def test_conversations_are_listed_by_page_and_filtered(base: str) -> None:
     assert first.status_code == 200 and first.headers["cache-control"] == "no-store"
     assert f"{MANY + 1} conversations." in first.text and "page 1 sur 2" in first.text
     assert len(rows_of(first.text)) == 50
+    assert '<a href="/console/conversations" aria-current="page">Conversations</a>' in first.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; mon [téléphone]" in first.text  # the newest first, masked
     assert first.text.index("Telegram") < first.text.index("apprendre les mails 0")
     assert "987654321" not in first.text and "web-0" not in first.text  # never a sender id
@@ -101,6 +110,7 @@ def test_a_conversation_shows_the_exchange_and_its_triage_in_plain_words(base: s
     number = rows_of(listed)[0]
     shown = client.get(f"/console/conversations/{number}")
     assert shown.status_code == 200 and f"Conversation n° {number}" in shown.text
+    assert '<a href="/console/conversations" aria-current="true">Conversations</a>' in shown.text  # a sub-page
     text = shown.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; mon [téléphone]" in text and "<script>" not in text
     assert "L&#39;assistant n&#39;a pas compris ce message" in text
@@ -124,7 +134,7 @@ def test_the_dashboard_draws_each_chart_with_its_table(base: str) -> None:
     assert "<script" not in page and "style=" not in page  # nothing the page's policy would refuse
     assert f"Conversations : {MANY + 2}</li>" in page
     assert '<th scope="row">CAF de Tours</th><td>La CAF</td><td>1</td>' in page
-    assert ("Rendez-vous faits : 1 ; usager absent : 1 ; annulés : 0 ; passés mais non notés : 1 ; prévus : 0"
+    assert ("Rendez-vous confirmés : 0 ; non notés : 1 ; venus : 1 ; pas venus : 1 ; annulés : 0"
             in " ".join(page.split()))
     assert client.get("/console/activite?periode=oops").text == page  # 4 weeks unless told
     assert "effacées" not in page and "effacées 90 jours" in client.get("/console/activite?periode=52").text
@@ -143,15 +153,58 @@ def test_the_csv_report_gives_the_period_figures_per_week(base: str, server: Set
     total = dict(zip(rows[0], rows[-1]))
     assert (total["conversations"], total["besoins : apprendre (fiche)"], total["orientations : la CAF"]) == (
         str(MANY + 2), str(MANY), "1")
-    assert (total["non compris"], total["rendez-vous faits"], total["rendez-vous absents"]) == ("1", "1", "1")
+    assert (total["non compris"], total["rendez-vous venus"], total["rendez-vous pas venus"]) == ("1", "1", "1")
 
 
-def test_the_home_page_sums_up_this_week(base: str) -> None:
-    home = " ".join(signed_in(base).get("/console/").text.split())
-    since_monday = midnight(monday_of(datetime.now(timezone.utc)))
-    talked = [NOW - timedelta(hours=1, minutes=index) for index in range(MANY)] + [NOW - timedelta(minutes=30)]
-    conversations = sum(at >= since_monday for at in talked)
-    assert f"{conversations} conversation{'s' if conversations > 1 else ''} avec les usagers" in home
-    assert '<a href="/console/conversations?jours=7">Voir les conversations</a>' in home
-    assert '<a href="/console/activite">Voir l\'activité</a>' in home
-    assert re.search(r"(\d+) messages? que l'assistant n'a pas bien compris", home)
+def test_the_home_page_sums_up_the_last_seven_days_and_this_week(base: str, server: Settings) -> None:
+    client = signed_in(base)
+    home = " ".join(client.get("/console/").text.split())
+    assert f"<h2>Les 7 derniers jours</h2> <ul class=\"week\"> <li>{MANY + 1} conversations avec les usagers." in home
+    assert '<a href="/console/conversations?jours=7">Voir les conversations des 7 derniers jours</a>' in home
+    assert f"{MANY + 1} conversations." in client.get("/console/conversations?jours=7").text  # the same count
+    assert "<li>1 message que l'assistant n'a pas bien compris et que personne n'a encore traité." in home
+    assert '<a href="/console/incompris?jours=7">Voir les messages mal compris des 7 derniers jours</a>' in home
+    with engine_for(server.booking_database_url).connect() as connection:
+        starts = connection.execute(select(Booking.start).where(Booking.status != CANCELLED)).scalars().all()
+    this_week = sum(monday_of(start) == monday_of(NOW) for start in starts)
+    assert (f"<h2>Cette semaine, du lundi au dimanche</h2> <p>{this_week} rendez-vous (sans compter les annulés)"
+            in home)
+    unclear = unclear_messages(engine_for(server.tracker_store_url), NOW - timedelta(days=7))
+    decisions = Decisions(server.booking_database_url)
+    decisions.record(1, DISMISSED, None, [(key_of(message.text), message.text) for message in unclear])
+    decisions.close()
+    assert "<li>0 message que l'assistant n'a pas bien compris" in " ".join(client.get("/console/").text.split())
+
+
+def test_the_home_page_says_when_conversations_cannot_be_read(tmp_path: Path) -> None:
+    with web_server(tmp_path, TRACKER_STORE_URL="postgresql+psycopg2://postgres@127.0.0.1:1/nothing") as settings:
+        accounts = StaffAccounts(settings.booking_database_url)
+        accounts.add("lea@mediatheque.fr", "Léa", "mediator", PASSWORD)
+        accounts.close()
+        home = signed_in(settings.url(settings.web_port, "")).get("/console/")
+    assert home.status_code == 200 and "la base des conversations ne répond pas" in " ".join(home.text.split())
+    assert "rendez-vous (sans compter les annulés)" in home.text
+
+
+def test_pages_waiting_for_the_tracker_store_leave_the_server_answering(tmp_path: Path, postgres: Databases) -> None:
+    """Database reads run in threads: while a lock holds the tracker store, the public pages still answer."""
+    with postgres.new() as url, web_server(tmp_path, TRACKER_STORE_URL=url) as settings:
+        save(url, "web-1", wrote("apprendre les mails", NOW), triaged("tutorial", NOW, theme="email"))
+        accounts = StaffAccounts(settings.booking_database_url)
+        accounts.add("lea@mediatheque.fr", "Léa", "mediator", PASSWORD)
+        accounts.close()
+        base = settings.url(settings.web_port, "")
+        number = rows_of(signed_in(base).get("/console/conversations").text)[0]
+        paths = ["/console/", "/console/conversations", f"/console/conversations/{number}", "/console/activite",
+                 "/console/activite.csv"]
+        engine = engine_for(url)
+        with ThreadPoolExecutor(len(paths)) as pool:
+            with engine.begin() as locked:
+                locked.exec_driver_sql("LOCK TABLE events IN ACCESS EXCLUSIVE MODE")
+                waiting = [pool.submit(lambda path: signed_in(base).get(path).status_code, path) for path in paths]
+                time.sleep(2)  # the console's requests are now waiting for the lock
+                assert not any(future.done() for future in waiting)
+                with urlopen(base, timeout=3) as public:  # would wait for the lock if the loop were held
+                    assert public.status == 200
+            assert [future.result(timeout=20) for future in waiting] == [200] * len(paths)
+        engine.dispose()

@@ -3,16 +3,21 @@ store, masked) and a real booking database, each on SQLite and PostgreSQL: weeks
 per partner, messages not understood, appointments by status."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from bot.booking.database import engine_for
+from bot import evaluation, labels
+from bot.booking import exports
 from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
 from bot.contract import PARTNER_KINDS, ROUTES
 from bot.knowledge import topics
+from bot.privacy.events_table import EVENTS
+from bot.staff import activity as staff_activity
 from bot.staff.activity import (UNMARKED, activity, appointments, conversation, conversations, count, last_weeks,
                                 period, read_events, report_rows)
 from tests.activity import answered, card, save, triaged, visit, wrote
@@ -117,7 +122,7 @@ def test_the_report_has_a_row_per_week_and_the_total(tracker_store_url: str) -> 
     assert header[:5] == ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée"]
     figures = dict(zip(header, this))
     assert figures["semaine (lundi)"] == "2026-11-23" and figures["orientations : le service des impôts"] == 2
-    assert (figures["besoins : orientation"], figures["rendez-vous faits"], figures["non compris"]) == (2, 1, 1)
+    assert (figures["besoins : orientation"], figures["rendez-vous venus"], figures["non compris"]) == (2, 1, 1)
     assert last[0] == "2026-11-16" and total[:3] == ["total", 6, 9]
 
 
@@ -154,3 +159,30 @@ def test_a_conversation_reads_in_order_with_its_triage_in_plain_words(tracker_st
         ("session", "Nouvelle visite"), ("assistant", "Que voulez-vous ?"), ("patron", "Prendre rendez-vous")]
     assert conversation(engine, telegram.number + 1, topics()) is None  # not a conversation's first event
     assert conversation(engine, 10_000, topics()) is None
+
+
+def test_conversations_are_numbered_whatever_their_count(tmp_path: Path) -> None:
+    """No statement takes a parameter per conversation: SQLite refuses more than 32 766 (250 000 as Debian builds
+    it), so 1 000 conversations read with a handful of parameters."""
+    url = sqlite_url(tmp_path)
+    save(url, "first", wrote("bonjour", NOW - timedelta(hours=1)))  # creates Rasa's table
+    data = json.dumps({"event": "user", "text": "bonjour", "parse_data": {"intent": {"name": "greet"}}})
+    engine = engine_for(url)
+    with engine.begin() as connection:
+        connection.execute(EVENTS.insert(), [{"sender_id": f"web-{index}", "type_name": "user", "data": data,
+                                              "timestamp": (NOW - timedelta(minutes=index)).timestamp()}
+                                             for index in range(1_000)])
+    parameters: list[int] = []
+    event.listen(engine, "before_cursor_execute",
+                 lambda _connection, _cursor, _statement, bound, *_: parameters.append(len(bound)))
+    listed = conversations(engine, NOW - timedelta(days=1))
+    assert len(listed) == 1_001 and len({c.number for c in listed}) == 1_001
+    assert parameters and max(parameters) < 10
+
+
+def test_routes_and_statuses_are_named_alike_everywhere() -> None:
+    """The console's pages, the activity report, the bookings export and the model's evaluation share their words."""
+    assert evaluation.ROUTE_LABELS is staff_activity.ROUTE_LABELS is labels.ROUTE_LABELS
+    assert exports.STATUS_LABELS is staff_activity.STATUS_LABELS is labels.STATUS_LABELS
+    assert set(labels.ROUTE_LABELS) == set(ROUTES)
+    assert labels.statuses_label(DONE) == "venus" and labels.STATUS_LABELS[NO_SHOW] == "pas venu"

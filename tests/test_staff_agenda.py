@@ -14,7 +14,7 @@ from bot.booking.reminders import Mailer
 from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import Charter, Topics
 from bot.staff.accounts import StaffAccounts
-from bot.staff.agenda import WORDS_LENGTH, Agenda, Refused, Told, iso_week, monday_of, topic_label, week_bounds
+from bot.staff.agenda import WORDS_LENGTH, Agenda, Refused, Told, iso_week, monday_named, topic_label, week_bounds
 from tests.booking import book, make_store, paris, sqlite_url
 from tests.mail import smtp_server
 from tests.ports import free_port
@@ -62,12 +62,13 @@ def agenda(store: BookingStore, default_charter: Charter, default_topics: Topics
 
 def test_weeks_are_named_by_iso_week_or_by_a_day_and_begin_on_monday_in_paris() -> None:
     today = date(2026, 11, 26)
-    assert monday_of("2026-W48", today) == monday_of("2026-11-26", today) == monday_of("", today) == date(2026, 11, 23)
-    assert monday_of("2026-w01", today) == date(2025, 12, 29)
+    assert monday_named("2026-W48", today) == monday_named("2026-11-26", today) == monday_named("", today) == date(
+        2026, 11, 23)
+    assert monday_named("2026-w01", today) == date(2025, 12, 29)
     assert iso_week(date(2026, 11, 29)) == "2026-W48"
     for wrong in ("2026-W54", "semaine", "26/11/2026", "1999-12-31", "9999-W01"):
         with pytest.raises(ValueError):
-            monday_of(wrong, today)
+            monday_named(wrong, today)
     start, end = week_bounds(date(2026, 3, 23))  # summer time begins on Sunday the 29th
     assert (start.utcoffset(), end.utcoffset()) == (timedelta(hours=1), timedelta(hours=2))
     assert end.astimezone(timezone.utc) - start.astimezone(timezone.utc) == timedelta(days=7, hours=-1)

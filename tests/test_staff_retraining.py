@@ -37,7 +37,7 @@ def test_a_model_with_more_misses_in_all_is_worse() -> None:
 
 def test_a_route_losing_more_than_one_message_makes_it_worse_even_when_the_total_holds() -> None:
     reasons = worse(OLD, RouteScores({"tutorial": 164, "referral": 108}, OLD.total))
-    assert reasons == ["« orientation vers un partenaire » : 93,1 % au lieu de 94,8 %"]
+    assert reasons == ["« orientation » : 93,1 % au lieu de 94,8 %"]
 
 
 def test_scores_survive_their_json() -> None:

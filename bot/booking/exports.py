@@ -10,13 +10,13 @@ from datetime import datetime
 from typing import Iterable, Mapping, Optional, Sequence
 
 from bot.knowledge.partners import phone_display
-from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
+from bot.booking.models import Booking
+from bot.labels import STATUS_LABELS
 from bot.partners.hours import PARIS
 
 COLUMNS = ["code", "statut", "date", "heure", "fin", "lieu", "médiateur", "thème", "urgent", "prénom", "contact",
            "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le",
            "rappel envoyé le", "anonymisé le"]
-STATUS = {CONFIRMED: "confirmé", CANCELLED: "annulé", DONE: "venu", NO_SHOW: "pas venu"}
 
 
 def _local(moment: Optional[datetime], form: str = "%Y-%m-%d %H:%M") -> str:
@@ -36,7 +36,7 @@ def _contact(booking: Booking) -> str:
 
 
 def _row(booking: Booking, sites: Mapping[str, str], mediators: Mapping[str, str]) -> list[str]:
-    return [booking.display_code, STATUS.get(booking.status, booking.status), _local(booking.start, "%Y-%m-%d"),
+    return [booking.display_code, STATUS_LABELS.get(booking.status, booking.status), _local(booking.start, "%Y-%m-%d"),
             _local(booking.start, "%H:%M"), _local(booking.end, "%H:%M"), sites.get(booking.site_id, booking.site_id),
             mediators.get(booking.mediator_id, booking.mediator_id), booking.topic or "",
             "oui" if booking.urgent else "non", _text(booking.first_name), _contact(booking),

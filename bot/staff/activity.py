@@ -11,28 +11,23 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import groupby
-from typing import Any, Iterable, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
+from bot.booking.models import CANCELLED, CONFIRMED, Booking
 from bot.contract import PARTNER_KINDS, ROUTES
 from bot.knowledge import Topics
+from bot.labels import ROUTE_LABELS, STATUS_LABELS, UNMARKED, statuses_label
 from bot.partners.hours import PARIS
 from bot.privacy.events_table import EVENTS
 from bot.triage.decision import FALLBACK_INTENT
 
-ROUTE_LABELS = {"tutorial": "apprendre (fiche)", "booking": "rendez-vous", "referral": "orientation",
-                "charter": "hors charte", "info": "renseignement", "out_of_scope": "hors sujet",
-                "clarify": "précision demandée"}
 SCOPE_LABELS = {"faire": "faire (urgent)", "accompagner": "accompagner", "orienter": "orienter",
                 "hors_charte": "hors charte"}
 CHANNEL_LABELS = {"rest": "site web", "telegram": "Telegram"}
 NEEDS = tuple(route for route in ROUTES if route != "clarify")  # a clarification is no need: it has its own share
-UNMARKED = "unmarked"  # an appointment that has started, still confirmed: nobody noted whether the patron came
-BOOKING_STATUSES = {CONFIRMED: "prévus", UNMARKED: "non notés", DONE: "faits", NO_SHOW: "absents",
-                    CANCELLED: "annulés"}
 PERIODS = {"4": "4 dernières semaines", "12": "12 dernières semaines", "52": "52 dernières semaines",
            "annee": "Cette année"}  # the dashboard's periods (`?periode=`)
 SESSION_STARTED = "session_started"
@@ -262,12 +257,12 @@ def report_rows(figures: Activity, topics: Topics) -> list[list[object]]:
     header = ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée",
               *(f"besoins : {ROUTE_LABELS[route]}" for route in NEEDS),
               *(f"orientations : {label_of(kind, topics)}" for kind in kinds),
-              *(f"rendez-vous {label}" for label in BOOKING_STATUSES.values())]
+              *(f"rendez-vous {statuses_label(status)}" for status in STATUS_LABELS)]
 
     def row(name: str, week: Week) -> list[object]:
         return [name, week.conversations, week.messages, week.fallback, week.clarify,
                 *(week.routes[route] for route in NEEDS), *(week.partners[kind] for kind in kinds),
-                *(week.bookings[status] for status in BOOKING_STATUSES)]
+                *(week.bookings[status] for status in STATUS_LABELS)]
 
     return [header, *(row(week.monday.isoformat(), week) for week in figures.weeks), row("total", figures.total)]
 
@@ -288,18 +283,18 @@ def conversations(tracker_store: Engine, since: datetime, route: Optional[str] =
             first = next((event["text"] for _, event in messages if _written(event)), "")
             found.append((sender, Conversation(0, _moment(messages[-1][0]), CHANNEL_LABELS.get(channel, channel),
                                                first, routes)))
-    numbers = _numbers(tracker_store, [sender for sender, _ in found])
+    numbers = _numbers(tracker_store, since) if found else {}
     return sorted((replace(listed, number=numbers[sender]) for sender, listed in found),
                   key=lambda listed: listed.last, reverse=True)
 
 
-def _numbers(tracker_store: Engine, senders: Sequence[str]) -> dict[str, int]:
-    """The number of each conversation: the row id of its first event."""
-    if not senders:
-        return {}
+def _numbers(tracker_store: Engine, since: datetime) -> dict[str, int]:
+    """The number of each conversation with a patron message since `since`: the row id of its first event. The
+    senders are chosen by a subquery: one parameter per sender would pass SQLite's limit (32 766)."""
+    wrote = select(EVENTS.c.sender_id).where(EVENTS.c.type_name == "user", EVENTS.c.timestamp >= since.timestamp())
     with tracker_store.connect() as connection:
         return dict(connection.execute(select(EVENTS.c.sender_id, func.min(EVENTS.c.id))
-                                       .where(EVENTS.c.sender_id.in_(senders)).group_by(EVENTS.c.sender_id)).all())
+                                       .where(EVENTS.c.sender_id.in_(wrote)).group_by(EVENTS.c.sender_id)).all())
 
 
 def conversation(tracker_store: Engine, number: int, topics: Topics) -> Optional[list[Line]]:

@@ -75,7 +75,7 @@ def _contact(booking: Booking) -> str:
     return Contact(booking.contact_kind, booking.contact).display
 
 
-def monday_of(week: str, today: date) -> date:
+def monday_named(week: str, today: date) -> date:
     """The Monday of the week `week` names: "2026-W48", a day "2026-11-26", or empty for `today`'s week;
     ValueError when it names none."""
     day = today

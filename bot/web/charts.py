@@ -1,6 +1,6 @@
-"""Charts drawn on the server as inline SVG: no script, no external file (the Content-Security-Policy allows
-neither), colours from the style sheet. Every row is named in text, so nothing is told by colour alone; the page
-gives the same figures as a table."""
+"""Charts drawn on the server as inline SVG: no script and no style attribute (the Content-Security-Policy refuses
+inline scripts and styles; it allows the site's own files), colours from the style sheet. Every row is named in
+text, so nothing is told by colour alone; the page gives the same figures as a table."""
 from __future__ import annotations
 
 from dataclasses import dataclass

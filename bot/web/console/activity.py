@@ -2,6 +2,8 @@
 dashboard with its CSV report (/console/activite)."""
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Optional, Sequence
@@ -10,6 +12,7 @@ from markupsafe import Markup
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.booking.database import engine_for
 from bot.booking.exports import spreadsheet_csv
@@ -17,18 +20,21 @@ from bot.booking.models import CANCELLED
 from bot.contract import ROUTES
 from bot.knowledge import Topics, topics
 from bot.settings import Settings
-from bot.staff.activity import (BOOKING_STATUSES, NEEDS, PERIODS, ROUTE_LABELS, UNMARKED, Activity, activity,
-                                conversation, conversations, label_of, last_weeks, partner_kinds, period,
-                                report_rows)
-from bot.staff.inbox import unclear_messages
+from bot.labels import ROUTE_LABELS, STATUS_LABELS, statuses_label
+from bot.staff.activity import (NEEDS, PERIODS, Activity, activity, appointments, conversation, conversations,
+                                label_of, last_weeks, partner_kinds, period, report_rows)
+from bot.staff.decisions import Decisions
+from bot.staff.inbox import unclear_messages, undecided
 from bot.web.booking import download
 from bot.web.charts import Row, small_multiples
 from bot.web.console.guard import Guard, SignedIn
 from bot.web.console.inbox import INBOX_DAYS
 from bot.web.pages import page
 
+log = logging.getLogger(__name__)
 PAGE_SIZE = 50  # conversations per page
 LARGEST = 2**31 - 1  # of the numbers in URLs (a conversation's is an INTEGER of the events table)
+HOME_DAYS = 7  # the home page's conversations and messages not understood: the inbox's and list's `?jours=7`
 
 
 @dataclass(frozen=True)
@@ -54,15 +60,16 @@ def whole_number(text: str) -> Optional[int]:
     return int(text) if text.isascii() and text.isdigit() and len(text) < 12 and int(text) <= LARGEST else None
 
 
-def percent(share: float) -> int:
+def rounded_percent(share: float) -> int:
+    """A share (0.0 to 1.0) in whole percent."""
     return round(share * 100)
 
 
-def figures(done: Activity, labels: Topics) -> list[Figure]:
+def figures(counted: Activity, labels: Topics) -> list[Figure]:
     """The dashboard's sections: needs, referrals, appointments, messages not understood; per week."""
-    weeks, total = done.weeks, done.total
+    weeks, total = counted.weeks, counted.total
     names = [f"{week.monday:%d/%m/%Y}" for week in weeks]
-    kinds = partner_kinds(done)
+    kinds = partner_kinds(counted)
     sections = [
         ("Besoins des usagers, par semaine", [
             Row(ROUTE_LABELS[route], [week.routes[route] for week in weeks], str(total.routes[route]))
@@ -71,38 +78,59 @@ def figures(done: Activity, labels: Topics) -> list[Figure]:
             Row(label_of(kind, labels), [week.partners[kind] for week in weeks], str(total.partners[kind]))
             for kind in kinds]),
         ("Rendez-vous, par semaine du rendez-vous", [
-            Row(label, [week.bookings[status] for week in weeks], str(total.bookings[status]))
-            for status, label in BOOKING_STATUSES.items()]),
+            Row(statuses_label(status), [week.bookings[status] for week in weeks], str(total.bookings[status]))
+            for status in STATUS_LABELS]),
         ("Messages écrits par les usagers : part non comprise et part où l'assistant a demandé de préciser", [
-            Row("non compris", [percent(week.fallback_share) for week in weeks],
-                f"{percent(total.fallback_share)} %", " %"),
-            Row("précision demandée", [percent(week.clarify_share) for week in weeks],
-                f"{percent(total.clarify_share)} %", " %")]),
+            Row("non compris", [rounded_percent(week.fallback_share) for week in weeks],
+                f"{rounded_percent(total.fallback_share)} %", " %"),
+            Row("précision demandée", [rounded_percent(week.clarify_share) for week in weeks],
+                f"{rounded_percent(total.clarify_share)} %", " %")]),
     ]
     return [figure(title, series, names) for title, series in sections if series]
+
+
+@dataclass(frozen=True)
+class Home:
+    """The home page's figures: conversations and messages not understood of the last HOME_DAYS days (None when
+    the tracker store cannot be read), appointments of this week."""
+
+    conversations: Optional[int]
+    unclear: Optional[int]
+    appointments: int
 
 
 def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     tracker_store = engine_for(settings.tracker_store_url)
     bookings = engine_for(settings.booking_database_url)
+    decisions = Decisions(settings.booking_database_url)
     labels = topics(settings.knowledge_dir / "topics.yml")
+
+    def home_figures(now: datetime) -> Home:
+        """The home page's figures as of `now`; the patrons' ones left out when the tracker store is down."""
+        booked = sum(status != CANCELLED for _, status in appointments(bookings, last_weeks(1, now), now))
+        since = now - timedelta(days=HOME_DAYS)
+        try:
+            talked = len(conversations(tracker_store, since))
+            unclear = len(undecided(unclear_messages(tracker_store, since), decisions.keys()))
+        except SQLAlchemyError as error:
+            log.warning("the tracker store cannot be read (%s): the console's home page goes without conversations",
+                        type(error).__name__)
+            return Home(None, None, booked)
+        return Home(talked, unclear, booked)
 
     @console.get("/")
     @guard.staff_only
     async def home(request: Request, staff: SignedIn) -> HTTPResponse:
-        now = datetime.now(timezone.utc)
-        week = last_weeks(1, now)
-        figures_of_week = activity(tracker_store, bookings, week, now).total
-        appointments = sum(figures_of_week.bookings.values()) - figures_of_week.bookings[CANCELLED]
-        return page("console/home.html", staff=staff, week=figures_of_week, appointments=appointments,
-                    unclear=len(unclear_messages(tracker_store, week.start)))
+        figures_now = await asyncio.to_thread(home_figures, datetime.now(timezone.utc))
+        return page("console/home.html", staff=staff, home=figures_now, days=HOME_DAYS)
 
     @console.get("/conversations")
     @guard.staff_only
     async def recent(request: Request, staff: SignedIn) -> HTTPResponse:
         days = INBOX_DAYS.get(request.args.get("jours", ""), INBOX_DAYS["7"])
         route = request.args.get("besoin") if request.args.get("besoin") in ROUTES else ""
-        found = conversations(tracker_store, datetime.now(timezone.utc) - timedelta(days=days), route or None)
+        found = await asyncio.to_thread(conversations, tracker_store, datetime.now(timezone.utc) - timedelta(days=days),
+                                        route or None)
         pages = max(1, -(-len(found) // PAGE_SIZE))
         number = min(max(whole_number(request.args.get("page", "")) or 1, 1), pages)
         return page("console/conversations.html", staff=staff, days=days, choices=INBOX_DAYS, route=route,
@@ -113,34 +141,36 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     @guard.staff_only
     async def one(request: Request, staff: SignedIn, number: str) -> HTTPResponse:
         found = whole_number(number)
-        lines = None if found is None else conversation(tracker_store, found, labels)
+        lines = None if found is None else await asyncio.to_thread(conversation, tracker_store, found, labels)
         if lines is None:
             return page("console/not_found.html", status=404, staff=staff)
         return page("console/conversation.html", staff=staff, number=number, lines=lines)
 
-    def asked_period(request: Request) -> tuple[str, Activity]:
-        """The key of the period asked (`?periode=`, 4 weeks unless told) and its figures."""
+    async def asked_period(request: Request) -> tuple[str, Activity]:
+        """The key of the period asked (`?periode=`, 4 weeks unless told) and its figures, read in a thread."""
         key = request.args.get("periode", "") if request.args.get("periode") in PERIODS else "4"
         now = datetime.now(timezone.utc)
-        return key, activity(tracker_store, bookings, period(key, now), now)
+        return key, await asyncio.to_thread(activity, tracker_store, bookings, period(key, now), now)
 
     @console.get("/activite")
     @guard.staff_only
     async def dashboard(request: Request, staff: SignedIn) -> HTTPResponse:
-        key, done = asked_period(request)
+        key, counted = await asked_period(request)
         forgotten = datetime.now(timezone.utc) - timedelta(days=settings.conversation_retention_days)
-        return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=done,
-                    figures=figures(done, labels), labels=labels, label_of=label_of, unmarked=UNMARKED,
-                    retention_days=settings.conversation_retention_days if done.period.start < forgotten else 0)
+        return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=counted,
+                    figures=figures(counted, labels), labels=labels, label_of=label_of,
+                    statuses=STATUS_LABELS, statuses_label=statuses_label,
+                    retention_days=settings.conversation_retention_days if counted.period.start < forgotten else 0)
 
     @console.get("/activite.csv")
     @guard.staff_only
     async def report(request: Request, staff: SignedIn) -> HTTPResponse:
-        _, done = asked_period(request)
-        return download(spreadsheet_csv(report_rows(done, labels)), "text/csv; charset=utf-8",
-                        f"activite-{done.period.start:%Y-%m-%d}-au-{done.period.last_day:%Y-%m-%d}.csv")
+        _, counted = await asked_period(request)
+        return download(spreadsheet_csv(report_rows(counted, labels)), "text/csv; charset=utf-8",
+                        f"activite-{counted.period.start:%Y-%m-%d}-au-{counted.period.last_day:%Y-%m-%d}.csv")
 
     @console.listener("after_server_stop")
     async def close(*_: Any) -> None:
         tracker_store.dispose()
         bookings.dispose()
+        decisions.close()

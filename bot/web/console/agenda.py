@@ -13,15 +13,15 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.booking.exports import STATUS
 from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
 from bot.booking.reminders import Mailer
 from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import charter, topics
+from bot.labels import STATUS_LABELS
 from bot.partners.hours import PARIS
 from bot.settings import Settings
-from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, Told, cancellation_text, iso_week, monday_of,
+from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, Told, cancellation_text, iso_week, monday_named,
                              topic_label, week_bounds)
 from bot.telegram.client import telegram_notify
 from bot.web.console.activity import whole_number
@@ -32,7 +32,7 @@ ALL = "tous"  # the filters' value for every mediator or every site
 FILTERS = ("semaine", "mediateur", "lieu")  # the agenda's query, kept after an action
 OUTCOMES = (DONE, NO_SHOW, CONFIRMED)  # what staff may record after an appointment's start
 WEEK = timedelta(days=7)
-LABELS = {"day_label": day_label, "time_label": time_label, "status_label": STATUS}
+LABELS = {"day_label": day_label, "time_label": time_label, "status_label": STATUS_LABELS}
 
 
 def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
@@ -45,9 +45,9 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         """The week the query asks for (`semaine`, `mediateur`, `lieu`), with `context` (what was just done)."""
         today, week = store.clock().astimezone(PARIS).date(), request.args.get("semaine", "")
         try:
-            monday = monday_of(week, today)
+            monday = monday_named(week, today)
         except ValueError:
-            monday, context["error"] = monday_of("", today), "Cette semaine n'existe pas. Voici la semaine en cours."
+            monday, context["error"] = monday_named("", today), "Cette semaine n'existe pas. Voici la semaine en cours."
         mediators, sites = store.mediators(), store.sites()
         mediator_ids, site_ids = {each.id for each in mediators}, {each.id for each in sites}
         mediator = request.args.get("mediateur", staff.mediator_id if staff.mediator_id in mediator_ids else ALL)
