@@ -3,6 +3,7 @@ intent written to its four files or to none, decisions remembered and undone (SQ
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Iterator
 
 import pytest
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import SessionTransaction
@@ -262,3 +264,61 @@ def test_a_response_saved_while_a_new_intent_is_built_is_kept_and_the_intent_ref
         teacher.create(1, "learn:formulaire_en_ligne", "La cantine", [Message("payer la cantine", "payer la cantine")])
     assert domain.read_text() == saved
     assert files(project) == {**before, "domain.yml": saved.encode()} and teacher.decisions.keys() == set()
+
+
+def readers_accept(project: Path) -> Domain:
+    """The four files a new intent is written to, read as Rasa and the assistant read them."""
+    domain = Domain.from_path(project / "domain.yml")
+    YAMLStoryReader(domain).read_from_file(project / "data/rules/triage.yml")
+    load_model(project / "knowledge_base/charter.yml", Charter)
+    if (project / STAFF_FILE).exists():
+        RasaYAMLReader().read(project / STAFF_FILE)
+    return domain
+
+
+def test_undoing_the_last_example_of_a_new_intent_removes_it_from_its_four_files(
+        teacher: Teacher, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = files(project)  # no staff.yml yet
+    name = teacher.create(1, "learn:formulaire_en_ligne", "La cantine",
+                          [Message("payer la cantine", "payer la cantine"), Message("cantine", "la cantine en ligne")])
+    first, last = sorted(teacher.decisions.recent(), key=lambda decided: decided.id)
+    assert teacher.undo(first.id) == Undone.EXAMPLE and name in readers_accept(project).intents
+    created = files(project)
+    monkeypatch.setattr(SessionTransaction, "commit", lambda *_: (_ for _ in ()).throw(
+        OperationalError("COMMIT", {}, Exception("the database went away"))))
+    with pytest.raises(SQLAlchemyError):
+        teacher.undo(last.id)
+    monkeypatch.undo()
+    assert files(project) == created  # staff.yml, removed meanwhile, is back
+    assert teacher.undo(last.id) == Undone.INTENT
+    assert files(project) == before and teacher.decisions.recent() == []
+    kept = teacher.create(1, "organism_question:caf", "La cantine", [Message("a b c", "a b c")])
+    with_staff = files(project)
+    name = teacher.create(1, "learn:formulaire_en_ligne", "Le centre de loisirs",
+                          [Message("centre de loisirs", "inscrire au centre de loisirs")])
+    decided = next(decided for decided in teacher.decisions.recent() if decided.intent == name)
+    assert teacher.undo(decided.id) == Undone.INTENT
+    assert files(project) == with_staff and kept in readers_accept(project).intents
+
+
+def test_undoing_a_new_intent_that_a_check_refuses_writes_nothing(teacher: Teacher, project: Path) -> None:
+    name = teacher.create(1, "learn:formulaire_en_ligne", "La cantine", [Message("la cantine", "payer la cantine")])
+    charter = project / "knowledge_base/charter.yml"  # its target on a line of its own: valid, but two lines
+    charter.write_text(charter.read_text().replace(f"{name}: formulaire_en_ligne",
+                                                   f"{name}:\n        formulaire_en_ligne"))
+    before = files(project)
+    with pytest.raises(TeachingError, match="La charte ne se lit plus"):
+        teacher.undo(teacher.decisions.recent()[0].id)
+    assert files(project) == before and len(teacher.decisions.recent()) == 1
+
+
+def test_the_last_example_of_an_intent_not_created_by_staff_is_still_refused(teacher: Teacher,
+                                                                              project: Path) -> None:
+    teacher.assign(1, "thanks", [Message("merci mille fois", "merci mille fois")])
+    path = project / "data/nlu/conversation.yml"  # staff removed the others by hand
+    path.write_text(re.sub(r"(- intent: thanks\n  examples: \|\n)(    - .*\n)+", r"\1    - merci mille fois\n",
+                           path.read_text()))
+    before = files(project)
+    with pytest.raises(TeachingError, match="C'est le dernier exemple de « thanks »"):
+        teacher.undo(teacher.decisions.recent()[0].id)
+    assert files(project) == before and len(teacher.decisions.recent()) == 1

@@ -32,10 +32,11 @@ def current(path: Path) -> Optional[str]:
     return read(path) if path.exists() else None
 
 
-def write_all(changes: Mapping[Path, str], before: Optional[Mapping[Path, Optional[str]]] = None) -> None:
-    """Write every file or none. `before` has the text each file had when its change was built (None: no file);
-    when one of them has another text now, nothing is written (Conflict). Each new text goes to a temporary file
-    first; the files already replaced are put back if a later one fails."""
+def write_all(changes: Mapping[Path, Optional[str]], before: Optional[Mapping[Path, Optional[str]]] = None) -> None:
+    """Write every file or none; a change to None removes the file. `before` has the text each file had when its
+    change was built (None: no file); when one of them has another text now, nothing is written (Conflict). Each
+    new text goes to a temporary file first; the files already replaced or removed are put back if a later one
+    fails."""
     with LOCK:
         previous = {path: current(path) for path in {*changes, *(before or {})}}
         changed = [path for path, text in (before or {}).items() if previous[path] != text]
@@ -44,13 +45,16 @@ def write_all(changes: Mapping[Path, str], before: Optional[Mapping[Path, Option
         _replace_all(changes, previous)
 
 
-def _replace_all(changes: Mapping[Path, str], previous: Mapping[Path, Optional[str]]) -> None:
+def _replace_all(changes: Mapping[Path, Optional[str]], previous: Mapping[Path, Optional[str]]) -> None:
+    written = {path: text for path, text in changes.items() if text is not None}
     temporaries: list[str] = []
     try:
-        for path, text in changes.items():
+        for path, text in written.items():
             temporaries.append(_temporary(path, text))
-        for path, temporary in zip(changes, temporaries):
+        for path, temporary in zip(written, temporaries):
             os.replace(temporary, path)
+        for path in (path for path, text in changes.items() if text is None):
+            path.unlink(missing_ok=True)
     except OSError:
         for path, text in previous.items():
             if current(path) != text:

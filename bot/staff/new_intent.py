@@ -1,6 +1,7 @@
 """A new intent created from the console: its name derived from the label staff give it, then one line added to
 domain.yml's intents, to the triage rule (data/rules/triage.yml) and to its need in the charter, and its examples
-in data/nlu/staff.yml; all four checked with Rasa's readers and the charter loader before any is written."""
+in data/nlu/staff.yml; all four checked with Rasa's readers and the charter loader before any is written. Removing
+it, when staff undo its last example, takes these lines away again, checked the same way."""
 from __future__ import annotations
 
 import json
@@ -9,6 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence
 
+import yaml
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
@@ -19,7 +21,7 @@ from bot.knowledge import Charter, KnowledgeError
 from bot.matching import normalise
 from bot.staff.intents import STAFF_FILE, charter_of
 from bot.staff.files import current
-from bot.staff.teaching import Refused, TeachingError, check, unreadable
+from bot.staff.teaching import Refused, TeachingError, block_examples, check, unreadable, without_intent
 
 DOMAIN, TRIAGE_RULES, CHARTER = "domain.yml", "data/rules/triage.yml", "charter.yml"
 TRIAGE_ACTION = "action_triage"
@@ -70,14 +72,15 @@ def _name(item: Any) -> str:
     return item if isinstance(item, str) else next(iter(item))
 
 
-def _domain_with(text: str, name: str, siblings: Sequence[str]) -> str:
+def _domain_lines(text: str) -> dict[str, int]:
+    """The line of each of domain.yml's intents."""
     intents = _round_trip(text)["intents"]
-    positions = {_name(item): intents.lc.item(index)[0] for index, item in enumerate(intents)}
-    return _line_added(text, _last(positions, siblings, DOMAIN), f"- {name}")
+    return {_name(item): intents.lc.item(index)[0] for index, item in enumerate(intents)}
 
 
-def _rules_with(text: str, name: str, siblings: Sequence[str]) -> str:
-    """The triage rule: the one whose steps end in action_triage after an `or:` of intents."""
+def _rule_lines(text: str) -> dict[str, int]:
+    """The line of each intent of the triage rule: the one whose steps end in action_triage after an `or:` of
+    intents."""
     positions = {}
     for rule in _round_trip(text).get("rules") or []:
         steps = rule.get("steps") or []
@@ -85,13 +88,21 @@ def _rules_with(text: str, name: str, siblings: Sequence[str]) -> str:
             for step in steps:
                 for index, item in enumerate(step.get("or") or []):
                     positions[item.get("intent")] = step["or"].lc.item(index)[0]
-    return _line_added(text, _last(positions, siblings, TRIAGE_RULES), f"- intent: {name}")
+    return positions
 
 
-def _charter_with(text: str, name: str, need: str, target: Optional[str]) -> str:
+def _charter_lines(text: str, need: str) -> dict[str, int]:
+    """The line of each intent of the charter's `need`."""
     intents = _round_trip(text)["needs"][need]["intents"]
-    positions = {intent: intents.lc.key(intent)[0] for intent in intents}
-    return _line_added(text, _last(positions, list(intents), CHARTER), f"{name}: {target or ''}".rstrip())
+    return {intent: intents.lc.key(intent)[0] for intent in intents}
+
+
+def _line_removed(text: str, positions: dict[str, int], name: str, where: str) -> str:
+    """`text` without the line of `name` in `positions`, in the file `where`."""
+    if name not in positions:
+        raise TeachingError(f"La demande « {name} » est introuvable dans {where}.")
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:positions[name]] + lines[positions[name] + 1:])
 
 
 def _staff_with(text: str, name: str, label: str, examples: Sequence[str]) -> str:
@@ -100,6 +111,13 @@ def _staff_with(text: str, name: str, label: str, examples: Sequence[str]) -> st
              "  examples: |", *(f"    - {example}" for example in examples)]
     separator = newline if text and not text.endswith("\n") else ""
     return text + separator + newline + newline.join(block) + newline
+
+
+def _files(project: Path, knowledge_dir: Path) -> tuple[dict[str, Path], dict[str, Optional[str]]]:
+    """The four files a new intent is written to, and the text of each (None: no file)."""
+    paths = {"domain": project / DOMAIN, "rules": project / TRIAGE_RULES, "charter": knowledge_dir / CHARTER,
+             "staff": project / STAFF_FILE}
+    return paths, {key: current(path) for key, path in paths.items()}
 
 
 def new_intent_files(project: Path, knowledge_dir: Path, place: str, label: str, examples: Sequence[str],
@@ -112,35 +130,62 @@ def new_intent_files(project: Path, knowledge_dir: Path, place: str, label: str,
         raise TeachingError("Choisissez à quel besoin la demande appartient.")
     siblings = list(charter.needs[need].intents)
     name = intent_name(label, siblings, [*taken, *charter.triage_intents])
-    paths = {"domain": project / DOMAIN, "rules": project / TRIAGE_RULES, "charter": knowledge_dir / CHARTER,
-             "staff": project / STAFF_FILE}
-    found = {key: current(path) for key, path in paths.items()}
+    paths, found = _files(project, knowledge_dir)
     before = {key: text or "" for key, text in found.items()}
-    after = {"domain": _domain_with(before["domain"], name, siblings),
-             "rules": _rules_with(before["rules"], name, siblings),
-             "charter": _charter_with(before["charter"], name, need, target or None),
+    after = {"domain": _line_added(before["domain"], _last(_domain_lines(before["domain"]), siblings, DOMAIN),
+                                   f"- {name}"),
+             "rules": _line_added(before["rules"], _last(_rule_lines(before["rules"]), siblings, TRIAGE_RULES),
+                                  f"- intent: {name}"),
+             "charter": _line_added(before["charter"], _last(_charter_lines(before["charter"], need), siblings,
+                                                             CHARTER), f"{name}: {target}".rstrip()),
              "staff": _staff_with(before["staff"] or STAFF_HEADER, name, label, examples)}
     _check(before, after, paths, name, need, target or None, examples)
     return name, {paths[key]: text for key, text in after.items()}, {paths[key]: text for key, text in found.items()}
 
 
-def _check(before: dict[str, str], after: dict[str, str], paths: dict[str, Path], name: str, need: str,
+def intent_removed_files(project: Path, knowledge_dir: Path, name: str) -> tuple[
+        dict[Path, Optional[str]], dict[Path, Optional[str]]]:
+    """The four files without the intent `name` that staff created, checked as a creation is (None: staff.yml
+    removed, when nothing but its header is left), and the text each had."""
+    paths, found = _files(project, knowledge_dir)
+    before = {key: text or "" for key, text in found.items()}
+    needs = _charter_read(before["charter"]).needs
+    need = next((key for key, listed in needs.items() if name in listed.intents), None)
+    if need is None:
+        raise TeachingError(f"La demande « {name} » est introuvable dans {CHARTER}.")
+    staff = without_intent(before["staff"], name)
+    after = {"domain": _line_removed(before["domain"], _domain_lines(before["domain"]), name, DOMAIN),
+             "rules": _line_removed(before["rules"], _rule_lines(before["rules"]), name, TRIAGE_RULES),
+             "charter": _line_removed(before["charter"], _charter_lines(before["charter"], need), name, CHARTER),
+             "staff": "" if staff == STAFF_HEADER else staff}
+    _check(after, before, paths, name, need, needs[need].intents[name], _examples(before["staff"], name))
+    return ({paths[key]: text if key != "staff" or text else None for key, text in after.items()},
+            {paths[key]: text for key, text in found.items()})
+
+
+def _examples(text: str, name: str) -> list[str]:
+    """The examples of the intent `name` in the NLU file's `text`."""
+    items = (yaml.safe_load(text) or {}).get("nlu") or []
+    return next(block_examples(item["examples"]) for item in items if item.get("intent") == name)
+
+
+def _check(without: dict[str, str], with_: dict[str, str], paths: dict[str, Path], name: str, need: str,
            target: Optional[str], examples: Sequence[str]) -> None:
-    """Raise TeachingError unless Rasa and the charter loader read each new file as the old one with the intent
-    added, and its examples."""
+    """Raise TeachingError unless Rasa and the charter loader read each file of `with_` as its text in `without`
+    with the intent added, and its examples: (before, after) for a new intent, (after, before) for its removal."""
     try:
-        domains = Domain.from_yaml(before["domain"]), Domain.from_yaml(after["domain"])
-        rules = [_rule_intents(text, domain) for text, domain in zip((before["rules"], after["rules"]), domains)]
+        domains = Domain.from_yaml(without["domain"]), Domain.from_yaml(with_["domain"])
+        rules = [_rule_intents(text, domain) for text, domain in zip((without["rules"], with_["rules"]), domains)]
     except (RasaException, ValueError) as error:
         raise unreadable("Le domaine ou les règles ne se lisent plus", error) from error
-    if _without(domains[1], name) != _without(domains[0], None) or rules[1] - rules[0] != {name}:
-        raise TeachingError("L'ajout au domaine ou aux règles n'a pas donné ce qui était prévu : "
+    if _without(domains[1], name) != _without(domains[0], None) or rules[0] | {name} != rules[1] or name in rules[0]:
+        raise TeachingError("Le changement du domaine ou des règles n'a pas donné ce qui était prévu : "
                             "rien n'est écrit.")
-    check(before["staff"], after["staff"], paths["staff"], name, added=examples)
-    expected = charter_of(paths["charter"].parent).copy(deep=True)
+    check(without["staff"], with_["staff"], paths["staff"], name, added=examples)
+    expected = _charter_read(without["charter"])
     expected.needs[need].intents[name] = target
-    if _charter_read(after["charter"]) != expected:
-        raise TeachingError("L'ajout à la charte n'a pas donné ce qui était prévu : rien n'est écrit.")
+    if _charter_read(with_["charter"]) != expected:
+        raise TeachingError("Le changement de la charte n'a pas donné ce qui était prévu : rien n'est écrit.")
 
 
 def _without(domain: Domain, intent: Optional[str]) -> str:

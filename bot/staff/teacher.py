@@ -14,9 +14,9 @@ from bot.privacy.redaction import redact
 from bot.settings import Settings
 from bot.staff.decisions import Decisions
 from bot.staff.inbox import key_of
-from bot.staff.intents import Catalogue, catalogue
+from bot.staff.intents import STAFF_FILE, Catalogue, catalogue
 from bot.staff.models import ASSIGNED, DISMISSED
-from bot.staff.new_intent import new_intent_files
+from bot.staff.new_intent import intent_removed_files, new_intent_files
 from bot.staff.teaching import (Known, Refused, TeachingError, check, cleaned, examples_added, known_examples,
                                 problems, read, without_example, write_all)
 
@@ -35,6 +35,7 @@ class Undone(Enum):
     """What undoing a decision did; the value names it in the console's address."""
 
     EXAMPLE = "exemple"  # the example line it wrote is removed
+    INTENT = "demande"  # it wrote the last example of an intent staff created: the intent is removed
     GONE = "decision"  # the example line it wrote was no longer in the files
     DISMISSAL = "message"  # a message left out: back in the inbox
 
@@ -98,35 +99,37 @@ class Teacher:
             return len(messages)
 
     def undo(self, decision_id: int) -> Optional[Undone]:
-        """Forget a decision, and remove the example it wrote if still there; what was done, None if no such
-        decision."""
+        """Forget a decision, and remove the example it wrote if still there (with its intent, when staff created it
+        and this was its last example); what was done, None if no such decision."""
         with self.lock:
             decided = self.decisions.get(decision_id)
             if decided is None:
                 return None
-            changes, before = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED else ({}, {})
+            undone, changes, before = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED \
+                else (Undone.DISMISSAL, {}, {})
             self._written(changes, before, self.decisions.forgotten(decision_id))
-            if decided.decision != ASSIGNED:
-                return Undone.DISMISSAL
-            return Undone.EXAMPLE if changes else Undone.GONE
+            return undone
 
-    def _untaught(self, intent: str, text: str) -> tuple[dict[Path, str], dict[Path, str]]:
-        """The file without the example line of the intent that is exactly `text`, and its text before; both
-        empty if the line is not there any more."""
+    def _untaught(self, intent: str, text: str) -> tuple[Undone, dict[Path, Optional[str]], dict[Path, Optional[str]]]:
+        """What undoing the example line of the intent that is exactly `text` does, the files' new texts and
+        their texts before: the line removed, or the whole intent when it is the last example of one that staff
+        created; nothing if the line is not there any more."""
         known = known_examples(self.project)
         path = known.files.get(intent)
         before = read(path) if path else ""
         after = without_example(before, intent, text) if before else None
         if after is None:
-            return {}, {}
-        if list(known.intent_of.values()).count(intent) <= 1:
+            return Undone.GONE, {}, {}
+        if list(known.intent_of.values()).count(intent) > 1:
+            check(before, after, path, intent, removed=[text])
+            return Undone.EXAMPLE, {path: after}, {path: before}
+        if path != self.project / STAFF_FILE:
             raise TeachingError(f"C'est le dernier exemple de « {intent} » : une demande ne peut pas rester sans "
                                 "exemple. Ajoutez-en un autre d'abord.")
-        check(before, after, path, intent, removed=[text])
-        return {path: after}, {path: before}
+        return Undone.INTENT, *intent_removed_files(self.project, self.knowledge_dir, intent)
 
     @staticmethod
-    def _written(changes: Mapping[Path, str], before: Mapping[Path, Optional[str]],
+    def _written(changes: Mapping[Path, Optional[str]], before: Mapping[Path, Optional[str]],
                  transaction: ContextManager[None]) -> None:
         """The files written, unless one changed since `before` (bot/staff/files.py), within the database
         `transaction`, so that the decision is committed only once they are; if the commit fails, the files are put
@@ -138,9 +141,7 @@ class Teacher:
                 written = True
         except SQLAlchemyError:
             if written:
-                write_all({path: text for path, text in before.items() if text is not None})
-                for path in (path for path, text in before.items() if text is None):
-                    path.unlink(missing_ok=True)
+                write_all(before)
             raise
 
     def _problems(self, messages: Sequence[Message], known: Known) -> dict[Union[int, str], str]:

@@ -117,9 +117,9 @@ def problems(examples: Sequence[str], known: Known, project: Path) -> dict[int, 
     return found
 
 
-def _block(lines: list[str], intent: str) -> tuple[int, str, int]:
-    """Where the intent's `examples: |` block is: its key's line, its indentation, the line after its last
-    example (0-based)."""
+def _block(lines: list[str], intent: str) -> tuple[int, int, str, int]:
+    """Where the intent's `examples: |` block is: the intent's line, the block's key's line, its indentation, the
+    line after its last example (0-based)."""
     start = next((index for index, line in enumerate(lines)
                   if re.match(INTENT_LINE.format(name=re.escape(intent)), line.rstrip("\r\n"))), None)
     key = next((index for index in range(start + 1, len(lines)) if EXAMPLES_LINE.match(lines[index])), None) \
@@ -131,13 +131,13 @@ def _block(lines: list[str], intent: str) -> tuple[int, str, int]:
     first = lines[content[0]] if content else ""
     indent = first[:len(first) - len(first.lstrip())]
     if len(indent) <= len(key_indent):  # no example yet
-        return key, key_indent + "  ", key + 1
+        return start, key, key_indent + "  ", key + 1
     end = key + 1
     for index in content:
         if not lines[index].startswith(indent):
             break
         end = index + 1
-    return key, indent, end
+    return start, key, indent, end
 
 
 def _newline(text: str) -> str:
@@ -147,7 +147,7 @@ def _newline(text: str) -> str:
 def with_examples(text: str, intent: str, examples: Sequence[str]) -> str:
     """The NLU file's `text` with `examples` added at the end of the intent's examples block."""
     lines = text.splitlines(keepends=True)
-    _, indent, end = _block(lines, intent)
+    _, _, indent, end = _block(lines, intent)
     newline = _newline(text)
     if end and not lines[end - 1].endswith("\n"):
         lines[end - 1] += newline
@@ -158,9 +158,19 @@ def without_example(text: str, intent: str, example: str) -> Optional[str]:
     """The NLU file's `text` without the last line of the intent's block that is exactly `example`; None when
     there is none."""
     lines = text.splitlines(keepends=True)
-    key, _, end = _block(lines, intent)
+    _, key, _, end = _block(lines, intent)
     line = next((index for index in range(end - 1, key, -1) if lines[index].strip() == f"- {example}"), None)
     return None if line is None else "".join(lines[:line] + lines[line + 1:])
+
+
+def without_intent(text: str, intent: str) -> str:
+    """The NLU file's `text` without the intent's lines, from its `- intent:` line to its last example, and the
+    blank line before them."""
+    lines = text.splitlines(keepends=True)
+    start, _, _, end = _block(lines, intent)
+    if start and not lines[start - 1].strip():
+        start -= 1
+    return "".join(lines[:start] + lines[end:])
 
 
 def _training_data(text: str, path: Path) -> tuple[Counter, str]:
@@ -198,7 +208,7 @@ def examples_added(project: Path, intent: str, examples: Sequence[str]) -> tuple
     return path, before, after
 
 
-def write_all(changes: Mapping[Path, str], before: Optional[Mapping[Path, Optional[str]]] = None) -> None:
+def write_all(changes: Mapping[Path, Optional[str]], before: Optional[Mapping[Path, Optional[str]]] = None) -> None:
     """Write every file or none, unless one no longer has its text of `before` (bot/staff/files.py)."""
     try:
         files.write_all(changes, before)
