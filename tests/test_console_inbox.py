@@ -33,6 +33,7 @@ NAVIGO = ("comment on recharge le pass navigo", "Comment on recharge le Pass Nav
 NOISE = "<script>alert(1)</script> mon voisin fait trop de bruit"
 CANTEEN = "je dois payer la cantine de ma fille sur internet"
 GARDEN = "ou est le jardin partagé de la ville"
+LEISURE = "inscrire mon fils au centre de loisirs sur internet"
 LATE = "la ludotheque ouvre a quelle heure le dimanche"  # written at 23:30 UTC yesterday: today in Paris
 TUTORIALS = "data/nlu/tutorials.yml"
 
@@ -164,6 +165,22 @@ def test_a_new_intent_is_created_from_a_message(server: Console) -> None:
     assert '<option value="learn_la_cantine_en_ligne">' in page
     assert "learn_la_cantine_en_ligne: formulaire_en_ligne" in (project / "knowledge_base/charter.yml").read_text()
     assert f"    - {CANTEEN}" in (project / "data/nlu/staff.yml").read_text()
+
+
+def test_undoing_the_last_example_of_a_new_intent_removes_the_intent(server: Console) -> None:
+    client = signed_in(server.base)
+    before = {path: path.read_bytes() for path in server.project.rglob("*.yml")}
+    created = send(client, "nouvelle-demande", {LEISURE: LEISURE}, nom="Le centre de loisirs",
+                   besoin="learn:formulaire_en_ligne")
+    assert created.status_code == 303
+    decided = client.get("/console/incompris/traites").text
+    decision = re.search(rf'/console/incompris/traites/(\d+)/annuler"[^«]*« {LEISURE} »', decided).group(1)
+    undone = client.post(f"/console/incompris/traites/{decision}/annuler", data={"csrf": csrf_of(decided)})
+    assert undone.status_code == 303
+    page = client.get(undone.headers["location"]).text
+    assert ("La demande « Apprendre : remplir un formulaire en ligne — Le centre de loisirs » est retirée"
+            in page and problems(page) == [])
+    assert {path: path.read_bytes() for path in server.project.rglob("*.yml")} == before
 
 
 def test_a_database_that_fails_writes_no_file_and_says_so_in_french(server: Console) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.booking.database import engine_for
 from bot.settings import Settings
 from bot.staff.inbox import grouped, unclear_messages, undecided
-from bot.staff.teacher import Message, Refused, Teacher
+from bot.staff.teacher import Message, Refused, Teacher, Undone
 from bot.staff.teaching import TeachingError
 from bot.web.console.guard import Guard, SignedIn, one_row
 from bot.web.pages import page
@@ -130,24 +130,32 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         return await decide(request, staff, lambda form, chosen: teacher.dismiss(staff.account_id, chosen),
                             lambda left_out: {"ignores": left_out})
 
+    def undone(decision_id: int) -> Optional[dict[str, str]]:
+        """Undo the decision; what the page then says: what was done, and the intent as staff read it when it is
+        removed. None if there is no such decision."""
+        decided = teacher.decisions.get(decision_id)
+        label = teacher.catalogue().label(decided.intent) if decided and decided.intent else ""
+        done = teacher.undo(decision_id)
+        return None if done is None else {"annule": done.value, **({"demande": label} if done is Undone.INTENT else {})}
+
     @console.get("/incompris/traites")
     @guard.staff_only
     async def decided(request: Request, staff: SignedIn) -> HTTPResponse:
-        return decided_page(staff, undone=request.args.get("annule"))
+        return decided_page(staff, undone=request.args.get("annule"), removed=request.args.get("demande"))
 
     @console.post("/incompris/traites/<decision_id>/annuler")
     @guard.staff_only
     @one_row(LookupError)
     async def undo(request: Request, staff: SignedIn, decision_id: int) -> HTTPResponse:
         try:
-            undone = await asyncio.to_thread(teacher.undo, decision_id)
+            done = await asyncio.to_thread(undone, decision_id)
         except TeachingError as error:
             return decided_page(staff, 422, problem=str(error))
         except (OSError, SQLAlchemyError) as error:
             return decided_page(staff, 500, problem=server_failed(error))
-        if undone is None:
+        if done is None:
             raise LookupError(decision_id)
-        return redirect(f"{DECIDED}?annule={undone.value}", status=303)
+        return redirect(f"{DECIDED}?{urlencode(done)}", status=303)
 
     @console.listener("after_server_stop")
     async def close(*_: Any) -> None:
