@@ -171,7 +171,8 @@ def test_the_home_page_sums_up_the_last_seven_days_and_this_week(base: str, serv
             in home)
     unclear = unclear_messages(engine_for(server.tracker_store_url), NOW - timedelta(days=7))
     decisions = Decisions(server.booking_database_url)
-    decisions.record(1, DISMISSED, None, [(key_of(message.text), message.text) for message in unclear])
+    with decisions.recorded(1, DISMISSED, None, [(key_of(message.text), message.text) for message in unclear]):
+        pass
     decisions.close()
     assert "<li>0 message que l'assistant n'a pas bien compris" in " ".join(client.get("/console/").text.split())
 

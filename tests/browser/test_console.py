@@ -28,7 +28,7 @@ def test_a_mediator_finds_what_a_patron_wrote_that_was_not_understood(page: Page
     expect(page.get_by_role("heading", name="Bonjour Camille")).to_be_visible()
     assert axe_violations(page) == []
 
-    page.get_by_role("link", name="Messages mal compris").click()
+    page.get_by_role("link", name="Messages mal compris", exact=True).click()
     expect(page.get_by_role("heading", name="Messages mal compris")).to_be_visible()
     expect(page.get_by_role("heading", name=f"« {UNCLEAR} »")).to_be_visible()
     assert axe_violations(page) == []

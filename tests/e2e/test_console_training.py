@@ -6,6 +6,7 @@ import time
 
 import httpx
 
+from bot.labels import ROUTE_LABELS
 from bot.services import Stack
 from bot.staff.accounts import StaffAccounts
 from bot.training import REJECTED_FOLDER
@@ -48,7 +49,7 @@ def test_a_model_taught_wrong_is_not_deployed_and_the_console_says_why(curated_s
 
     assert "refusé (moins bon)" in page
     assert "Le nouveau modèle est moins bon que celui en service" in page
-    assert "« fiches tutoriels »" in page  # the route that lost, with old and new figures
+    assert f"« {ROUTE_LABELS['tutorial']} »" in page  # the route that lost, with old and new figures
     assert "L'assistant garde l'ancien modèle" in page
     assert served_model(curated_stack) == in_service
     assert [path.name for path in (settings.models_dir / REJECTED_FOLDER).iterdir()] != []
