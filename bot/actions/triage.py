@@ -40,7 +40,7 @@ def label_of(destination: Destination) -> str:
 
 def button_for(destination: Destination) -> Dict[str, str]:
     need, _ = charter().need_of(destination.intent)
-    return {"title": need.title.format(label=label_of(destination)), "payload": f"/{destination.intent}"}
+    return {"title": need.title_for(destination.target, topics()), "payload": f"/{destination.intent}"}
 
 
 def reply_for(decision: Decision) -> Dict[str, Any]:

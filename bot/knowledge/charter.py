@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import string
-from typing import Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from pydantic import BaseModel, Field, confloat, constr, root_validator, validator
 
 from bot.contract import PARTNER_KINDS, THEMES, Route, Scope
+
+if TYPE_CHECKING:
+    from bot.knowledge.topics import Topics
 
 Text = constr(strip_whitespace=True, min_length=1)
 TARGETS = {"tutorial": THEMES, "referral": PARTNER_KINDS}
@@ -20,6 +23,10 @@ class Need(BaseModel, extra="forbid"):
     when_urgent: Optional[Scope] = None  # scope when the patron has a deadline within two days
     route: Route
     intents: Dict[Text, Optional[str]]  # intent -> theme (tutorial) or partner kind (referral)
+
+    def title_for(self, target: Optional[str], topics: "Topics") -> str:
+        """The title with the label of `target` (a theme or partner kind), as the assistant's buttons show it."""
+        return self.title.format(label=topics.named(target) if target else "")
 
     @root_validator(skip_on_failure=True)
     def _targets_fit_route(cls, values: dict) -> dict:

@@ -32,3 +32,11 @@ class Topics(BaseModel, extra="forbid"):
     def label(self, target: str) -> str:
         """Label of a theme, a partner kind or a level."""
         return self.themes.get(target) or self.partner_kinds.get(target) or self.levels[target]
+
+    def named(self, target: str) -> str:
+        """The label of a theme, a partner kind or a level; the id itself when the knowledge base has none (a
+        figure or a booking recorded before the files changed)."""
+        try:
+            return self.label(target)
+        except KeyError:
+            return target

@@ -256,7 +256,7 @@ def report_rows(figures: Activity, topics: Topics) -> list[list[object]]:
     kinds = list(dict.fromkeys([*PARTNER_KINDS, *partner_kinds(figures)]))
     header = ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée",
               *(f"besoins : {ROUTE_LABELS[route]}" for route in NEEDS),
-              *(f"orientations : {label_of(kind, topics)}" for kind in kinds),
+              *(f"orientations : {topics.named(kind)}" for kind in kinds),
               *(f"rendez-vous {statuses_label(status)}" for status in STATUS_LABELS)]
 
     def row(name: str, week: Week) -> list[object]:
@@ -365,12 +365,5 @@ def need_in_words(need: dict, topics: Topics) -> str:
     """"apprendre (fiche), les e-mails": the route, and its theme or partner kind."""
     target = need.get("theme") or need.get("partner")
     route = ROUTE_LABELS.get(need.get("route"), need.get("route"))
-    return f"{route}, {label_of(target, topics)}" if target else route
+    return f"{route}, {topics.named(target)}" if target else route
 
-
-def label_of(target: str, topics: Topics) -> str:
-    """The plain-French name of a theme or partner kind; the id itself when the knowledge base has none."""
-    try:
-        return topics.label(target)
-    except KeyError:
-        return target

@@ -107,13 +107,7 @@ def topic_label(topic: Optional[str], charter: Charter, topics: Topics) -> str:
     if not topic:
         return ""
     found = charter.need_of(topic)
-    if found:
-        need, target = found
-        return need.title.format(label=topics.label(target) if target else "")
-    try:
-        return topics.label(topic)
-    except KeyError:
-        return topic
+    return found[0].title_for(found[1], topics) if found else topics.named(topic)
 
 
 def cancellation_text(booking: Booking, site: Site, words: str) -> str:

@@ -9,7 +9,6 @@ from typing import Optional
 import yaml
 
 from bot.knowledge import Charter, Topics
-from bot.knowledge.charter import Need
 from bot.knowledge.files import load_model
 from bot.staff.teaching import Known, read
 
@@ -55,11 +54,6 @@ class Catalogue:
         return any(choice.value == intent for choice in self.needs + self.conversation)
 
 
-def title(need: Need, target: Optional[str], topics: Topics) -> str:
-    """The need's title with the target's label, as the assistant's buttons show it."""
-    return need.title.format(label=topics.label(target) if target else "")
-
-
 def staff_labels(project: Path) -> dict[str, str]:
     """The label staff gave each intent they created."""
     path = project / STAFF_FILE
@@ -77,9 +71,9 @@ def catalogue(project: Path, knowledge_dir: Path, known: Known) -> Catalogue:
     staff may have added one)."""
     charter, topics = charter_of(knowledge_dir), load_model(knowledge_dir / "topics.yml", Topics)
     created = staff_labels(project)
-    needs = [Choice(intent, " — ".join(filter(None, (title(need, target, topics), created.get(intent)))))
+    needs = [Choice(intent, " — ".join(filter(None, (need.title_for(target, topics), created.get(intent)))))
              for need in charter.needs.values() for intent, target in need.intents.items() if intent in known.files]
     conversation = [Choice(intent, label) for intent, label in CONVERSATION.items() if intent in known.files]
-    places = [Choice(f"{name}:{target or ''}", title(need, target, topics))
+    places = [Choice(f"{name}:{target or ''}", need.title_for(target, topics))
               for name, need in charter.needs.items() for target in dict.fromkeys(need.intents.values())]
     return Catalogue(needs, conversation, places)

@@ -22,7 +22,7 @@ from bot.knowledge import Topics, topics
 from bot.settings import Settings
 from bot.labels import ROUTE_LABELS, STATUS_LABELS, statuses_label
 from bot.staff.activity import (NEEDS, PERIODS, Activity, activity, appointments, conversation, conversations,
-                                label_of, last_weeks, partner_kinds, period, report_rows)
+                                last_weeks, partner_kinds, period, report_rows)
 from bot.staff.decisions import Decisions
 from bot.staff.inbox import unclear_messages, undecided
 from bot.web.booking import download
@@ -75,7 +75,7 @@ def figures(counted: Activity, labels: Topics) -> list[Figure]:
             Row(ROUTE_LABELS[route], [week.routes[route] for week in weeks], str(total.routes[route]))
             for route in NEEDS]),
         ("Orientations vers un partenaire, par semaine", [
-            Row(label_of(kind, labels), [week.partners[kind] for week in weeks], str(total.partners[kind]))
+            Row(labels.named(kind), [week.partners[kind] for week in weeks], str(total.partners[kind]))
             for kind in kinds]),
         ("Rendez-vous, par semaine du rendez-vous", [
             Row(statuses_label(status), [week.bookings[status] for week in weeks], str(total.bookings[status]))
@@ -158,7 +158,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         key, counted = await asked_period(request)
         forgotten = datetime.now(timezone.utc) - timedelta(days=settings.conversation_retention_days)
         return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=counted,
-                    figures=figures(counted, labels), labels=labels, label_of=label_of,
+                    figures=figures(counted, labels), labels=labels,
                     statuses=STATUS_LABELS, statuses_label=statuses_label,
                     retention_days=settings.conversation_retention_days if counted.period.start < forgotten else 0)
 
