@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, timedelta
-from functools import partial, wraps
+from functools import wraps
 from typing import Any, Optional
 from urllib.parse import urlencode
 
@@ -37,9 +37,11 @@ LABELS = {"day_label": day_label, "time_label": time_label, "status_label": STAT
 
 def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
     store = BookingStore(settings.booking_database_url)
-    agenda = Agenda(store, partial(topic_label, charter=charter(settings.knowledge_dir / "charter.yml"),
-                                   topics=topics(settings.knowledge_dir / "topics.yml")),
-                    Mailer.from_url(settings.smtp_url, settings.smtp_from), telegram_notify(settings))
+    def topic(name: Optional[str]) -> str:  # the knowledge files as they are now: staff may have edited them
+        return topic_label(name, charter(settings.knowledge_dir / "charter.yml"),
+                           topics(settings.knowledge_dir / "topics.yml"))
+
+    agenda = Agenda(store, topic, Mailer.from_url(settings.smtp_url, settings.smtp_from), telegram_notify(settings))
 
     def agenda_page(request: Request, staff: SignedIn, status: int = 200, **context: Any) -> HTTPResponse:
         """The week the query asks for (`semaine`, `mediateur`, `lieu`), with `context` (what was just done)."""
