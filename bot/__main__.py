@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from bot.contract import PARTNER_KINDS
-from bot.settings import LOG_FORMAT, ROOT, Settings, settings
+from bot.settings import LOG_FORMAT, Settings, settings
 from bot.staff.models import ADMIN, ROLES
 
 

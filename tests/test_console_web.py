@@ -3,6 +3,7 @@ not signed in, and the messages patrons wrote that were not understood."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from datetime import datetime, timezone
 from http.cookies import SimpleCookie
@@ -15,11 +16,13 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
+from bot.booking.database import SharedEngines, engine_for
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import Settings
 from bot.staff.accounts import MAX_FAILURES, StaffAccounts
 from bot.web.console import console_pages
 from tests.console import PASSWORD, browser, csrf_of, signed_in
+from tests.postgres import Databases
 from tests.web import web_server
 
 def patrons_wrote(tracker_store_url: str) -> None:
@@ -48,11 +51,12 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield settings.url(settings.web_port, "")
 
 
+@functools.cache  # a Sanic app's name is taken for the whole process
 def console_routes() -> list[tuple[str, str]]:
     """(method, path) of every console route but the sign-in page, as the console's blueprint declares them,
     with 1 for each parameter (`<decision_id:int>`)."""
     probe = Sanic("console_routes")
-    probe.blueprint(console_pages(Settings.from_env({})))
+    probe.blueprint(console_pages(Settings.from_env({}), SharedEngines()))
     routes = probe.router.routes
     return sorted({(method, "/" + re.sub(r"<[^>]+>", "1", route.path)) for route in routes
                    for method in route.methods
@@ -152,3 +156,22 @@ def test_behind_a_proxy_each_browser_address_is_limited_on_its_own(tmp_path: Pat
                    for index in range(MAX_FAILURES["ip"]))
         assert sign_in("lea@mediatheque.fr", PASSWORD, "203.0.113.1") == 429
         assert sign_in("lea@mediatheque.fr", PASSWORD, "203.0.113.2") == 303
+
+
+def test_every_page_shares_one_connection_pool_per_database(tmp_path: Path, postgres: Databases) -> None:
+    """Each console section used to open its own pool on the same databases (up to 15 connections each)."""
+    with postgres.new() as url, web_server(tmp_path, BOOKING_DATABASE_URL=url, TRACKER_STORE_URL=url) as settings:
+        accounts = StaffAccounts(url)
+        accounts.add("lea@mediatheque.fr", "Léa", "admin", PASSWORD)
+        accounts.close()
+        client = signed_in(settings.url(settings.web_port, ""))
+        for method, path in console_routes():
+            if method == "GET":
+                assert client.get(path).status_code in (200, 303, 404), path
+        counting = engine_for(url)
+        with counting.connect() as connection:
+            web_server_connections = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).scalar()
+        counting.dispose()
+    assert 1 <= web_server_connections <= 2  # one page at a time: one pooled connection (two while a page waits)

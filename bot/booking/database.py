@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from alembic import command
 from alembic.config import Config
@@ -16,6 +16,8 @@ from sqlalchemy.pool import QueuePool
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK = 0x41494755  # any number: the PostgreSQL advisory lock of migrations
 SQLITE_TIMEOUT = 30  # seconds a writer waits for another one instead of failing with "database is locked"
+
+EngineSource = Callable[[str], Engine]  # what the stores get their engine from: `engine_for`, or SharedEngines
 
 
 def engine_for(url: str) -> Engine:
@@ -33,6 +35,24 @@ def engine_for(url: str) -> Engine:
         _drop_connections_to_a_former_file(engine, Path(parsed.database))
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+class SharedEngines:
+    """One engine per database URL for every object of a process given this instead of `engine_for`: the web
+    server's pages share one connection pool per database rather than opening one each."""
+
+    def __init__(self) -> None:
+        self._engines: dict[str, Engine] = {}
+
+    def __call__(self, url: str) -> Engine:
+        if url not in self._engines:
+            self._engines[url] = engine_for(url)
+        return self._engines[url]
+
+    def dispose(self) -> None:
+        """Close the pooled connections of every engine."""
+        for engine in self._engines.values():
+            engine.dispose()
 
 
 def _drop_connections_to_a_former_file(engine: Engine, path: Path) -> None:

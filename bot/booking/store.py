@@ -17,7 +17,7 @@ from sqlalchemy.sql.expression import Update
 
 from bot.booking.availability import overlaps, slots_between
 from bot.booking.codes import new_code, normalise_code
-from bot.booking.database import engine_for, upgrade_engine
+from bot.booking.database import EngineSource, engine_for, upgrade_engine
 from bot.booking.exports import bookings_csv
 from bot.booking.contact import Contact
 from bot.booking.models import (CANCELLED, CONFIRMED, DONE, NO_SHOW, Availability, Booking, Closure, HeldContact,
@@ -49,10 +49,11 @@ def utc_now() -> datetime:
 
 
 class BookingStore:
-    """Bookings in the database at `url`; `clock` gives the current time (tests set it)."""
+    """Bookings in the database at `url`; `clock` gives the current time (tests set it); `engines` gives the
+    engine (a pool shared with other stores of the process, or one of its own)."""
 
-    def __init__(self, url: str, clock: Callable[[], datetime] = utc_now):
-        self.engine = engine_for(url)
+    def __init__(self, url: str, clock: Callable[[], datetime] = utc_now, engines: EngineSource = engine_for):
+        self.engine = engines(url)
         self.session = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self.clock = clock
 

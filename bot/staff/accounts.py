@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.booking.database import engine_for
+from bot.booking.database import EngineSource, engine_for
 from bot.booking.models import Mediator
 from bot.staff.models import ADMIN, ROLES, LoginFailure, StaffAccount, StaffSession
 
@@ -72,10 +72,11 @@ def utc_now() -> datetime:
 
 
 class StaffAccounts:
-    """Accounts and sessions in the application database at `url` (SQLite or PostgreSQL)."""
+    """Accounts and sessions in the application database at `url` (SQLite or PostgreSQL); `engines` as for
+    BookingStore."""
 
-    def __init__(self, url: str, clock: Clock = utc_now) -> None:
-        self.engine = engine_for(url)
+    def __init__(self, url: str, clock: Clock = utc_now, engines: EngineSource = engine_for) -> None:
+        self.engine = engines(url)
         self.session = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self.clock = clock
         self.hasher = PasswordHasher()  # Argon2id, RFC 9106's recommended parameters

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.sql import Select
 from sqlalchemy.orm import sessionmaker
 
-from bot.booking.database import engine_for
+from bot.booking.database import EngineSource, engine_for
 from bot.staff.models import DISMISSED, InboxDecision, StaffAccount
 
 RECENT = 100  # decisions the "Déjà traités" page lists
@@ -29,10 +29,10 @@ class Decided:
 
 
 class Decisions:
-    """Inbox decisions in the application database at `url`."""
+    """Inbox decisions in the application database at `url`; `engines` as for BookingStore."""
 
-    def __init__(self, url: str) -> None:
-        self.engine = engine_for(url)
+    def __init__(self, url: str, engines: EngineSource = engine_for) -> None:
+        self.engine = engines(url)
         self.session = sessionmaker(self.engine, future=True)
 
     def close(self) -> None:

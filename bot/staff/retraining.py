@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.booking.database import engine_for
+from bot.booking.database import EngineSource, engine_for
 from bot.evaluation import RouteScores, load_heldout, score_model, worse
 from bot.settings import ROOT, Settings
 from bot.staff.models import DEPLOYED, FAILED, REJECTED, RUNNING, UNCHANGED, StaffAccount, Training
@@ -60,11 +60,11 @@ class TrainingView:
 
 
 class Trainings:
-    """The history of trainings, and starting one."""
+    """The history of trainings, and starting one; `engines` as for BookingStore."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, engines: EngineSource = engine_for):
         self.settings = settings
-        self.engine = engine_for(settings.booking_database_url)
+        self.engine = engines(settings.booking_database_url)
         self.session = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self.worker: Optional[subprocess.Popen] = None
         self.worker_training: Optional[int] = None  # the training self.worker runs

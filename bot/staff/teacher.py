@@ -10,6 +10,7 @@ from typing import ContextManager, Mapping, Optional, Sequence, Union
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking.database import EngineSource, engine_for
 from bot.privacy.redaction import redact
 from bot.settings import Settings
 from bot.staff.decisions import Decisions
@@ -41,11 +42,12 @@ class Undone(Enum):
 
 
 class Teacher:
-    """The inbox's decisions on the project of `settings` (PROJECT_DIR, KNOWLEDGE_DIR) and its database."""
+    """The inbox's decisions on the project of `settings` (PROJECT_DIR, KNOWLEDGE_DIR) and its database;
+    `engines` as for BookingStore."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, engines: EngineSource = engine_for) -> None:
         self.project, self.knowledge_dir = settings.project_dir, settings.knowledge_dir
-        self.decisions = Decisions(settings.booking_database_url)
+        self.decisions = Decisions(settings.booking_database_url, engines)
         self.lock = threading.Lock()
 
     def close(self) -> None:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from sanic import Sanic
 from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from bot.booking.database import SharedEngines
+from bot.booking.store import BookingStore
 from bot.knowledge import charter, sites
 from bot.knowledge.partners import phone_display
 from bot.knowledge.sites import Site
@@ -41,8 +44,9 @@ def create_app(settings: Settings) -> Sanic:
     app.register_middleware(security_headers(settings.public_chat_url), "response")
     app.static("/static", STATIC)
     app.blueprint(tutorial_pages(settings.knowledge_dir))
-    app.blueprint(booking_pages(settings))
-    app.blueprint(console_pages(settings))
+    engines = SharedEngines()  # one connection pool per database for all pages
+    app.blueprint(booking_pages(settings, BookingStore(settings.booking_database_url, engines=engines)))
+    app.blueprint(console_pages(settings, engines))
     site = sites(settings.knowledge_dir / "sites.yml").main
     TEMPLATES.globals["widget"] = widget_options(settings, site)  # the layout embeds it on every page
 
@@ -65,6 +69,10 @@ def create_app(settings: Settings) -> Sanic:
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
+
+    @app.listener("after_server_stop")
+    async def close(*_: Any) -> None:
+        engines.dispose()
 
     @app.exception(NotFound)
     async def not_found(request: Request, error: NotFound) -> HTTPResponse:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hmac
 from datetime import date, datetime, time, timedelta
-from typing import Optional
 
 from sanic import Blueprint
 from sanic.exceptions import Forbidden, InvalidUsage, NotFound
@@ -44,10 +43,8 @@ def _day(request: Request, name: str, default: datetime) -> datetime:
     return datetime.combine(day, time(), tzinfo=PARIS)
 
 
-def booking_pages(settings: Settings, store: Optional[BookingStore] = None) -> Blueprint:
-    """The blueprint; `store` defaults to the database of the settings."""
+def booking_pages(settings: Settings, store: BookingStore) -> Blueprint:
     bookings = Blueprint("bookings")
-    store = store or BookingStore(settings.booking_database_url)
 
     def check_token(request: Request) -> None:
         if not settings.staff_token:

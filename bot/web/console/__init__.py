@@ -2,24 +2,19 @@
 behind the same guard (bot/web/console/guard.py)."""
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint
 
+from bot.booking.database import EngineSource
 from bot.settings import Settings
 from bot.web.console import accounts, activity, agenda, content, guard, inbox, sign_in, training
 
 SECTIONS = (sign_in, inbox, content, training, agenda, activity, accounts)
 
 
-def console_pages(settings: Settings) -> Blueprint:
+def console_pages(settings: Settings, engines: EngineSource) -> Blueprint:
+    """The console's blueprint; its pages take their database engines from `engines` (the web server's)."""
     console = Blueprint("console", url_prefix="/console")
-    staff_guard = guard.Guard(settings)
+    staff_guard = guard.Guard(settings, engines)
     for section in SECTIONS:
-        section.routes(console, staff_guard, settings)
-
-    @console.listener("after_server_stop")
-    async def close(*_: Any) -> None:
-        staff_guard.close()
-
+        section.routes(console, staff_guard, settings, engines)
     return console

@@ -3,12 +3,13 @@ and mediator, a new password, deactivating and reactivating it."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional
+from typing import Callable, Optional
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.booking.database import EngineSource
 from bot.booking.store import BookingStore
 from bot.settings import Settings
 from bot.staff.accounts import AccountError, AccountNotFound
@@ -24,9 +25,9 @@ SAVED = {"details": "name, role and mediator", "password": "password", "active":
 DIFFERENT_PASSWORDS = {"password_again": "Les deux mots de passe ne sont pas pareils. Tapez-les à nouveau."}
 
 
-def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
+def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
     accounts = guard.accounts
-    store = BookingStore(settings.booking_database_url)  # the mediators an account may be
+    store = BookingStore(settings.booking_database_url, engines=engines)  # the mediators an account may be
 
     def form(request: Request, name: str) -> str:
         return request.form.get(name, "") if request.method == "POST" else ""
@@ -123,10 +124,6 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         active = form(request, "active") == "oui"
         return saved(request, staff, account_id, lambda: accounts.set_active(staff.account_id, account_id, active),
                      "active" if active else "inactive")
-
-    @console.listener("after_server_stop")
-    async def close(*_: Any) -> None:
-        store.close()
 
 
 def _same_passwords(request: Request) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional, Sequence
+from typing import Optional, Sequence
 
 from markupsafe import Markup
 from sanic import Blueprint
@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.booking.database import engine_for
+from bot.booking.database import EngineSource
 from bot.booking.exports import spreadsheet_csv
 from bot.booking.models import CANCELLED
 from bot.contract import ROUTES
@@ -99,10 +99,10 @@ class Home:
     appointments: int
 
 
-def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
-    tracker_store = engine_for(settings.tracker_store_url)
-    bookings = engine_for(settings.booking_database_url)
-    decisions = Decisions(settings.booking_database_url)
+def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
+    tracker_store = engines(settings.tracker_store_url)
+    bookings = engines(settings.booking_database_url)
+    decisions = Decisions(settings.booking_database_url, engines)
     labels = topics(settings.knowledge_dir / "topics.yml")
 
     def home_figures(now: datetime) -> Home:
@@ -168,9 +168,3 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         _, counted = await asked_period(request)
         return download(spreadsheet_csv(report_rows(counted, labels)), "text/csv; charset=utf-8",
                         f"activite-{counted.period.start:%Y-%m-%d}-au-{counted.period.last_day:%Y-%m-%d}.csv")
-
-    @console.listener("after_server_stop")
-    async def close(*_: Any) -> None:
-        tracker_store.dispose()
-        bookings.dispose()
-        decisions.close()

@@ -13,6 +13,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.booking.database import EngineSource
 from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
 from bot.booking.reminders import Mailer
 from bot.booking.slots import day_label, time_label
@@ -35,8 +36,8 @@ WEEK = timedelta(days=7)
 LABELS = {"day_label": day_label, "time_label": time_label, "status_label": STATUS_LABELS}
 
 
-def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
-    store = BookingStore(settings.booking_database_url)
+def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
+    store = BookingStore(settings.booking_database_url, engines=engines)
     def topic(name: Optional[str]) -> str:  # the knowledge files as they are now: staff may have edited them
         return topic_label(name, charter(settings.knowledge_dir / "charter.yml"),
                            topics(settings.knowledge_dir / "topics.yml"))
@@ -118,10 +119,6 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         # Sending may wait for the mail server and Telegram: in a thread, the server answers others meanwhile.
         booking, _ = await asyncio.to_thread(agenda.cancel, booking_id, staff.account_id, words)
         return _back_to_agenda(request, booking, "annule")
-
-    @console.listener("after_server_stop")
-    async def close(*_: Any) -> None:
-        store.close()
 
 
 def _chosen(value: str) -> Optional[str]:

@@ -13,6 +13,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.booking.database import EngineSource
 from bot.booking.store import BookingStore
 from bot.settings import Settings
 from bot.staff.content import Conflict, Problem, Version, diff, read, save
@@ -25,8 +26,8 @@ SAVE, CHANGE = "enregistrer", "modifier"  # the steps after « Vérifier », as 
 SAVED = "enregistre"  # the page after a save says so
 
 
-def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
-    bookings = BookingStore(settings.booking_database_url)
+def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
+    bookings = BookingStore(settings.booking_database_url, engines=engines)
 
     @console.get("/contenus")
     @guard.staff_only
@@ -75,10 +76,6 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
             return form(staff, found, values, (await asyncio.to_thread(read, found.path)).version, saved=True,
                         unpublished=True)
         return redirect(f"{request.path}?{SAVED}=1", status=303)
-
-    @console.listener("after_server_stop")
-    async def close(*_: Any) -> None:
-        bookings.close()
 
 
 def form(staff: SignedIn, edit: Edit, values: Mapping[str, str], version: str, status: int = 200,

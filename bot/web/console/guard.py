@@ -15,6 +15,7 @@ from sanic.exceptions import Forbidden, NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.booking.database import EngineSource
 from bot.settings import Settings
 from bot.staff.accounts import SignedIn, StaffAccounts
 from bot.staff.models import ROLES
@@ -58,8 +59,8 @@ def private(response: HTTPResponse) -> HTTPResponse:
 class Guard:
     """The console's accounts and cookies, and the decorator that lets signed-in staff only through."""
 
-    def __init__(self, settings: Settings):
-        self.accounts = StaffAccounts(settings.booking_database_url)
+    def __init__(self, settings: Settings, engines: EngineSource):
+        self.accounts = StaffAccounts(settings.booking_database_url, engines=engines)
         self.secure = settings.public_web_url.startswith("https://")
 
     def set_cookie(self, response: HTTPResponse, name: str, value: str) -> None:
@@ -91,9 +92,6 @@ class Guard:
                 raise Forbidden("Cette page est réservée aux administrateurs.")
             return private(await handler(request, *args, staff=staff, **kwargs))
         return guarded
-
-    def close(self) -> None:
-        self.accounts.close()
 
 
 __all__ = ["Guard", "SESSION_COOKIE", "SIGN_IN_PAGE", "SignedIn", "one_row", "private", "same"]

@@ -15,7 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.booking.database import engine_for
+from bot.booking.database import EngineSource
 from bot.settings import Settings
 from bot.staff.inbox import grouped, unclear_messages, undecided
 from bot.staff.teacher import Message, Refused, Teacher, Undone
@@ -70,9 +70,9 @@ def period(request: Request) -> str:
     return days if days in INBOX_DAYS else DEFAULT_DAYS
 
 
-def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
-    tracker_store = engine_for(settings.tracker_store_url)
-    teacher = Teacher(settings)
+def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
+    tracker_store = engines(settings.tracker_store_url)
+    teacher = Teacher(settings, engines)
 
     def inbox_page(staff: SignedIn, days: str, status: int = 200, form: Optional[Sent] = None,
                    **done: Any) -> HTTPResponse:
@@ -156,8 +156,3 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         if done is None:
             raise LookupError(decision_id)
         return redirect(f"{DECIDED}?{urlencode(done)}", status=303)
-
-    @console.listener("after_server_stop")
-    async def close(*_: Any) -> None:
-        tracker_store.dispose()
-        teacher.close()

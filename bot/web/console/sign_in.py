@@ -7,6 +7,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
+from bot.booking.database import EngineSource
 from bot.settings import Settings
 from bot.staff.accounts import SignInRefused
 from bot.web.console.guard import SESSION_COOKIE, SIGN_IN_PAGE, Guard, SignedIn, private, same
@@ -15,7 +16,7 @@ from bot.web.pages import page
 SIGN_IN_COOKIE = "console_sign_in"  # the CSRF token of the sign-in form
 
 
-def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
+def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
     def sign_in_form(request: Request, status: int = 200, error: str = "") -> HTTPResponse:
         token = request.cookies.get(SIGN_IN_COOKIE) or secrets.token_urlsafe(32)
         response = page("console/sign_in.html", status=status, csrf=token, error=error,

@@ -2,12 +2,11 @@
 route and the history of models and who deployed them."""
 from __future__ import annotations
 
-from typing import Any
-
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 
+from bot.booking.database import EngineSource
 from bot.evaluation import ROUTE_LABELS, percent
 from bot.settings import Settings
 from bot.staff.retraining import STAGES, TrainingBusy, Trainings
@@ -20,8 +19,8 @@ STAGE_LABELS = {"preparing": "Préparation", "training": "Apprentissage des exem
                 "evaluating": "Vérification sur les messages de test", "deploying": "Mise en service"}
 
 
-def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
-    trainings = Trainings(settings)
+def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
+    trainings = Trainings(settings, engines)
 
     def training_page(staff: SignedIn, status: int = 200, notice: str = "") -> HTTPResponse:
         history = trainings.history()
@@ -62,7 +61,3 @@ def routes(console: Blueprint, guard: Guard, settings: Settings) -> None:
         running = bool(latest and latest.status == RUNNING)
         return json({"running": running, "step": latest.step if latest else 0, "steps": len(STAGES),
                      "stage": STAGE_LABELS.get(latest.stage, "") if running else ""})
-
-    @console.listener("after_server_stop")
-    async def close(*_: Any) -> None:
-        trainings.close()
