@@ -272,6 +272,18 @@ def test_an_edit_of_the_sites_reaches_the_booking_database_at_once(settings: Set
     store.close()
 
 
+def test_a_closure_on_a_day_that_does_not_exist_is_named_with_its_line(settings: Settings) -> None:
+    edit = editor("fichier", "sites.yml", settings)
+    before = read(edit.path).text
+    _, after, problems = edited(edit, texte=before.replace("  - start: 2027-01-14\n", "  - start: 2027-02-30\n", 1))
+    line = after.splitlines().index("  - start: 2027-02-30") + 1
+    assert problems == [Problem("not a real date or time: day is out of range for month", "sites.yml", line,
+                                "texte")]
+    (settings.knowledge_dir / "sites.yml").write_text(after.replace("2027-02-30", "2027-01-14 25:00:00"))
+    assert validate_all(settings.knowledge_dir) == [
+        f"{settings.knowledge_dir / 'sites.yml'}:{line}: not a real date or time: hour must be in 0..23"]
+
+
 def test_sites_saved_but_not_loaded_into_the_database_are_reported_not_raised(settings: Settings,
                                                                               tmp_path: Path) -> None:
     store = BookingStore(sqlite_url(tmp_path))  # never migrated: no table to load into

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence, Type, TypeVar
+from typing import Any, Iterator, Optional, Sequence, Type, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import Node, ScalarNode
 from ruamel.yaml.reader import ReaderError
 
 Model = TypeVar("Model", bound=BaseModel)
+TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
 
 class KnowledgeError(ValueError):
@@ -47,6 +50,33 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
                              f"character U+{code:04X} not allowed (a control character)") from error
     except YAMLError as error:
         raise KnowledgeError(f"{path}:{first_line}: invalid YAML: {error}") from error
+    except ValueError as error:  # a value YAML reads as a date or time that does not exist: 2026-02-30, 25:00
+        raise KnowledgeError(f"{path}:{first_line + _impossible_timestamp_line(text)}: "
+                             f"not a real date or time: {error}") from error
+
+
+def _impossible_timestamp_line(text: str) -> int:
+    """0-based line of the first value of `text` that YAML reads as a date or time and that does not exist."""
+    lines = [node.start_mark.line for node in _scalars(YAML().compose(text))
+             if node.tag == TIMESTAMP_TAG and not _constructed(node)]
+    return min(lines, default=0)
+
+
+def _scalars(node: Optional[Node]) -> Iterator[ScalarNode]:
+    if isinstance(node, ScalarNode):
+        yield node
+    elif node is not None:
+        for item in node.value:  # a sequence's nodes, or a mapping's (key, value) pairs
+            for child in item if isinstance(item, tuple) else (item,):
+                yield from _scalars(child)
+
+
+def _constructed(node: ScalarNode) -> bool:
+    try:
+        SafeConstructor().construct_yaml_timestamp(node)
+        return True
+    except ValueError:
+        return False
 
 
 def line_of(document: Any, location: Sequence[Any]) -> int:

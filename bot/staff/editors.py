@@ -367,7 +367,7 @@ def _value(text: str, key: str) -> Optional[str]:
     """A top-level value of a YAML text, or None when the text is not YAML (it can be broken: staff fix it)."""
     try:
         document = load_yaml(text)
-    except YAMLError:
+    except (YAMLError, ValueError):  # ValueError: a date that does not exist (2026-02-30)
         return None
     return str(document[key]) if isinstance(document, dict) and document.get(key) else None
 
