@@ -154,7 +154,7 @@ def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> i
         return 1
     for message in report.messages:
         print(message, file=sys.stderr)
-    print(f"{len(report.written)} partner files written in {out}, {report.skipped} rows skipped.")
+    print(f"{len(report.written)} fiches partenaires écrites dans {out}, {report.skipped} lignes ignorées.")
     return 1 if report.skipped else 0
 
 

@@ -37,14 +37,14 @@ def test_a_closure_without_end_is_one_day(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("old, new, needle, message", [
-    ("weekday: mardi", "weekday: mardy", "weekday: mardy", "weekday: 'mardy' is not a day"),
-    ("hours: 14:00-17:00", "hours: 14h-17h", "hours: 14h", "hours: '14h-17h': write the hours like"),
-    ("hours: 14:00-17:00", "hours: 17:00-14:00", "hours: 17", "the end must come after the start"),
-    ("hours: 14:00-17:00", "hours: 25:00-26:00", "hours: 25", "25:00 is not a time of day"),
-    ("slot_minutes: 45", "slot_minutes: 240", "- mediator: camille", "shorter than one slot of 240 minutes"),
-    ('phone: "02 61 91 02 00"', 'phone: "12 34"', 'phone: "12 34"', "is not a French phone number"),
-    ("site: centrale", "site: centre", "site: centre", "site 'centre' is not in the sites of this file"),
-    ("  - id: yanis", "  - id: camille", "  - id: camille", "mediator id 'camille' is listed twice"),
+    ("weekday: mardi", "weekday: mardy", "weekday: mardy", "weekday: « mardy » n'est pas un jour"),
+    ("hours: 14:00-17:00", "hours: 14h-17h", "hours: 14h", "hours: « 14h-17h » : écrivez les heures comme"),
+    ("hours: 14:00-17:00", "hours: 17:00-14:00", "hours: 17", "la fin doit venir après le début"),
+    ("hours: 14:00-17:00", "hours: 25:00-26:00", "hours: 25", "25:00 n'est pas une heure"),
+    ("slot_minutes: 45", "slot_minutes: 240", "- mediator: camille", "durent moins qu'un rendez-vous de 240 minutes"),
+    ('phone: "02 61 91 02 00"', 'phone: "12 34"', 'phone: "12 34"', "n'est pas un numéro de téléphone français"),
+    ("site: centrale", "site: centre", "site: centre", "site « centre » n'est pas dans les sites de ce fichier"),
+    ("  - id: yanis", "  - id: camille", "  - id: camille", "id « camille » est écrit deux fois dans mediators"),
 ])
 def test_errors_name_file_and_line(tmp_path: Path, old: str, new: str, needle: str, message: str) -> None:
     changed = SITES.replace(old, new, 1)
@@ -61,8 +61,8 @@ def test_a_mediator_cannot_be_in_two_places_at_once(tmp_path: Path) -> None:
     hours: 16:30-18:00
     slot_minutes: 30
 closures: []"""
-    with pytest.raises(KnowledgeError, match=rf"sites.yml:{line(SITES, 'closures') + 3}: camille is already at "
-                                             r"centrale on mardi 14:00-17:00"):
+    with pytest.raises(KnowledgeError, match=rf"sites.yml:{line(SITES, 'closures') + 3}: camille est déjà à "
+                                             r"centrale le mardi 14:00-17:00"):
         load(tmp_path, **{"closures: []": overlapping})
     later = overlapping.replace("    slot_minutes: 30", "    slot_minutes: 30\n    valid_from: 2027-01-01")
     one_after_the_other = load(tmp_path, **{"closures: []": later, "    slot_minutes: 45\n":

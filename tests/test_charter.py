@@ -55,27 +55,27 @@ def test_unknown_theme_is_refused_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as error:
         load_variant(tmp_path, "learn_wifi: wifi", "learn_wifi: wi-fi")
     message = str(error.value)
-    assert "'wi-fi' is not one of" in message
+    assert "« wi-fi » n'est pas possible ici" in message
     assert f"charter.yml:{line_number('  learn:')}:" in message
 
 
 def test_intent_in_two_needs_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="intent library_info is in both library and other"):
+    with pytest.raises(KnowledgeError, match="l'intention library_info est à la fois dans library et dans other"):
         load_variant(tmp_path, "      out_of_scope:\n", "      out_of_scope:\n      library_info:\n")
 
 
 def test_route_without_target_takes_none(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="route booking takes no target"):
+    with pytest.raises(KnowledgeError, match="la suite « booking » ne prend ni thème ni partenaire"):
         load_variant(tmp_path, "      book_mediator:\n", "      book_mediator: caf\n")
 
 
 def test_clarify_is_not_a_need_route(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="clarify is the bot's question"):
+    with pytest.raises(KnowledgeError, match="« clarify » est la question de l'assistant"):
         load_variant(tmp_path, "    route: info", "    route: clarify")
 
 
 def test_exactly_one_default_forbidden_act(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="exactly one act must have no keywords"):
+    with pytest.raises(KnowledgeError, match="une seule démarche doit être sans mots-clés"):
         load_variant(tmp_path, "    keywords: [sign]\n", "")
 
 
@@ -86,18 +86,18 @@ def test_margin_out_of_range_names_its_line(tmp_path: Path) -> None:
 
 
 def test_unknown_field_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="extra fields not permitted"):
+    with pytest.raises(KnowledgeError, match="champ inconnu : vérifiez son nom"):
         load_variant(tmp_path, "    when_urgent: faire", "    when_urgnet: faire")
 
 
 def test_invalid_yaml_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError) as error:
         load_variant(tmp_path, "  - urgent\n", "  - urgent: [\n")
-    assert f"charter.yml:{line_number('  - urgent') + 1}: invalid YAML" in str(error.value)
+    assert f"charter.yml:{line_number('  - urgent') + 1}: YAML incorrect" in str(error.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="file not found"):
+    with pytest.raises(KnowledgeError, match="fichier introuvable"):
         load_model(tmp_path / "nothing.yml", Charter)
 
 

@@ -114,7 +114,7 @@ def test_broken_yaml_is_shown_with_its_line_and_nothing_is_written(servers: Serv
     for step in ("verifier", "enregistrer"):
         refused = client.post(page, data={**form_fields(form.text), "texte": broken, "etape": step})
         assert refused.status_code == 422 and "1 problème à corriger" in refused.text
-        assert re.search(r'<a href="#champ-texte">charter.yml, ligne \d+ : invalid YAML', refused.text)
+        assert re.search(r'<a href="#champ-texte">charter.yml, ligne \d+ : YAML incorrect', refused.text)
         assert 'aria-invalid="true"' in refused.text and 'aria-describedby="aide-texte erreur-texte"' in refused.text
         assert problems(refused.text) == []
     assert file_of(servers, "charter.yml").read_text() == before

@@ -124,9 +124,9 @@ def test_valid_hours_have_no_problem() -> None:
 
 
 @pytest.mark.parametrize("hours, found", [
-    ("lundi 9h-12h", "not OpenStreetMap opening_hours syntax"),
-    ("Mo-Fr 09:00-12:00 || Sa off", "'||' is not supported"),
-    ("", "not OpenStreetMap opening_hours syntax"),
+    ("lundi 9h-12h", "écrivez les horaires comme OpenStreetMap"),
+    ("Mo-Fr 09:00-12:00 || Sa off", "« || » ne peut pas être utilisé"),
+    ("", "écrivez les horaires comme OpenStreetMap"),
 ])
 def test_problems_are_explained(hours: str, found: str) -> None:
     assert found in problem(hours)

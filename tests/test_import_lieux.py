@@ -43,23 +43,24 @@ def test_imported_files_validate_beside_the_shipped_ones(tmp_path: Path, territo
 
 def test_ids_are_kept_or_made_file_names(tmp_path: Path, territory: tuple) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory)
-    assert f"{FIXTURE}:5: note: id 'PAN_CAF_Montlouis' written as 'pan-caf-montlouis'" in report.messages
+    assert f"{FIXTURE}:5: remarque : id « PAN_CAF_Montlouis » écrit « pan-caf-montlouis »" in report.messages
     assert "id: france-services-blere\n" in (tmp_path / "france-services-blere.yml").read_text(encoding="utf-8")
 
 
 def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path: Path, territory: tuple) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory)
-    skipped = [message for message in report.messages if ": skipped: " in message]
+    skipped = [message for message in report.messages if ": ligne ignorée : " in message]
     assert report.skipped == len(skipped) == 4
-    assert skipped[0].startswith(f"{FIXTURE}:6: skipped: horaires: not OpenStreetMap opening_hours syntax")
-    assert skipped[1].startswith(f"{FIXTURE}:7: skipped: no partner kind")
-    assert skipped[2].startswith(f"{FIXTURE}:8: skipped: telephone: '12 34' is not a French phone number")
-    assert skipped[3] == f"{FIXTURE}:9: skipped: commune: field required"
+    assert skipped[0].startswith(f"{FIXTURE}:6: ligne ignorée : horaires: écrivez les horaires comme")
+    assert skipped[1].startswith(f"{FIXTURE}:7: ligne ignorée : pas de type de partenaire")
+    assert skipped[2].startswith(f"{FIXTURE}:8: ligne ignorée : telephone: « 12 34 » n'est pas un numéro de "
+                                 f"téléphone français")
+    assert skipped[3] == f"{FIXTURE}:9: ligne ignorée : commune: il manque ce champ"
 
 
 def test_a_bad_optional_value_is_left_out_not_the_row(tmp_path: Path, territory: tuple) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory)
-    assert any(message.startswith(f"{FIXTURE}:4: note: modalites_acces left out: unexpected value")
+    assert any(message.startswith(f"{FIXTURE}:4: remarque : modalites_acces laissé de côté : « ")
                for message in report.messages)
     assert "modalites_acces" not in (tmp_path / "relais-emmaus-amboise.yml").read_text(encoding="utf-8")
 
@@ -77,7 +78,7 @@ def test_existing_files_are_kept_unless_forced(tmp_path: Path, territory: tuple)
     edited.write_text("# edited by hand\n", encoding="utf-8")
     again = import_lieux(FIXTURE, tmp_path, territory)
     assert again.written == []
-    assert f"{FIXTURE}:2: skipped: {edited} exists: add --force to replace it" in again.messages
+    assert f"{FIXTURE}:2: ligne ignorée : {edited} existe déjà : ajoutez --force pour le remplacer" in again.messages
     assert edited.read_text(encoding="utf-8") == "# edited by hand\n"
     forced = import_lieux(FIXTURE, tmp_path, territory, force=True)
     assert len(forced.written) == len(GOOD)
@@ -87,15 +88,15 @@ def test_existing_files_are_kept_unless_forced(tmp_path: Path, territory: tuple)
 def test_a_commune_missing_from_communes_yml_is_noted(tmp_path: Path, territory: tuple) -> None:
     without_blere = [commune for commune in territory if commune.nom != "Bléré"]
     report = import_lieux(FIXTURE, tmp_path, without_blere)
-    assert f"{FIXTURE}:2: note: commune 'Bléré' is not in communes.yml: add it before `make validate`" \
-        in report.messages
+    assert (f"{FIXTURE}:2: remarque : la commune « Bléré » n'est pas dans communes.yml : ajoutez-la avant "
+            f"`make validate`") in report.messages
     assert (tmp_path / "france-services-blere.yml").exists()
 
 
 def test_a_csv_without_the_schema_columns_is_refused(tmp_path: Path, territory: tuple) -> None:
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("id;nom;commune\nx;y;Tours\n", encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=r"wrong.csv:1: not a CSV of lieux de médiation numérique"):
+    with pytest.raises(KnowledgeError, match=r"wrong.csv:1: pas un CSV de lieux de médiation numérique"):
         import_lieux(wrong, tmp_path / "out", territory)
 
 
@@ -103,5 +104,5 @@ def test_command_line_reports_counts_and_fails_when_rows_were_skipped(
         tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["import-lieux", str(FIXTURE), "--out", str(tmp_path)]) == 1
     output = capsys.readouterr()
-    assert f"3 partner files written in {tmp_path}, 4 rows skipped." in output.out
-    assert f"{FIXTURE}:8: skipped: telephone" in output.err
+    assert f"3 fiches partenaires écrites dans {tmp_path}, 4 lignes ignorées." in output.out
+    assert f"{FIXTURE}:8: ligne ignorée : telephone" in output.err

@@ -71,9 +71,9 @@ def test_phone_formats_accepted(tmp_path: Path, written: str) -> None:
 
 
 @pytest.mark.parametrize("written, message", [
-    ('"12 34"', r"caf-tours.yml:11: telephone: '12 34' is not a French phone number"),
-    ('"+44 20 7946 0000"', r"caf-tours.yml:11: telephone: .* is not a French phone number"),
-    ("0261910101", r'caf-tours.yml:11: telephone: write it between quotes'),
+    ('"12 34"', r"caf-tours.yml:11: telephone: « 12 34 » n'est pas un numéro de téléphone français"),
+    ('"+44 20 7946 0000"', r"caf-tours.yml:11: telephone: .* n'est pas un numéro de téléphone français"),
+    ("0261910101", r'caf-tours.yml:11: telephone: écrivez-le entre guillemets'),
 ])
 def test_bad_phone_names_file_and_line(tmp_path: Path, written: str, message: str) -> None:
     with pytest.raises(KnowledgeError, match=message):
@@ -81,22 +81,45 @@ def test_bad_phone_names_file_and_line(tmp_path: Path, written: str, message: st
 
 
 def test_unknown_kind_names_its_line(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:3: kind: unexpected value; permitted: 'caf'"):
+    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:3: kind: « mairie » n'est pas une valeur possible. "
+                                             r"Valeurs possibles : caf, cpam"):
         load(write(tmp_path, kind="mairie"))
 
 
 def test_bad_hours_name_their_line(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:12: horaires: not OpenStreetMap opening_hours"):
+    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:12: horaires: écrivez les horaires comme "
+                                             r"OpenStreetMap"):
         load(write(tmp_path, **{"Mo-Fr 08:30-12:00; PH off": "du lundi au vendredi"}))
 
 
+@pytest.mark.parametrize("written, wrong, message", [
+    ("latitude: 47.39", "latitude: nord", "9: latitude: doit être un nombre, avec un point pour les décimales"),
+    ("latitude: 47.39", "latitude: 147.39", "9: latitude: doit être au plus 90"),
+    ('code_postal: "37000"', 'code_postal: "370"', "7: code_postal: n'est pas écrit comme il faut"),
+    ("date_maj: 2026-01-15", "date_maj: hier", "15: date_maj: date mal écrite : écrivez-la comme 2026-01-15"),
+    ("date_maj: 2026-01-15", "date_maj: 2026-02-30", "15: cette date ou cette heure n'existe pas"),
+    ("aliases: [la caf]", "aliases: la caf", "5: aliases: doit être une liste"),
+    ("kind: caf", "kind: caf\nsite_web: [www.caf.fr]", "4: site_web.0: adresse web incomplète"),
+    ("kind: caf", "kind: caf\nkind: cpam", "4: YAML incorrect : le champ « kind » est écrit deux fois"),
+    ("nom: CAF de Tours", "nom: CAF : Tours", "4: YAML incorrect : un « : » de trop"),
+    ("  - Votre", "\t- Votre", "14: YAML incorrect : une tabulation"),
+    ("aliases: [la caf]", "aliases: [la caf", "6: YAML incorrect : il manque un « ] » ou une virgule"),
+    ('"02 61 91 01 01"', '"02 61 91 01 01', "16: YAML incorrect : un guillemet n'est pas fermé"),
+])
+def test_mistakes_are_said_in_french_with_their_line(tmp_path: Path, written: str, wrong: str, message: str) -> None:
+    with pytest.raises(KnowledgeError) as error:
+        load(write(tmp_path, **{written: wrong}))
+    assert f"caf-tours.yml:{message}" in str(error.value)
+
+
 def test_fallback_rule_is_refused_with_the_way_to_write_it(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r'caf-tours.yml:12: horaires: the fallback rule .* "sur rendez-vous"'):
+    with pytest.raises(KnowledgeError, match=r'caf-tours.yml:12: horaires: « \|\| » ne peut pas être utilisé '
+                                             r'.* "sur rendez-vous"'):
         load(write(tmp_path, **{"Mo-Fr 08:30-12:00; PH off": 'Mo-Fr 08:30-12:00 || "sur rendez-vous"'}))
 
 
 def test_unknown_commune_names_its_line(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:8: commune 'Toulouse' is not in communes.yml"):
+    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:8: la commune « Toulouse » n'est pas dans communes.yml"):
         load(write(tmp_path, **{"commune: Tours": "commune: Toulouse"}))
 
 
@@ -106,7 +129,8 @@ def test_commune_spelling_of_case_accents_and_hyphens_does_not_count(tmp_path: P
 
 def test_id_must_be_the_file_name(tmp_path: Path) -> None:
     moved = write(tmp_path).rename(tmp_path / "caf-joue.yml")
-    with pytest.raises(KnowledgeError, match=r"caf-joue.yml:2: id 'caf-tours' must be the file name 'caf-joue'"):
+    with pytest.raises(KnowledgeError, match=r"caf-joue.yml:2: id « caf-tours » doit être le nom du fichier "
+                                             r"« caf-joue »"):
         load(moved)
 
 
@@ -114,13 +138,13 @@ def test_missing_field_and_unknown_field_are_named(tmp_path: Path) -> None:
     path = write(tmp_path, **{"adresse: 1 rue de l'Exemple\n": "", "bring:": "apporter:"})
     with pytest.raises(KnowledgeError) as error:
         load(path)
-    assert "caf-tours.yml:1: adresse: field required" in str(error.value)
-    assert "caf-tours.yml:12: apporter: extra fields not permitted"  # one line up: adresse removed in str(error.value)
+    assert "caf-tours.yml:1: adresse: il manque ce champ" in str(error.value)
+    assert "caf-tours.yml:12: apporter: champ inconnu"  # one line up: adresse removed in str(error.value)
 
 
 def test_every_partner_kind_needs_a_place(tmp_path: Path, territory: tuple) -> None:
     write(tmp_path)
-    with pytest.raises(KnowledgeError, match="no place for the partner kinds cpam, .*emmaus_connect"):
+    with pytest.raises(KnowledgeError, match="aucun lieu pour les partenaires cpam, .*emmaus_connect"):
         load_partners(tmp_path, territory)
 
 
@@ -133,11 +157,12 @@ def test_one_place_of_every_kind_loads(tmp_path: Path, territory: tuple) -> None
 def test_communes_file_errors_name_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "communes.yml"
     path.write_text(COMMUNES.replace('["37300"]', "[37300]"), encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=r"communes.yml:7: communes.1.codes_postaux.0: write it between quotes"):
+    with pytest.raises(KnowledgeError, match=r"communes.yml:7: communes.1.codes_postaux.0: écrivez-le entre "
+                                             r"guillemets"):
         load_communes(path)
     path.write_text(COMMUNES + COMMUNES.replace("communes:\n", "").replace("Joué-lès-Tours", "Tours 2"),
                     encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=r"communes.yml:10: commune 'Tours' is listed twice"):
+    with pytest.raises(KnowledgeError, match=r"communes.yml:10: la commune « Tours » est écrite deux fois"):
         load_communes(path)
 
 

@@ -64,7 +64,7 @@ def test_a_missing_label_names_file_and_line(tmp_path: Path) -> None:
     path = tmp_path / "topics.yml"
     path.write_text(text.replace("  wifi: le wifi\n", ""), encoding="utf-8")
     line = text[: text.index("themes:")].count("\n") + 1
-    with pytest.raises(KnowledgeError, match=rf"topics.yml:{line}: themes: missing label for wifi"):
+    with pytest.raises(KnowledgeError, match=rf"topics.yml:{line}: themes: il manque le nom de wifi"):
         load_model(path, Topics)
 
 

@@ -115,7 +115,7 @@ def test_a_broken_file_is_refused_with_its_line(settings: Settings) -> None:
     before = read(edit.path).text
     problems = edit.problems(before, before.replace("clarify_margin:", "clarify_margin: [", 1))
     assert len(problems) == 1 and problems[0].file == "charter.yml" and problems[0].field == "texte"
-    assert problems[0].line and "invalid YAML" in problems[0].message
+    assert problems[0].line and "YAML incorrect" in problems[0].message
     whole = editor("fichier", "partners/caf-tours.yml", settings)
     _, _, problems = edited(whole, texte=read(whole.path).text.replace("commune: Tours", "commune: Marseille"))
     assert [(problem.file, problem.line) for problem in problems] == [("partners/caf-tours.yml", 8)]
@@ -159,7 +159,7 @@ def test_braces_that_would_break_a_need_title_or_a_response_are_refused(settings
     text = read(charter.path).text
     _, _, problems = edited(charter, texte=text.replace('"Apprendre : {label}"', '"Apprendre : {theme}"'))
     assert [(problem.file, problem.line, problem.message) for problem in problems] == [
-        ("charter.yml", 35, "needs.learn.title: only {label} can be between braces, not {theme}")]
+        ("charter.yml", 35, "needs.learn.title: seul {label} peut être entre accolades, pas {theme}")]
     response = editor("reponse", "utter_goodbye", settings)
     _, _, problems = edited(response, **{"texte-0": "À bientôt {"})
     assert [(problem.field, problem.message) for problem in problems] == [("texte-0", BRACES)]
@@ -223,11 +223,12 @@ def test_a_file_saved_in_latin1_or_with_a_control_character_is_named_and_the_las
     text = path.read_text(encoding="utf-8")
     path.write_bytes(text.encode().replace(b"horaires:", "# fermé l'été\nhoraires:".encode("latin-1")))
     assert partners(folder) is first
-    assert validate_all(settings.knowledge_dir) == [f"{path}:15: not UTF-8 text: save the file as UTF-8"]
+    assert validate_all(settings.knowledge_dir) == [
+        f"{path}:15: texte qui n'est pas en UTF-8 : enregistrez le fichier en UTF-8"]
     path.write_text(text.replace("horaires:", "horaires:\x0b"), encoding="utf-8")
     assert partners(folder) is first
     assert validate_all(settings.knowledge_dir) == [
-        f"{path}:15: invalid YAML: character U+000B not allowed (a control character)"]
+        f"{path}:15: YAML incorrect : caractère invisible U+000B interdit : retirez-le"]
 
 
 def test_the_consoles_temporary_files_and_files_gone_meanwhile_are_left_out_of_a_folders_stamp(
@@ -277,11 +278,11 @@ def test_a_closure_on_a_day_that_does_not_exist_is_named_with_its_line(settings:
     before = read(edit.path).text
     _, after, problems = edited(edit, texte=before.replace("  - start: 2027-01-14\n", "  - start: 2027-02-30\n", 1))
     line = after.splitlines().index("  - start: 2027-02-30") + 1
-    assert problems == [Problem("not a real date or time: day is out of range for month", "sites.yml", line,
+    assert problems == [Problem("cette date ou cette heure n'existe pas", "sites.yml", line,
                                 "texte")]
     (settings.knowledge_dir / "sites.yml").write_text(after.replace("2027-02-30", "2027-01-14 25:00:00"))
     assert validate_all(settings.knowledge_dir) == [
-        f"{settings.knowledge_dir / 'sites.yml'}:{line}: not a real date or time: hour must be in 0..23"]
+        f"{settings.knowledge_dir / 'sites.yml'}:{line}: cette date ou cette heure n'existe pas"]
 
 
 def test_sites_saved_but_not_loaded_into_the_database_are_reported_not_raised(settings: Settings,

@@ -54,42 +54,43 @@ def test_a_tutorial_reads_front_matter_and_steps(tmp_path: Path) -> None:
 
 
 def test_unknown_theme_names_its_line(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:3: theme: unexpected value"):
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:3: theme: « .* » n'est pas une valeur possible"):
         load_tutorial(write(tmp_path, "email-envoyer", theme="courriel"))
 
 
 def test_unknown_level_names_its_line(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:4: level: unexpected value"):
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:4: level: « .* » n'est pas une valeur possible"):
         load_tutorial(write(tmp_path, "email-envoyer", **{"level: debutant": "level: expert"}))
 
 
 def test_id_must_be_the_file_name(tmp_path: Path) -> None:
     path = write(tmp_path, "email-envoyer")
     moved = path.rename(tmp_path / "autre.md")
-    with pytest.raises(KnowledgeError, match=r"autre.md:2: id 'email-envoyer' must be the file name 'autre'"):
+    with pytest.raises(KnowledgeError, match=r"autre.md:2: id « email-envoyer » doit être le nom du fichier "
+                                             r"« autre »"):
         load_tutorial(moved)
 
 
 def test_missing_front_matter(tmp_path: Path) -> None:
     path = tmp_path / "vide.md"
     path.write_text("# Titre\n", encoding="utf-8")
-    with pytest.raises(KnowledgeError, match=r"vide.md:1: a tutorial starts with front matter"):
+    with pytest.raises(KnowledgeError, match=r"vide.md:1: une fiche commence par son en-tête"):
         load_tutorial(path)
 
 
 def test_invalid_yaml_in_front_matter_names_its_line(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:11: invalid YAML"):
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:11: YAML incorrect"):
         load_tutorial(write(tmp_path, "email-envoyer", **{"keywords: [mail, courriel]": "keywords: [mail, courriel"}))
 
 
 def test_too_few_steps_names_the_section(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:15: 2 numbered steps, expected 3 to 15"):
+    with pytest.raises(KnowledgeError, match=r"email-envoyer.md:15: 2 étapes numérotées ; il en faut 3 à 15"):
         load_tutorial(write(tmp_path, "email-envoyer", **{"3. Appuyez sur **Envoyer**.\n": ""}))
 
 
 def test_catalogue_needs_every_theme(tmp_path: Path) -> None:
     write(tmp_path, "email-envoyer")
-    with pytest.raises(KnowledgeError, match="no tutorial for the themes .*wifi"):
+    with pytest.raises(KnowledgeError, match="aucune fiche pour les thèmes .*wifi"):
         load_catalogue(tmp_path)
 
 
@@ -116,7 +117,7 @@ def test_shipped_catalogue_is_valid() -> None:
 @pytest.mark.parametrize("field", ["steps", "body"])
 def test_steps_and_body_cannot_be_given_in_front_matter(tmp_path: Path, field: str) -> None:
     devices = "devices: [smartphone, ordinateur]"
-    with pytest.raises(KnowledgeError, match=rf"email-envoyer.md:12: {field}: extra fields not permitted"):
+    with pytest.raises(KnowledgeError, match=rf"email-envoyer.md:12: {field}: champ inconnu"):
         load_tutorial(write(tmp_path, "email-envoyer", **{devices: f"{devices}\n{field}: [Une étape]"}))
 
 
@@ -138,14 +139,14 @@ def test_an_illustration_is_kept_in_the_body_and_out_of_the_steps(tmp_path: Path
 
 
 @pytest.mark.parametrize("image, problem", [
-    ("![](images/bouton.svg)", "image 'images/bouton.svg' without alt text"),
-    ("![ ](images/bouton.svg)", "image 'images/bouton.svg' without alt text"),
-    ("![Un bouton](images/absent.svg)", "image 'images/absent.svg' not found"),
-    ("![Un bouton](bouton.svg)", "image 'bouton.svg' must be images/<name>.svg"),
-    ("![Un bouton](images/../../secret.svg)", "image 'images/../../secret.svg' must be images/<name>.svg"),
-    ("![Un bouton](images/photo.png)", "image 'images/photo.png' must be images/<name>.svg"),
-    ("![Un bouton](images/sans-taille.svg)", "image 'images/sans-taille.svg' must be an SVG with a width and a height"),
-    ("![Un bouton](images/pas-svg.svg)", "image 'images/pas-svg.svg' must be an SVG with a width and a height"),
+    ("![](images/bouton.svg)", "image « images/bouton.svg » sans texte de remplacement"),
+    ("![ ](images/bouton.svg)", "image « images/bouton.svg » sans texte de remplacement"),
+    ("![Un bouton](images/absent.svg)", "image « images/absent.svg » introuvable"),
+    ("![Un bouton](bouton.svg)", "image « bouton.svg » : elle doit être images/<nom>.svg"),
+    ("![Un bouton](images/../../secret.svg)", "image « images/../../secret.svg » : elle doit être images/<nom>.svg"),
+    ("![Un bouton](images/photo.png)", "image « images/photo.png » : elle doit être images/<nom>.svg"),
+    ("![Un bouton](images/sans-taille.svg)", "image « images/sans-taille.svg » : elle doit être un SVG avec une"),
+    ("![Un bouton](images/pas-svg.svg)", "image « images/pas-svg.svg » : elle doit être un SVG avec une"),
 ])
 def test_illustrations_need_alt_text_and_an_svg_of_the_images_folder(tmp_path: Path, image: str, problem: str) -> None:
     with pytest.raises(KnowledgeError, match=rf"email-envoyer.md:19: {re.escape(problem)}"):

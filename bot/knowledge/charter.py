@@ -33,9 +33,11 @@ class Need(BaseModel, extra="forbid"):
         allowed = TARGETS.get(values["route"], ())
         for intent, target in values["intents"].items():
             if allowed and target not in allowed:
-                raise ValueError(f"intent {intent}: {target!r} is not one of {', '.join(allowed)}")
+                raise ValueError(f"intention {intent} : « {target} » n'est pas possible ici. "
+                                 f"Possibles : {', '.join(allowed)}")
             if not allowed and target:
-                raise ValueError(f"intent {intent}: route {values['route']} takes no target")
+                raise ValueError(f"intention {intent} : la suite « {values['route']} » ne prend ni thème "
+                                 "ni partenaire")
         return values
 
     @validator("title")
@@ -44,16 +46,16 @@ class Need(BaseModel, extra="forbid"):
         try:
             fields = {field for _, field, _, _ in string.Formatter().parse(title) if field is not None}
         except ValueError as error:
-            raise ValueError(f"{error}: write {{label}}, or no brace at all") from error
+            raise ValueError("accolades mal fermées : écrivez {label}, ou aucune accolade") from error
         if fields - {"label"}:
             others = ", ".join(f"{{{field}}}" for field in sorted(fields - {"label"}))
-            raise ValueError(f"only {{label}} can be between braces, not {others}")
+            raise ValueError(f"seul {{label}} peut être entre accolades, pas {others}")
         return title
 
     @validator("route")
     def _not_clarify(cls, route: str) -> str:
         if route == "clarify":
-            raise ValueError("clarify is the bot's question, not a need's route")
+            raise ValueError("« clarify » est la question de l'assistant, pas la suite d'un besoin")
         return route
 
 
@@ -81,7 +83,7 @@ class Charter(BaseModel, extra="forbid"):
         for name, need in needs.items():
             for intent in need.intents:
                 if intent in seen:
-                    raise ValueError(f"intent {intent} is in both {seen[intent]} and {name}")
+                    raise ValueError(f"l'intention {intent} est à la fois dans {seen[intent]} et dans {name}")
                 seen[intent] = name
         return needs
 
@@ -89,7 +91,8 @@ class Charter(BaseModel, extra="forbid"):
     def _one_default_act(cls, acts: List[ForbiddenAct]) -> List[ForbiddenAct]:
         defaults = [act.id for act in acts if not act.keywords]
         if len(defaults) != 1:
-            raise ValueError(f"exactly one act must have no keywords (the default), found {defaults}")
+            raise ValueError(f"une seule démarche doit être sans mots-clés (celle par défaut) ; "
+                             f"il y en a {len(defaults)} : {', '.join(defaults) or 'aucune'}")
         return acts
 
     def need_of(self, intent: str) -> Optional[Tuple[Need, Optional[str]]]:

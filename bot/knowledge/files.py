@@ -11,6 +11,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import Node, ScalarNode
 from ruamel.yaml.reader import ReaderError
 
+from bot.knowledge.messages import field_problem, yaml_problem
+
 Model = TypeVar("Model", bound=BaseModel)
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 
@@ -24,14 +26,15 @@ def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError as error:
-        raise KnowledgeError(f"{path}: file not found") from error
+        raise KnowledgeError(f"{path}: fichier introuvable") from error
     except OSError as error:
-        raise KnowledgeError(f"{path}: file cannot be read: {error.strerror}") from error
+        raise KnowledgeError(f"{path}: le fichier ne peut pas être lu ({error.strerror})") from error
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise KnowledgeError(f"{path}:{line}: not UTF-8 text: save the file as UTF-8") from error
+        raise KnowledgeError(f"{path}:{line}: texte qui n'est pas en UTF-8 : enregistrez le fichier en UTF-8"
+                             ) from error
 
 
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
@@ -43,16 +46,17 @@ def parse_yaml(text: str, path: Path, first_line: int = 1) -> Any:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as error:
         line = error.problem_mark.line if error.problem_mark else 0
-        raise KnowledgeError(f"{path}:{first_line + line}: invalid YAML: {error.problem}") from error
+        raise KnowledgeError(f"{path}:{first_line + line}: YAML incorrect : {yaml_problem(error.problem or '')}"
+                             ) from error
     except ReaderError as error:  # a character YAML does not allow, such as a control character
         code = error.character if isinstance(error.character, int) else ord(error.character)
-        raise KnowledgeError(f"{path}:{first_line + text.count(chr(10), 0, error.position)}: invalid YAML: "
-                             f"character U+{code:04X} not allowed (a control character)") from error
+        raise KnowledgeError(f"{path}:{first_line + text.count(chr(10), 0, error.position)}: YAML incorrect : "
+                             f"caractère invisible U+{code:04X} interdit : retirez-le") from error
     except YAMLError as error:
-        raise KnowledgeError(f"{path}:{first_line}: invalid YAML: {error}") from error
+        raise KnowledgeError(f"{path}:{first_line}: YAML incorrect : {error}") from error
     except ValueError as error:  # a value YAML reads as a date or time that does not exist: 2026-02-30, 25:00
         raise KnowledgeError(f"{path}:{first_line + _impossible_timestamp_line(text)}: "
-                             f"not a real date or time: {error}") from error
+                             "cette date ou cette heure n'existe pas") from error
 
 
 def _impossible_timestamp_line(text: str) -> int:
@@ -102,8 +106,8 @@ def validate(document: Any, model: Type[Model], path: Path, first_line: int = 1)
     except ValidationError as error:
         problems = [
             f"{path}:{first_line - 1 + line_of(document, problem['loc'])}: "
-            f"{'.'.join(str(part) for part in problem['loc'] if part != '__root__') or 'file'}: "
-            f"{problem['msg']}"
+            f"{'.'.join(str(part) for part in problem['loc'] if part != '__root__') or 'fichier'}: "
+            f"{field_problem(problem)}"
             for problem in error.errors()
         ]
         raise KnowledgeError("\n".join(problems)) from error

@@ -16,6 +16,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from bot.knowledge.files import KnowledgeError
+from bot.knowledge.messages import field_problem
 from bot.knowledge.partners import Commune, Partner
 from bot.partners.places import words
 from bot.matching import normalise
@@ -60,19 +61,20 @@ def import_lieux(source: Path, out: Path, communes: Sequence[Commune], kind: Opt
             partner, notes = _partner(row, kind)
             path = out / f"{partner.id}.yml"
             if partner.id in first_line_of:
-                raise RowError(f"id {partner.id!r} is already used on line {first_line_of[partner.id]}")
+                raise RowError(f"id « {partner.id} » déjà pris à la ligne {first_line_of[partner.id]}")
             first_line_of[partner.id] = line
             if path.exists() and not force:
-                raise RowError(f"{path} exists: add --force to replace it")
+                raise RowError(f"{path} existe déjà : ajoutez --force pour le remplacer")
         except RowError as error:
             report.skipped += 1
-            report.messages.append(f"{where}: skipped: {error}")
+            report.messages.append(f"{where}: ligne ignorée : {error}")
             continue
         if " ".join(words(partner.commune)) not in known:
-            notes.append(f"commune {partner.commune!r} is not in communes.yml: add it before `make validate`")
+            notes.append(f"la commune « {partner.commune} » n'est pas dans communes.yml : ajoutez-la avant "
+                         "`make validate`")
         _write(partner, path, f"{source.name}, line {line}")
         report.written.append(path)
-        report.messages += [f"{where}: note: {note}" for note in notes]
+        report.messages += [f"{where}: remarque : {note}" for note in notes]
     return report
 
 
@@ -81,8 +83,8 @@ def _rows(source: Path) -> Iterator[Tuple[int, Dict[str, str]]]:
     with source.open(encoding="utf-8-sig", newline="") as file:
         reader = csv.DictReader(file)
         if not {"id", "nom"} <= set(reader.fieldnames or ()):
-            raise KnowledgeError(f"{source}:1: not a CSV of lieux de médiation numérique: no 'id' and 'nom' "
-                                 f"columns (they must be separated by commas)")
+            raise KnowledgeError(f"{source}:1: pas un CSV de lieux de médiation numérique : il manque les "
+                                 f"colonnes 'id' et 'nom' (séparées par des virgules)")
         line = reader.line_num + 1
         for row in reader:
             yield line, row
@@ -98,15 +100,15 @@ def _partner(row: Dict[str, str], kind: Optional[str]) -> Tuple[Partner, List[st
     if "id" in record:
         slug = "-".join(re.findall(r"[a-z0-9]+", normalise(record["id"])))
         if slug != record["id"]:
-            notes.append(f"id {record['id']!r} written as {slug!r}")
+            notes.append(f"id « {record['id']} » écrit « {slug} »")
         record["id"] = slug
     try:
         return Partner.parse_obj(record), notes
     except ValidationError as error:
-        problems = {str(problem["loc"][0]): problem["msg"] for problem in error.errors()}
+        problems = {str(problem["loc"][0]): field_problem(problem) for problem in error.errors()}
     if REQUIRED & set(problems):
         raise RowError("; ".join(f"{name}: {message}" for name, message in problems.items()))
-    notes += [f"{name} left out: {message}" for name, message in problems.items()]
+    notes += [f"{name} laissé de côté : {message}" for name, message in problems.items()]
     return Partner.parse_obj({name: value for name, value in record.items() if name not in problems}), notes
 
 
@@ -118,8 +120,8 @@ def _kind(row: Dict[str, str]) -> str:
     for programme in _values(row.get("dispositif_programmes_nationaux")):
         if normalise(programme) in KIND_OF_PROGRAMME:
             return KIND_OF_PROGRAMME[normalise(programme)]
-    raise RowError("no partner kind: dispositif_programmes_nationaux names none of "
-                   "France Services, Emmaüs Connect, Point d'accès numérique CAF; give one with --kind")
+    raise RowError("pas de type de partenaire : dispositif_programmes_nationaux ne cite ni France Services, "
+                   "ni Emmaüs Connect, ni Point d'accès numérique CAF ; donnez-le avec --kind")
 
 
 def _write(partner: Partner, path: Path, origin: str) -> None:

@@ -35,7 +35,7 @@ PHONE = re.compile(r"^(?:\+33 ?|0)([1-9](?:[ .]?\d{2}){4})$")  # metropolitan Fr
 def _quoted(value: Any) -> Any:
     """Codes and phone numbers are text: unquoted, YAML reads them as numbers and drops leading zeros."""
     if isinstance(value, (int, float)):
-        raise ValueError(f'write it between quotes, like "{value}"')
+        raise ValueError(f'écrivez-le entre guillemets : "{value}"')
     return value
 
 
@@ -43,8 +43,8 @@ def phone(value: str) -> str:
     """A French phone number as the national schema writes it: "02 47 12 34 56" -> "+33247123456"."""
     match = PHONE.match(value.strip())
     if not match:
-        raise ValueError(f'{value!r} is not a French phone number: write it like "02 47 12 34 56" '
-                         f'or "+33247123456"')
+        raise ValueError(f'« {value} » n\'est pas un numéro de téléphone français : écrivez-le comme '
+                         f'"02 47 12 34 56" ou "+33247123456"')
     return "+33" + re.sub(r"\D", "", match.group(1))
 
 
@@ -150,7 +150,7 @@ def load_communes(path: Path) -> List[Commune]:
     for index, commune in enumerate(communes):
         if commune.key in seen:
             raise KnowledgeError(f"{path}:{line_of(document, ['communes', index, 'nom'])}: "
-                                 f"commune {commune.nom!r} is listed twice")
+                                 f"la commune « {commune.nom} » est écrite deux fois")
         seen.add(commune.key)
     return communes
 
@@ -161,11 +161,11 @@ def load_partner(path: Path, communes: Collection[str]) -> Partner:
     partner = validate(document, Partner, path)
     problems = []
     if partner.id != path.stem:
-        problems.append(f"{path}:{line_of(document, ['id'])}: id {partner.id!r} must be the file name "
-                        f"{path.stem!r}")
+        problems.append(f"{path}:{line_of(document, ['id'])}: id « {partner.id} » doit être le nom du fichier "
+                        f"« {path.stem} »")
     if " ".join(words(partner.commune)) not in communes:
-        problems.append(f"{path}:{line_of(document, ['commune'])}: commune {partner.commune!r} is not in "
-                        f"communes.yml: add it there or correct the name")
+        problems.append(f"{path}:{line_of(document, ['commune'])}: la commune « {partner.commune} » n'est pas "
+                        f"dans communes.yml : ajoutez-la, ou corrigez son nom")
     if problems:
         raise KnowledgeError("\n".join(problems))
     return partner
@@ -185,7 +185,7 @@ def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
             problems.append(str(error))
     missing = sorted(set(PARTNER_KINDS) - {partner.kind for partner in partners})
     if missing and not problems:
-        problems.append(f"{folder}: no place for the partner kinds {', '.join(missing)}")
+        problems.append(f"{folder}: aucun lieu pour les partenaires {', '.join(missing)}")
     if problems:
         raise KnowledgeError("\n".join(problems))
     return partners

@@ -19,7 +19,7 @@ HOURS = re.compile(r"^(\d{1,2}):(\d{2}) ?- ?(\d{1,2}):(\d{2})$")
 
 def _clock(hours: str, minutes: str) -> time:
     if int(hours) > 23 or int(minutes) > 59:
-        raise ValueError(f"{hours}:{minutes} is not a time of day")
+        raise ValueError(f"{hours}:{minutes} n'est pas une heure")
     return time(int(hours), int(minutes))
 
 
@@ -60,26 +60,27 @@ class Availability(BaseModel, extra="forbid"):
     @validator("weekday")
     def _weekday(cls, weekday: str) -> str:
         if weekday not in WEEKDAYS:
-            raise ValueError(f"{weekday!r} is not a day: write one of {', '.join(WEEKDAYS)}")
+            raise ValueError(f"« {weekday} » n'est pas un jour : écrivez {', '.join(WEEKDAYS)}")
         return weekday
 
     @validator("hours")
     def _hours(cls, hours: str) -> str:
         match = HOURS.match(hours.strip())
         if not match:
-            raise ValueError(f'{hours!r}: write the hours like "14:00-17:00"')
+            raise ValueError(f'« {hours} » : écrivez les heures comme "14:00-17:00"')
         start, end = _clock(*match.group(1, 2)), _clock(*match.group(3, 4))
         if start >= end:
-            raise ValueError(f"{hours!r}: the end must come after the start")
+            raise ValueError(f"« {hours} » : la fin doit venir après le début")
         return f"{start:%H:%M}-{end:%H:%M}"
 
     @root_validator(skip_on_failure=True)
     def _fits(cls, values: dict[str, Any]) -> dict[str, Any]:
         start, end = (time.fromisoformat(part) for part in values["hours"].split("-"))
         if (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) < values["slot_minutes"]:
-            raise ValueError(f"hours {values['hours']} are shorter than one slot of {values['slot_minutes']} minutes")
+            raise ValueError(f"les heures {values['hours']} durent moins qu'un rendez-vous de {values['slot_minutes']} "
+                             "minutes")
         if values["valid_from"] and values["valid_until"] and values["valid_from"] > values["valid_until"]:
-            raise ValueError("valid_until comes before valid_from")
+            raise ValueError("valid_until vient avant valid_from")
         return values
 
     @property
@@ -111,7 +112,7 @@ class Closure(BaseModel, extra="forbid"):
         if end is None or start is None:
             return end or start
         if end < start:
-            raise ValueError("the end comes before the start")
+            raise ValueError("la fin vient avant le début")
         return end
 
 
@@ -133,7 +134,7 @@ def _duplicates(document: Any, section: str, ids: List[str]) -> Iterator[tuple[i
     seen: set[str] = set()
     for index, id in enumerate(ids):
         if id in seen:
-            yield line_of(document, [section, index, "id"]), f"{section[:-1]} id {id!r} is listed twice"
+            yield line_of(document, [section, index, "id"]), f"id « {id} » est écrit deux fois dans {section}"
         seen.add(id)
 
 
@@ -145,7 +146,7 @@ def _unknown_references(document: Any, loaded: Sites) -> Iterator[tuple[int, str
                 value = getattr(entry, field)
                 if value is not None and value not in known[field]:
                     yield (line_of(document, [section, index, field]),
-                           f"{field} {value!r} is not in the {field}s of this file")
+                           f"{field} « {value} » n'est pas dans les {field}s de ce fichier")
 
 
 def _overlap(first: Availability, second: Availability) -> bool:
@@ -163,7 +164,7 @@ def _overlaps(document: Any, loaded: Sites) -> Iterator[tuple[int, str]]:
         for earlier in loaded.availability[:index]:
             if _overlap(entry, earlier):
                 yield (line_of(document, ["availability", index, "hours"]),
-                       f"{entry.mediator} is already at {earlier.site} on {earlier.weekday} {earlier.hours}")
+                       f"{entry.mediator} est déjà à {earlier.site} le {earlier.weekday} {earlier.hours}")
 
 
 def load_sites(path: Path) -> Sites:

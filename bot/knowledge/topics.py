@@ -12,7 +12,7 @@ from bot.knowledge.tutorials import LEVELS, Level
 def _complete(labels: Dict[str, str], expected: tuple[str, ...]) -> Dict[str, str]:
     missing = [name for name in expected if not labels.get(name, "").strip()]
     if missing:
-        raise ValueError(f"missing label for {', '.join(missing)}")
+        raise ValueError(f"il manque le nom de {', '.join(missing)}")
     return labels
 
 

@@ -56,10 +56,10 @@ def parse_tutorial(text: str, path: Path) -> Tutorial:
     """One tutorial from the text of its file at `path`."""
     match = FRONT_MATTER.match(text)
     if not match:
-        raise KnowledgeError(f"{path}:1: a tutorial starts with front matter between two '---' lines")
+        raise KnowledgeError(f"{path}:1: une fiche commence par son en-tête, entre deux lignes '---'")
     front = validate(parse_yaml(match.group(1), path, first_line=2), FrontMatter, path, first_line=2)
     if front.id != path.stem:
-        raise KnowledgeError(f"{path}:2: id {front.id!r} must be the file name {path.stem!r}")
+        raise KnowledgeError(f"{path}:2: id « {front.id} » doit être le nom du fichier « {path.stem} »")
     problems = _image_problems(text, path)
     if problems:
         raise KnowledgeError("\n".join(problems))
@@ -83,24 +83,25 @@ def _image_problems(text: str, path: Path) -> List[str]:
         for alt, target in IMAGE.findall(line):
             folder, _, name = target.partition("/")
             if not alt.strip():
-                problems.append(f"{path}:{line_number}: image {target!r} without alt text")
+                problems.append(f"{path}:{line_number}: image « {target} » sans texte de remplacement (entre [ ])")
             if folder != IMAGES_FOLDER or not IMAGE_NAME.fullmatch(name):
-                problems.append(f"{path}:{line_number}: image {target!r} must be {IMAGES_FOLDER}/<name>.svg")
+                problems.append(f"{path}:{line_number}: image « {target} » : "
+                                f"elle doit être {IMAGES_FOLDER}/<nom>.svg")
                 continue
             try:
                 illustration_size(path.parent / target)
             except FileNotFoundError:
-                problems.append(f"{path}:{line_number}: image {target!r} not found")
+                problems.append(f"{path}:{line_number}: image « {target} » introuvable")
             except (ElementTree.ParseError, ValueError):
-                problems.append(f"{path}:{line_number}: image {target!r} must be an SVG with a width and a height "
-                                f"in pixels")
+                problems.append(f"{path}:{line_number}: image « {target} » : elle doit être un SVG avec une largeur "
+                                f"et une hauteur en pixels")
     return problems
 
 
 def _steps(body: str, path: Path, first_line: int) -> List[str]:
     lines = body.splitlines()
     if STEPS_HEADING not in lines:
-        raise KnowledgeError(f"{path}:{first_line}: no '{STEPS_HEADING}' section")
+        raise KnowledgeError(f"{path}:{first_line}: il manque la partie '{STEPS_HEADING}'")
     start = lines.index(STEPS_HEADING)
     steps = []
     for line in lines[start + 1:]:
@@ -110,8 +111,8 @@ def _steps(body: str, path: Path, first_line: int) -> List[str]:
         if found:
             steps.append(found.group(1))
     if not MIN_STEPS <= len(steps) <= MAX_STEPS:
-        raise KnowledgeError(f"{path}:{first_line + start}: {len(steps)} numbered steps, "
-                             f"expected {MIN_STEPS} to {MAX_STEPS}")
+        raise KnowledgeError(f"{path}:{first_line + start}: {len(steps)} étapes numérotées ; il en faut "
+                             f"{MIN_STEPS} à {MAX_STEPS}")
     return steps
 
 
@@ -136,7 +137,7 @@ def load_catalogue(folder: Path) -> List[Tutorial]:
                          for target in INTERNAL_LINK.findall(line) if target not in ids]
     missing = sorted(set(THEMES) - {tutorial.theme for tutorial in tutorials})
     if missing:
-        problems.append(f"{folder}: no tutorial for the themes {', '.join(missing)}")
+        problems.append(f"{folder}: aucune fiche pour les thèmes {', '.join(missing)}")
     if problems:
         raise KnowledgeError("\n".join(problems))
     return tutorials

@@ -44,13 +44,13 @@ class Opening:
 def problem(horaires: str) -> Optional[str]:
     """Why `horaires` cannot be used, or None when it can."""
     if "||" in COMMENT.sub("", horaires):
-        return ("the fallback rule '||' is not supported (its next opening is computed wrongly): "
-                'write a comment on the rule instead, like Tu 14:00-17:00 "sur rendez-vous"')
+        return ("« || » ne peut pas être utilisé (la prochaine ouverture serait fausse) : écrivez plutôt un "
+                'commentaire sur la règle, comme Tu 14:00-17:00 "sur rendez-vous"')
     try:
         parse(horaires)
-    except ParserError as error:
-        detail = str(error).strip().splitlines()[-1].lstrip("= ")
-        return f"not OpenStreetMap opening_hours syntax ({detail}); see docs/partners.md"
+    except ParserError:
+        return ("écrivez les horaires comme OpenStreetMap, par exemple « Mo-Fr 09:00-12:00; Sa 09:00-12:00 » "
+                "(voir docs/partners.md)")
     return None
 
 
