@@ -8,6 +8,7 @@ import pytest
 
 from bot.contract import PARTNER_KINDS
 from bot.knowledge import KnowledgeError, communes, partners
+from bot.knowledge.messages import field_problem, yaml_problem
 from bot.knowledge.partners import load_communes, load_partner, load_partners
 from bot.partners.places import distance_km, find_commune, nearest, partners_named
 from tests.templates import write_changed
@@ -110,6 +111,13 @@ def test_mistakes_are_said_in_french_with_their_line(tmp_path: Path, written: st
     with pytest.raises(KnowledgeError) as error:
         load(write(tmp_path, **{written: wrong}))
     assert f"caf-tours.yml:{message}" in str(error.value)
+
+
+def test_a_problem_without_french_words_keeps_the_librarys() -> None:
+    assert field_problem({"type": "value_error.uuid", "msg": "value is not a valid uuid"}) == \
+        "value is not a valid uuid"
+    assert field_problem({"type": "value_error.const", "msg": "unexpected value"}) == "unexpected value"  # no ctx
+    assert yaml_problem("found undefined alias 'x'") == "found undefined alias 'x'"
 
 
 def test_fallback_rule_is_refused_with_the_way_to_write_it(tmp_path: Path) -> None:

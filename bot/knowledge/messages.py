@@ -54,7 +54,10 @@ def field_problem(error: Mapping[str, Any]) -> str:
         return error["msg"]
     context = {name: ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
                for name, value in (error.get("ctx") or {}).items()}
-    return wording.format(**context)
+    try:
+        return wording.format(**context)
+    except KeyError:  # a pydantic version that gives other values: its own words
+        return error["msg"]
 
 
 def yaml_problem(problem: str) -> str:
