@@ -106,11 +106,19 @@ def test_bad_hours_name_their_line(tmp_path: Path) -> None:
     ("  - Votre", "\t- Votre", "14: YAML incorrect : une tabulation"),
     ("aliases: [la caf]", "aliases: [la caf", "6: YAML incorrect : il manque un « ] » ou une virgule"),
     ('"02 61 91 01 01"', '"02 61 91 01 01', "16: YAML incorrect : un guillemet n'est pas fermé"),
+    ("kind: caf", "kind: caf\n1: x", "4: 1: un nom de champ est un mot, pas un nombre"),
+    ("bring:", "bring:\n  - 1: x", "14: bring.0: doit être un texte"),
 ])
 def test_mistakes_are_said_in_french_with_their_line(tmp_path: Path, written: str, wrong: str, message: str) -> None:
     with pytest.raises(KnowledgeError) as error:
         load(write(tmp_path, **{written: wrong}))
     assert f"caf-tours.yml:{message}" in str(error.value)
+
+
+def test_an_empty_file_is_said_to_need_fields(tmp_path: Path) -> None:
+    (tmp_path / "caf-tours.yml").write_text("# rien\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="caf-tours.yml:1: fichier: doit contenir des lignes « nom: valeur »"):
+        load(tmp_path / "caf-tours.yml")
 
 
 def test_a_problem_without_french_words_keeps_the_librarys() -> None:

@@ -11,7 +11,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import Node, ScalarNode
 from ruamel.yaml.reader import ReaderError
 
-from bot.knowledge.messages import field_problem, yaml_problem
+from bot.knowledge.messages import NOT_A_NAME, field_problem, yaml_problem
 
 Model = TypeVar("Model", bound=BaseModel)
 TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
@@ -111,6 +111,11 @@ def validate(document: Any, model: Type[Model], path: Path, first_line: int = 1)
             for problem in error.errors()
         ]
         raise KnowledgeError("\n".join(problems)) from error
+    except TypeError as error:  # a key that is not a word (1: x): pydantic cannot take it as a field
+        key = next((key for key in document if not isinstance(key, str)), None)
+        if key is None:
+            raise
+        raise KnowledgeError(f"{path}:{first_line - 1 + line_of(document, [key])}: {key}: {NOT_A_NAME}") from error
 
 
 def load_model(path: Path, model: Type[Model]) -> Model:

@@ -33,6 +33,14 @@ FIELD_PROBLEMS = {
     "type_error.enum": "valeur inconnue. Valeurs possibles : {enum_values}",
 }
 
+NOT_A_NAME = "un nom de champ est un mot, pas un nombre"  # a key such as `1:`
+
+# pydantic's "type_error" problems, by words of their message.
+TYPE_PROBLEMS = (
+    ("expected dict", "doit contenir des lignes « nom: valeur »"),
+    ("keywords must be strings", NOT_A_NAME),
+)
+
 # The problems ruamel names in a file that is not valid YAML: words of its description, and what to write.
 YAML_PROBLEMS = (
     ("mapping values are not allowed", "un « : » de trop. Mettez entre guillemets un texte qui contient « : »"),
@@ -49,7 +57,8 @@ YAML_PROBLEMS = (
 
 def field_problem(error: Mapping[str, Any]) -> str:
     """One of pydantic's `errors()` in French: ours (raised by our validators) are already."""
-    wording = FIELD_PROBLEMS.get(error["type"])
+    wording = FIELD_PROBLEMS.get(error["type"]) or next(
+        (wording for words, wording in TYPE_PROBLEMS if error["type"] == "type_error" and words in error["msg"]), None)
     if wording is None:
         return error["msg"]
     context = {name: ", ".join(map(str, value)) if isinstance(value, (list, tuple)) else value
