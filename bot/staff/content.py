@@ -59,10 +59,9 @@ def read(path: Path) -> Version:
 def save(path: Path, text: str, version: str) -> None:
     """Replace the file's text with `text` in one step, unless the file is no longer at `version` (Conflict)."""
     with files.LOCK:
-        opened = read(path)
-        if opened.version != version:
+        if read(path).version != version:
             raise Conflict(path)
-        files.write_all({path: text}, before={path: opened.text})
+        files.write_all({path: text})
 
 
 def diff(before: str, after: str, context: int = 2) -> list[list[DiffLine]]:
