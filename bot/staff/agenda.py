@@ -187,8 +187,8 @@ class Agenda:
         if not self.store.cancel_for_staff(booking_id, account_id):
             raise Refused("Ce rendez-vous vient d'être annulé par quelqu'un d'autre, ou il a commencé.")
         via = self._tell(booking, cancellation_text(booking, self.store.site(booking.site_id), words))
-        self.store.record_told(booking_id, "+".join(via) or NOBODY)
         booking.cancelled_via = "+".join(via) or NOBODY
+        self.store.record_told(booking_id, booking.cancelled_via)
         return booking, Told.of(booking)
 
     def _tell(self, booking: Booking, text: str) -> list[str]:
