@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
@@ -20,7 +21,7 @@ from bot.booking.models import CANCELLED, DONE, NO_SHOW, Booking
 from bot.booking.store import BookingStore
 from bot.knowledge import topics
 from bot.knowledge.sites import load_sites
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 from bot.staff.activity import activity, monday_of, period, report_rows
 from bot.staff.accounts import StaffAccounts
 from bot.staff.decisions import Decisions
@@ -209,3 +210,19 @@ def test_pages_waiting_for_the_tracker_store_leave_the_server_answering(tmp_path
                     assert public.status == 200
             assert [future.result(timeout=20) for future in waiting] == [200] * len(paths)
         engine.dispose()
+
+
+def test_labels_follow_the_themes_file_as_staff_edit_it(tmp_path: Path) -> None:
+    knowledge = tmp_path / "knowledge_base"
+    shutil.copytree(ROOT / "knowledge_base", knowledge)
+    with web_server(tmp_path / "var", KNOWLEDGE_DIR=str(knowledge)) as settings:
+        accounts = StaffAccounts(settings.booking_database_url)
+        accounts.add("lea@mediatheque.fr", "Léa", "mediator", PASSWORD)
+        accounts.close()
+        save(settings.tracker_store_url, "web-1", wrote("ma caf", NOW), triaged("referral", NOW, partner="caf"))
+        client = signed_in(settings.url(settings.web_port, ""))
+        assert '<text x="0" y="22">la CAF</text>' in client.get("/console/activite").text
+        write_changed(knowledge / "topics.yml", (knowledge / "topics.yml").read_text(encoding="utf-8"),
+                      **{"caf: la CAF": "caf: la caisse d'allocations familiales"})
+        assert '<th scope="col">La caisse d&#39;allocations familiales</th>' in client.get("/console/activite").text
+        assert "orientations : la caisse d'allocations familiales" in client.get("/console/activite.csv").text

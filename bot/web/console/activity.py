@@ -103,7 +103,9 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     tracker_store = engines(settings.tracker_store_url)
     bookings = engines(settings.booking_database_url)
     decisions = Decisions(settings.booking_database_url, engines)
-    labels = topics(settings.knowledge_dir / "topics.yml")
+
+    def labels() -> Topics:  # the file as it is now: staff may have edited it in the console
+        return topics(settings.knowledge_dir / "topics.yml")
 
     def home_figures(now: datetime) -> Home:
         """The home page's figures as of `now`; the patrons' ones left out when the tracker store is down."""
@@ -141,7 +143,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     @guard.staff_only
     async def one(request: Request, staff: SignedIn, number: str) -> HTTPResponse:
         found = whole_number(number)
-        lines = None if found is None else await asyncio.to_thread(conversation, tracker_store, found, labels)
+        lines = None if found is None else await asyncio.to_thread(conversation, tracker_store, found, labels())
         if lines is None:
             return page("console/not_found.html", status=404, staff=staff)
         return page("console/conversation.html", staff=staff, number=number, lines=lines)
@@ -157,8 +159,9 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     async def dashboard(request: Request, staff: SignedIn) -> HTTPResponse:
         key, counted = await asked_period(request)
         forgotten = datetime.now(timezone.utc) - timedelta(days=settings.conversation_retention_days)
+        named = labels()
         return page("console/activity.html", staff=staff, key=key, periods=PERIODS, activity=counted,
-                    figures=figures(counted, labels), labels=labels,
+                    figures=figures(counted, named), labels=named,
                     statuses=STATUS_LABELS, statuses_label=statuses_label,
                     retention_days=settings.conversation_retention_days if counted.period.start < forgotten else 0)
 
@@ -166,5 +169,5 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     @guard.staff_only
     async def report(request: Request, staff: SignedIn) -> HTTPResponse:
         _, counted = await asked_period(request)
-        return download(spreadsheet_csv(report_rows(counted, labels)), "text/csv; charset=utf-8",
+        return download(spreadsheet_csv(report_rows(counted, labels())), "text/csv; charset=utf-8",
                         f"activite-{counted.period.start:%Y-%m-%d}-au-{counted.period.last_day:%Y-%m-%d}.csv")
