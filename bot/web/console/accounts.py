@@ -14,8 +14,7 @@ from bot.booking.store import BookingStore
 from bot.settings import Settings
 from bot.staff.accounts import AccountError, AccountNotFound
 from bot.staff.models import ADMIN
-from bot.web.console.activity import whole_number
-from bot.web.console.guard import SIGN_IN_PAGE, Guard, SignedIn, one_row
+from bot.web.console.guard import SIGN_IN_PAGE, Guard, SignedIn, one_row, whole_number
 from bot.web.pages import page
 
 log = logging.getLogger(__name__)

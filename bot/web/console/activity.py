@@ -27,13 +27,12 @@ from bot.staff.decisions import Decisions
 from bot.staff.inbox import unclear_messages, undecided
 from bot.web.booking import download
 from bot.web.charts import Row, small_multiples
-from bot.web.console.guard import Guard, SignedIn
+from bot.web.console.guard import Guard, SignedIn, whole_number
 from bot.web.console.inbox import INBOX_DAYS
 from bot.web.pages import page
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 50  # conversations per page
-LARGEST = 2**31 - 1  # of the numbers in URLs (a conversation's is an INTEGER of the events table)
 HOME_DAYS = 7  # the home page's conversations and messages not understood: the inbox's and list's `?jours=7`
 
 
@@ -53,11 +52,6 @@ def figure(title: str, series: Sequence[Row], weeks: Sequence[str]) -> Figure:
                             f"{title}. Les chiffres sont dans le tableau qui suit.")
     rows = [(week, [f"{row.values[index]:g}{row.unit}" for row in series]) for index, week in enumerate(weeks)]
     return Figure(title, chart, [row.label for row in series], rows + [("Total", [row.total for row in series])])
-
-
-def whole_number(text: str) -> Optional[int]:
-    """The number written in `text` (ASCII digits), None when it is not one or is too large."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 and int(text) <= LARGEST else None
 
 
 def rounded_percent(share: float) -> int:

@@ -25,8 +25,7 @@ from bot.settings import Settings
 from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, Told, cancellation_text, iso_week, monday_named,
                              topic_label, week_bounds)
 from bot.telegram.client import telegram_notify
-from bot.web.console.activity import whole_number
-from bot.web.console.guard import Guard, Handler, SignedIn, one_row
+from bot.web.console.guard import Guard, Handler, SignedIn, one_row, whole_number
 from bot.web.pages import page
 
 ALL = "tous"  # the filters' value for every mediator or every site
@@ -38,6 +37,7 @@ LABELS = {"day_label": day_label, "time_label": time_label, "status_label": STAT
 
 def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
     store = BookingStore(settings.booking_database_url, engines=engines)
+
     def topic(name: Optional[str]) -> str:  # the knowledge files as they are now: staff may have edited them
         return topic_label(name, charter(settings.knowledge_dir / "charter.yml"),
                            topics(settings.knowledge_dir / "topics.yml"))

@@ -24,6 +24,7 @@ SESSION_COOKIE = "console_session"
 SIGN_IN_PAGE = "/console/connexion"
 PRIVATE = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
 ROW_ID = re.compile(r"[0-9]{1,9}")  # an id in an address: digits, few enough for any database's integer
+LARGEST = 2**31 - 1  # of the numbers in a query (a conversation's is an INTEGER of the events table)
 
 Handler = Callable[..., Awaitable[HTTPResponse]]
 
@@ -48,6 +49,11 @@ def one_row(missing: type[LookupError]) -> Callable[[Handler], Handler]:
                 raise NotFound("no such row") from error
         return of_row
     return decorate
+
+
+def whole_number(text: str) -> Optional[int]:
+    """The number written in `text` (ASCII digits), None when it is not one or is too large."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 12 and int(text) <= LARGEST else None
 
 
 def private(response: HTTPResponse) -> HTTPResponse:
@@ -94,4 +100,4 @@ class Guard:
         return guarded
 
 
-__all__ = ["Guard", "SESSION_COOKIE", "SIGN_IN_PAGE", "SignedIn", "one_row", "private", "same"]
+__all__ = ["Guard", "SESSION_COOKIE", "SIGN_IN_PAGE", "SignedIn", "one_row", "private", "same", "whole_number"]
