@@ -1,6 +1,6 @@
 """The jobs `make run` starts (`python -m bot jobs`): booking reminders, the erasure of bookings' personal data,
-of old conversations and of the texts of old messages left out of the inbox, every few minutes; and `ensure_database`, which the processes that use the booking
-database call once at start."""
+of old conversations and of the texts of old messages left out of the inbox, every few minutes; and
+`ensure_database`, which the processes that use the booking database call once at start."""
 from __future__ import annotations
 
 import logging

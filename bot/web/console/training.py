@@ -48,7 +48,8 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
         try:
             trainings.undo(training_id, staff.account_id)
         except LookupError:
-            return training_page(staff, 409, "Cette mise en service ne peut plus être annulée : la page avait changé.")
+            return training_page(staff, 409,
+                                 "Cette mise en service ne peut plus être annulée : la page avait changé.")
         except TrainingBusy:
             return training_page(staff, 409, BUSY)
         return redirect("/console/entrainement", status=303)
