@@ -1,7 +1,8 @@
 """`make bench` (`python -m bench`): stock Rasa (the default pipeline and policies of `rasa init`, trained on our
 domain and data) and Aiguillage measured one after the other on this machine: full training time, cold start,
-held-out route accuracy, latency and throughput over REST at several concurrency levels, resident memory. Writes
-bench/results.json, results.md, results.png, appends to bench/history.jsonl and updates the README's table."""
+held-out route accuracy (and where each route's messages went), latency and throughput over REST at several
+concurrency levels and at a fixed rate of messages, resident memory. Writes bench/results.json, results.md,
+results.png, appends to bench/history.jsonl and updates the README's table."""
 from __future__ import annotations
 
 import argparse
@@ -17,11 +18,13 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from bench.assistants import ASSISTANTS, project, stack, started, trained, webhook
-from bench.load import run_levels
+from bench.load import run_levels, run_open_loop
 from bench.plot import plot
-from bench.report import append_history, history_entry, markdown, ratios_text, summarised, with_readme_table
+from bench.report import (append_history, confusion_table, history_entry, markdown, ratios_text, summarised,
+                          with_readme_table)
+from bot.evaluation import RouteScores
 from bot.settings import ROOT
-from tests.heldout import heldout_score
+from tests.heldout import HeldoutScore, heldout_score
 from tests.scale.usage import Usage, resident_mb
 
 RESULTS = ROOT / "bench"
@@ -30,8 +33,11 @@ PACKAGES = ("rasa", "rasa-sdk", "tensorflow", "spacy", "sanic")
 
 def arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--seconds", type=float, default=30, help="measured seconds of each concurrency level")
+    parser.add_argument("--seconds", type=float, default=30,
+                        help="measured seconds of each concurrency level and of the open loop")
     parser.add_argument("--levels", type=int, nargs="+", default=[1, 10, 50], help="concurrent conversations")
+    parser.add_argument("--rate", type=float, default=30,
+                        help="messages a second of the open loop, whatever the answers' speed (0: none)")
     parser.add_argument("--reuse", nargs="+", choices=ASSISTANTS, default=[], metavar="ASSISTANT",
                         help="reuse the model of the same inputs an earlier run trained for these assistants "
                              "(stock, ours), with its recorded training time")
@@ -67,20 +73,29 @@ def measure(name: str, options: argparse.Namespace) -> dict[str, Any]:
         processes = {process: running.services[process] for process in ("rasa", "actions")}
         after_start = {process: round(resident_mb(service.process.pid)) for process, service in processes.items()}
         print(f"{name}: cold start {cold_start:.1f} s; held-out messages...", flush=True)
-        score = heldout_score(webhook(running))
-        print(f"{name}: route accuracy {score.route_accuracy:.3f}; load at {options.levels} concurrent...", flush=True)
+        heldout = heldout_figures(heldout_score(webhook(running)))
+        print(f"{name}: route accuracy {heldout['route_accuracy_percent']} %; load...", flush=True)
+        url = running.settings.url(running.settings.rasa_port, "")
         with Usage(processes) as usage:
-            levels = run_levels(running.settings.url(running.settings.rasa_port, ""), options.levels, options.seconds)
+            levels = run_levels(url, options.levels, options.seconds)
+            open_loop = run_open_loop(url, options.rate, options.seconds) if options.rate else None
     return {
         "training": {"seconds": training.seconds, "reused": training.reused, "model": training.model.name},
         "cold_start_seconds": round(cold_start, 1),
-        "heldout": {"messages": len(score.results), "route_accuracy_percent": round(100 * score.route_accuracy, 1),
-                    "accuracy_percent": round(100 * score.accuracy, 1)},
+        "heldout": heldout,
         "memory_mb": {"after_start": after_start,
                       "peak": {process: round(mb) for process, mb in usage.peak_mb.items()}},
         "cpu_cores_under_load": {process: round(cores, 2) for process, cores in usage.cores.items()},
         "levels": levels,
+        "open_loop": open_loop,
     }
+
+
+def heldout_figures(score: HeldoutScore) -> dict[str, Any]:
+    """Route accuracy and accuracy (%), and by expected route how many messages went to each route."""
+    routes = RouteScores.counted((result["expected"][0], result["got"][0]) for result in score.results)
+    return {"messages": len(score.results), "route_accuracy_percent": round(100 * routes.accuracy, 1),
+            "accuracy_percent": round(100 * score.accuracy, 1), "confusion": routes.confusion}
 
 
 def write(results: dict[str, Any]) -> None:
@@ -101,7 +116,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "date": datetime.now().strftime("%Y-%m-%d %H:%M"), "commit": commit(), "label": options.label,
         "machine": machine(), "versions": {"python": platform.python_version(),
                                            **{package: version(package) for package in PACKAGES}},
-        "options": {"seconds": options.seconds, "levels": options.levels}, "assistants": {}}
+        "options": {"seconds": options.seconds, "levels": options.levels, "rate": options.rate}, "assistants": {}}
     try:
         for name in [options.only] if options.only else ASSISTANTS:
             results["assistants"][name] = measure(name, options)
@@ -114,7 +129,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     results["machine"]["load_average_after"] = round(os.getloadavg()[0], 2)
     results = summarised(results)
     write(results)
-    print(f"\n{ratios_text(results)}\nResults in {RESULTS}/results.md, logs in var/bench/run-*/logs/")
+    print(f"\n{ratios_text(results)}\n\n{confusion_table(results)}\n\n"
+          f"Results in {RESULTS}/results.md, logs in var/bench/run-*/logs/")
     return 0
 
 

@@ -1,5 +1,5 @@
-"""The bench's figures compared: ratios ours/stock, the issue's targets met or not, the Markdown table of the
-latest run, the history of runs, and the README's table."""
+"""The bench's figures compared: ratios ours/stock, the issue's targets met or not, the Markdown tables of the
+latest run (its figures, where the held-out messages went), the history of runs, and the README's table."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from bot.contract import ROUTES
+
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 Row = tuple[str, str, str, str, str, str]  # figure, stock, ours, ratio, target, met
+TAKEN = (*ROUTES, "none")  # where the assistant sent a held-out message: "none" when it did not triage it
+EXPECTED = tuple(route for route in ROUTES if route != "clarify")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ TARGETS = (
     Target("throughput_10", "≥ 2× stock", ("ratios", "throughput", "10"), 2.0, True),
     Target("throughput_50", "≥ 2× stock", ("ratios", "throughput", "50"), 2.0, True),
     Target("p95_10", "≤ 150 ms", (*OURS, "levels", "10", "latency_ms", "p95"), 150, False),
+    Target("p95_open_loop", "≤ 150 ms", (*OURS, "open_loop", "latency_ms", "p95"), 150, False),
     Target("rasa_memory", "≤ 1200 MB", (*OURS, "memory_mb", "peak", "rasa"), 1200, False),
     Target("training", "≤ 120 s", (*OURS, "training", "seconds"), 120, False),
     Target("cold_start", "≤ 30 s", (*OURS, "cold_start_seconds"), 30, False),
@@ -65,6 +70,7 @@ def summarised(results: dict[str, Any]) -> dict[str, Any]:
     found = {**results, "ratios": {
         "throughput": {level: ratio_of("levels", level, "messages_per_second") for level in levels},
         "p95": {level: ratio_of("levels", level, "latency_ms", "p95") for level in levels},
+        "open_loop_p95": ratio_of("open_loop", "latency_ms", "p95"),
         "rasa_memory_peak": ratio_of("memory_mb", "peak", "rasa"),
         "training": ratio_of("training", "seconds"),
         "cold_start": ratio_of("cold_start_seconds"),
@@ -98,6 +104,16 @@ def rows(results: dict[str, Any]) -> Iterator[Row]:
         verdict = verdicts.get(key)
         return (figure, *values, shown, verdict["target"] if verdict else "", met(verdict))
 
+    def load(name: str, figures: tuple[str, ...], throughput_ratio: tuple[str, ...] = (), throughput_key: str = "",
+             p95_ratio: tuple[str, ...] = (), p95_key: str = "") -> Iterator[Row]:
+        """The rows of one load (a concurrency level, the open loop)."""
+        yield row(f"{name}: messages/s", (*figures, "messages_per_second"), throughput_ratio, throughput_key)
+        yield row(f"{name}: p50 latency (ms)", (*figures, "latency_ms", "p50"))
+        yield row(f"{name}: p95 latency (ms)", (*figures, "latency_ms", "p95"), p95_ratio, p95_key)
+        yield row(f"{name}: max latency (ms)", (*figures, "latency_ms", "max"))
+        yield row(f"{name}: errors", (*figures, "errors"))
+        yield row(f"{name}: unexpected turns", (*figures, "unexpected_turns"))
+
     reused = [name for name in ("stock", "ours") if lookup(results, ("assistants", name, "training", "reused"))]
     yield row("full training (s)" + (f", reused: {', '.join(reused)}" if reused else ""),
               ("training", "seconds"), ("ratios", "training"), "training")
@@ -105,15 +121,11 @@ def rows(results: dict[str, Any]) -> Iterator[Row]:
     accuracy = row("held-out route accuracy", ("heldout", "route_accuracy_percent"), suffix=" %", key="accuracy")
     yield (*accuracy[:3], number(results["accuracy_difference_points"], " points"), *accuracy[4:])
     for level in map(str, results["options"]["levels"]):
-        figures = ("levels", level)
-        yield row(f"{level} concurrent: messages/s", (*figures, "messages_per_second"),
-                  ("ratios", "throughput", level), f"throughput_{level}")
-        yield row(f"{level} concurrent: p50 latency (ms)", (*figures, "latency_ms", "p50"))
-        yield row(f"{level} concurrent: p95 latency (ms)", (*figures, "latency_ms", "p95"), ("ratios", "p95", level),
-                  f"p95_{level}")
-        yield row(f"{level} concurrent: max latency (ms)", (*figures, "latency_ms", "max"))
-        yield row(f"{level} concurrent: errors", (*figures, "errors"))
-        yield row(f"{level} concurrent: unexpected turns", (*figures, "unexpected_turns"))
+        yield from load(f"{level} concurrent", ("levels", level), ("ratios", "throughput", level),
+                        f"throughput_{level}", ("ratios", "p95", level), f"p95_{level}")
+    if results["options"].get("rate"):
+        yield from load(f"open loop at {results['options']['rate']:g}/s", ("open_loop",),
+                        p95_ratio=("ratios", "open_loop_p95"), p95_key="p95_open_loop")
     for process in ("rasa", "actions"):
         name = "Rasa server" if process == "rasa" else "action server"
         yield row(f"{name} memory after start (MB)", ("memory_mb", "after_start", process))
@@ -139,15 +151,21 @@ def latest_table(results: dict[str, Any]) -> str:
 def history_entry(results: dict[str, Any]) -> dict[str, Any]:
     """The key figures of a run, for bench/history.jsonl."""
 
+    def per_load(loads: dict[str, Any], *path: str) -> dict[str, Any]:
+        return {load: lookup(figures, path) for load, figures in loads.items()}
+
     def key_figures(found: dict[str, Any]) -> dict[str, Any]:
         levels = found.get("levels", {})
+        open_loop = {f"{found['open_loop']['rate']:g}": found["open_loop"]} if found.get("open_loop") else {}
         return {"training_s": lookup(found, ("training", "seconds")),
                 "training_reused": lookup(found, ("training", "reused")),
                 "cold_start_s": found.get("cold_start_seconds"),
                 "route_accuracy_percent": lookup(found, ("heldout", "route_accuracy_percent")),
                 "rasa_peak_mb": lookup(found, ("memory_mb", "peak", "rasa")),
-                "messages_per_second": {level: figures["messages_per_second"] for level, figures in levels.items()},
-                "p95_ms": {level: figures["latency_ms"]["p95"] for level, figures in levels.items()}}
+                "messages_per_second": per_load(levels, "messages_per_second"),
+                "p95_ms": per_load(levels, "latency_ms", "p95"),
+                "open_loop_messages_per_second": per_load(open_loop, "messages_per_second"),
+                "open_loop_p95_ms": per_load(open_loop, "latency_ms", "p95")}
 
     return {"date": results["date"], "commit": results["commit"], "label": results["label"],
             "seconds": results["options"]["seconds"],
@@ -169,23 +187,46 @@ def history_table(entries: list[dict[str, Any]]) -> str:
         return " / ".join(number(value) for value in values)
 
     def by_level(key: str) -> str:
-        levels = sorted({level for name in ("stock", "ours") for level in lookup(entry, (name, key)) or {}}, key=int)
+        levels = sorted({level for name in ("stock", "ours") for level in lookup(entry, (name, key)) or {}},
+                        key=float)
         return ", ".join(f"{level}: {both(key, level)}" for level in levels)
 
     lines = []
     for entry in entries:
         lines.append((entry["date"], f"`{entry['commit']}`", entry["label"] or "", both("training_s"),
                       both("cold_start_s"), both("route_accuracy_percent"), by_level("messages_per_second"),
-                      by_level("p95_ms"), both("rasa_peak_mb")))
+                      by_level("p95_ms"), by_level("open_loop_p95_ms"), both("rasa_peak_mb")))
     return table(("date", "commit", "label", "training s", "cold start s", "route accuracy %",
-                  "messages/s by concurrency", "p95 ms by concurrency", "Rasa peak MB"), lines)
+                  "messages/s by concurrency", "p95 ms by concurrency", "open loop p95 ms by rate", "Rasa peak MB"),
+                 lines)
+
+
+def confusion_table(results: dict[str, Any]) -> str:
+    """By expected route, how many held-out messages the assistants sent to each route and in all, each cell
+    « stock / ours » (blank where both are 0)."""
+
+    def counts(name: str, expected: str) -> list[Optional[int]]:
+        """The messages of `expected` by route taken, then in all; unknown when `name` was not measured."""
+        confusion = lookup(results, ("assistants", name, "heldout", "confusion"))
+        if confusion is None:
+            return [None] * (len(TAKEN) + 1)
+        row = confusion.get(expected, {})
+        return [row.get(taken, 0) for taken in TAKEN] + [sum(row.values())]
+
+    def line(expected: str) -> tuple[str, ...]:
+        cells = zip(counts("stock", expected), counts("ours", expected))
+        return (expected, *(" / ".join(map(number, pair)) if any(pair) else "" for pair in cells))
+
+    return table(("expected route", *TAKEN, "messages"), [line(expected) for expected in EXPECTED])
 
 
 def markdown(results: dict[str, Any], history: list[dict[str, Any]]) -> str:
-    """bench/results.md: the latest run, then every run (cells « stock / ours »)."""
+    """bench/results.md: the latest run, where its held-out messages went, then every run (cells « stock / ours »)."""
     return (f"# `make bench`: stock Rasa against Aiguillage\n\n{latest_table(results)}\n\n"
-            f"![latency and throughput](results.png)\n\n## History\n\nEach cell: stock / ours.\n\n"
-            f"{history_table(history)}\n")
+            f"![latency and throughput](results.png)\n\n## Held-out routes\n\nThe route each held-out message "
+            f"expects (rows) and the one the assistant took (columns: clarify, it asked which need; none, no triage). "
+            f"Each cell: stock / ours.\n\n{confusion_table(results)}\n\n"
+            f"## History\n\nEach cell: stock / ours.\n\n{history_table(history)}\n")
 
 
 def with_readme_table(readme: str, results: dict[str, Any]) -> str:
@@ -203,6 +244,7 @@ def ratios_text(results: dict[str, Any]) -> str:
     lines = [f"throughput ours/stock at {level} concurrent: {number(value, '×')}"
              for level, value in found["throughput"].items()]
     lines += [f"p95 ours/stock at {level} concurrent: {number(value, '×')}" for level, value in found["p95"].items()]
+    lines += [f"p95 ours/stock in the open loop: {number(found['open_loop_p95'], '×')}"]
     lines += [f"Rasa peak memory ours/stock: {number(found['rasa_memory_peak'], '×')}",
               f"training ours/stock: {number(found['training'], '×')}",
               f"cold start ours/stock: {number(found['cold_start'], '×')}",
