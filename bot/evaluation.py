@@ -3,10 +3,10 @@ is scored on them by route, NLU and triage in this process, as the first message
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Iterable, Optional
 
 import yaml
 
@@ -32,10 +32,22 @@ def load_heldout(project: Optional[Path] = None) -> list[dict]:
 
 @dataclass(frozen=True)
 class RouteScores:
-    """How many held-out messages of each expected route a model sent to the right route."""
+    """How many held-out messages of each expected route a model sent to the right route, and where it sent them:
+    expected route -> route taken ("clarify", "none" for no triage) -> messages."""
 
     right: dict[str, int]
     total: dict[str, int]
+    confusion: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def counted(cls, routes: Iterable[tuple[str, str]]) -> "RouteScores":
+        """The scores of (expected route, route taken) pairs, one a message."""
+        confusion: dict[str, Counter[str]] = defaultdict(Counter)
+        for expected, taken in routes:
+            confusion[expected][taken] += 1
+        return cls({route: taken[route] for route, taken in confusion.items()},
+                   {route: sum(taken.values()) for route, taken in confusion.items()},
+                   {route: dict(taken) for route, taken in confusion.items()})
 
     @property
     def accuracy(self) -> float:
@@ -44,18 +56,20 @@ class RouteScores:
     def of(self, route: str) -> float:
         return self.right.get(route, 0) / max(1, self.total.get(route, 0))
 
-    def to_json(self) -> dict[str, dict[str, int]]:
-        return {"right": self.right, "total": self.total}
+    def to_json(self) -> dict[str, dict[str, Any]]:
+        return {"right": self.right, "total": self.total, "confusion": self.confusion}
 
     @classmethod
-    def from_json(cls, data: dict[str, dict[str, int]]) -> "RouteScores":
-        return cls(dict(data["right"]), dict(data["total"]))
+    def from_json(cls, data: dict[str, dict[str, Any]]) -> "RouteScores":
+        """The scores `to_json` gave; those recorded before the confusion counts have none."""
+        return cls(dict(data["right"]), dict(data["total"]),
+                   {route: dict(taken) for route, taken in data.get("confusion", {}).items()})
 
 
 def route_of(parse_data: dict, charter: Charter) -> str:
     """The route the assistant takes for a first message so understood: triage's, for the needs of the charter and
     a message NLU could not place (the rule of data/rules/triage.yml); "none" for small talk."""
-    from bot.actions.triage import understanding_of  # the action server's code: not loaded by the web server
+    from bot.actions.understanding import understanding_of  # the action server's code: not loaded by the web server
 
     intent = (parse_data.get("intent") or {}).get("name")
     if intent != FALLBACK_INTENT and not charter.need_of(intent or ""):
@@ -64,17 +78,12 @@ def route_of(parse_data: dict, charter: Charter) -> str:
 
 
 def score_model(model: Path, items: list[dict], charter: Charter) -> RouteScores:
-    """Parse each held-out message with the model (NLU only, no conversation is stored) and count right routes."""
+    """Parse each held-out message with the model (NLU only, no conversation is stored) and count the routes taken."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
-    right: Counter = Counter()
-    total: Counter = Counter()
-    for item in items:
-        parse_data = asyncio.run(agent.parse_message(item["text"]))
-        total[item["route"]] += 1
-        right[item["route"]] += route_of(parse_data, charter) == item["route"]
-    return RouteScores(dict(right), dict(total))
+    return RouteScores.counted((item["route"], route_of(asyncio.run(agent.parse_message(item["text"])), charter))
+                               for item in items)
 
 
 def worse(old: RouteScores, new: RouteScores) -> list[str]:
