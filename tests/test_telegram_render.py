@@ -20,6 +20,10 @@ def inline(message) -> list[tuple[str, str]]:
     return [(b.text, b.callback_data or b.url) for row in message.markup.inline_keyboard for b in row]
 
 
+def titles(message) -> list[str]:
+    return [title for title, _ in inline(message)]
+
+
 def test_texts_of_a_turn_make_one_message_and_buttons_end_it() -> None:
     outgoing = render_turn([
         {"text": "Vous voulez apprendre : les e-mails."},
@@ -95,15 +99,60 @@ def test_a_confirmed_booking_shows_its_code_to_copy_and_a_calendar_button() -> N
     texts_are_valid(outgoing)
 
 
-def test_a_partner_with_coordinates_comes_with_a_map_card() -> None:
-    partner = {"id": "caf-tours", "kind": "caf", "name": "CAF de Tours", "address": "12 rue des Tanneurs, 37000 Tours",
-               "phone": "+33261910101", "latitude": 47.39, "longitude": 0.68}
-    outgoing = render_turn([{"text": "Le lieu le plus proche : CAF de Tours."}, {"custom": {"partner": partner}},
-                            {"text": "À apporter : votre numéro d'allocataire."}])
+PARTNER = {"id": "caf-tours", "kind": "caf", "name": "CAF de Tours", "address": "12 rue des Tanneurs, 37000 Tours",
+           "phone": "+33261910101", "url": "https://www.caf.fr", "opening_hours": "Mo-Fr 08:30-12:30",
+           "latitude": 47.39, "longitude": 0.68, "open_now": True, "status": "Ouvert maintenant, jusqu'à 12 h 30."}
+SITE = {"id": "mediatheque-centrale", "name": "Médiathèque centrale", "address": "2 place de la Gare, 37000 Tours",
+        "phone": "+33261910200", "opening_hours": "Tu-Sa 10:00-18:00", "open_now": False,
+        "services": ["Impression", "Wi-Fi gratuit"], "status": "Fermé maintenant. Ouvre demain à 10 h.",
+        "how_to_come": "Tram A, arrêt Gare.", "accessibility": None}
+SAFETY = {"text": "Ne donnez jamais vos mots de passe, même à un agent.", "buttons": [
+    {"title": "Que faut-il apporter ?", "payload": '/partner_details{"partner": "caf-tours"}'},
+    {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}]}
+
+
+def referral(partner: dict) -> list[dict]:
+    """A referral turn as the REST channel sends it: Rasa sends a message's text and its custom apart."""
+    return [{"text": "Pour vos droits, c'est la CAF."}, {"custom": {"triage": {"route": "referral", "partner": "caf"}}},
+            {"text": "Le lieu à contacter : CAF de Tours, 12 rue des Tanneurs."}, {"custom": {"partner": partner}},
+            SAFETY]
+
+
+def test_a_partner_card_has_its_website_button_then_a_map_card() -> None:
+    outgoing = render_turn(referral(PARTNER))
     assert [bool(m.venue) for m in outgoing] == [False, True, False]
+    assert outgoing[0].text == ("Pour vos droits, c'est la CAF.\n\n"
+                                "Le lieu à contacter : CAF de Tours, 12 rue des Tanneurs.")
+    assert inline(outgoing[0]) == [("🌐 Site internet", "https://www.caf.fr")]
     assert outgoing[1].venue == {"latitude": 47.39, "longitude": 0.68, "title": "CAF de Tours",
                                  "address": "12 rue des Tanneurs, 37000 Tours"}
-    assert len(render_turn([{"text": "x"}, {"custom": {"partner": {**partner, "latitude": None}}}])) == 1
+    assert outgoing[2].text == SAFETY["text"]
+    assert titles(outgoing[2]) == [button["title"] for button in SAFETY["buttons"]]
+    texts_are_valid(outgoing)
+
+
+def test_a_partner_without_coordinates_or_https_website_is_its_text_alone() -> None:
+    outgoing = render_turn(referral({**PARTNER, "latitude": None, "url": "http://caf.example"}))
+    assert [bool(m.venue) for m in outgoing] == [False]
+    assert "Le lieu à contacter" in outgoing[0].text and outgoing[0].text.endswith(SAFETY["text"])
+    assert titles(outgoing[0]) == [button["title"] for button in SAFETY["buttons"]]  # and no website button
+    assert len(render_turn(referral({**PARTNER, "url": None}))) == 3
+
+
+def test_a_library_site_is_its_answer_and_summary_with_the_site_buttons_and_no_map() -> None:
+    outgoing = render_turn([
+        {"text": "Samedi, la Médiathèque centrale ouvre de 10 h à 18 h."},
+        {"custom": {"triage": {"route": "info", "scope": "none"}}},
+        {"text": "Médiathèque centrale, 2 place de la Gare. Fermé maintenant.",
+         "buttons": [{"title": "Bibliothèque du quartier", "payload": '/library_info{"site": "quartier"}'}]},
+        {"custom": {"site": SITE}},
+    ])
+    assert [m.text for m in outgoing] == ["Samedi, la Médiathèque centrale ouvre de 10 h à 18 h.\n\n"
+                                          "Médiathèque centrale, 2 place de la Gare. Fermé maintenant."]
+    assert inline(outgoing[0]) == [("Bibliothèque du quartier", '/library_info{"site": "quartier"}')]
+    with_place = render_turn([{"text": "Ici."}, {"custom": {"site": {**SITE, "latitude": 47.3, "longitude": 0.7}}}])
+    assert [bool(m.venue) for m in with_place] == [False, True]
+    assert with_place[1].venue["title"] == "Médiathèque centrale"
 
 
 def test_blank_texts_and_silent_payloads_send_nothing() -> None:

@@ -8,7 +8,9 @@
 - `custom.ask: contact` puts a keyboard under the question with a button that shares the patron's phone number.
 - `custom.tutorial` and a confirmed `custom.booking` add a button to open the fiche or the calendar file (HTTPS only:
   Telegram refuses other links in buttons); the booking code is set in monospace, which copies in one tap.
-- `custom.partner` with coordinates adds a map card of the place (sendVenue), which opens the phone's maps.
+- `custom.partner` and `custom.site` (a place) are shown by their text, the card's one-line summary; the place's
+  website becomes a button on that message (HTTPS only), and a place with coordinates is followed by a map card
+  (sendVenue), which opens the phone's maps. A site has no coordinates today: nothing more is sent for it.
 """
 from __future__ import annotations
 
@@ -101,11 +103,11 @@ def https(url: Any) -> bool:
     return isinstance(url, str) and url.startswith("https://")
 
 
-def venue(partner: dict[str, Any]) -> Optional[Outgoing]:
-    if any(partner.get(key) is None for key in ("latitude", "longitude", "name", "address")):
+def venue(place: dict[str, Any]) -> Optional[Outgoing]:
+    if any(place.get(key) is None for key in ("latitude", "longitude", "name", "address")):
         return None
-    return Outgoing(venue={"latitude": partner["latitude"], "longitude": partner["longitude"],
-                           "title": partner["name"], "address": partner["address"]})
+    return Outgoing(venue={"latitude": place["latitude"], "longitude": place["longitude"],
+                           "title": place["name"], "address": place["address"]})
 
 
 def render_turn(messages: list[dict[str, Any]]) -> list[Outgoing]:
@@ -128,7 +130,10 @@ def render_turn(messages: list[dict[str, Any]]) -> list[Outgoing]:
             draft.code = str(booking.get("code", ""))
             if https(booking.get("calendar_url")):
                 draft.links.append(("📅 Ajouter à mon agenda", booking["calendar_url"]))
-        card = venue(custom.get("partner") or {})
+        place = custom.get("partner") or custom.get("site") or {}
+        if https(place.get("url")):
+            draft.links.append(("🌐 Site internet", place["url"]))
+        card = venue(place)
         if card:
             outgoing += draft.messages() + [card]
             draft = Draft()

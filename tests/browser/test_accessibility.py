@@ -2,18 +2,59 @@
 kept as a test artifact."""
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from bot.settings import settings
-from tests.browser.widget import axe_violations, horizontal_overflow, log, open_widget, say
+from tests.browser.widget import (WEBHOOK, answer_with, axe_violations, choose, horizontal_overflow, log,
+                                  open_widget, say)
 
 REPORTS = settings.var_dir / "reports"
 NO_OVERFLOW = {"page": 0, "panel": 0, "panel_outside_window": 0}
+# What the patron says (a text) or clicks (a button's title, after "> ") to get each card from the assistant.
+CONVERSATIONS = {
+    "partner": ["mes remboursements de la sécu n'arrivent pas", "> Tours"],
+    "site": ["vous êtes ouverts samedi ?"],
+    "tutorial": ["je voudrais apprendre à envoyer un mail", "> Je débute", "> Jamais"],
+}
+# A turn with every card, every field filled, as the REST channel sends it.
+EVERY_CARD = [
+    {"text": "La CAF de Tours, 12 rue des Tanneurs."},
+    {"custom": {"partner": {
+        "id": "caf-tours", "kind": "caf", "name": "CAF de Tours", "address": "12 rue des Tanneurs, 37000 Tours",
+        "phone": "+33261910101", "url": "https://www.caf.fr", "opening_hours": "Mo-Fr 08:30-12:30; PH off",
+        "latitude": 47.39, "longitude": 0.68, "open_now": True, "status": "Ouvert maintenant, jusqu'à 12 h 30."}}},
+    {"text": "Médiathèque centrale, 2 place Anatole-France."},
+    {"custom": {"site": {
+        "id": "centrale", "name": "Médiathèque centrale", "address": "2 place Anatole-France, 37000 Tours",
+        "phone": "+33261910200", "opening_hours": "Tu-Sa 10:00-18:00; Jul,Aug Tu-Sa 14:00-18:00", "open_now": False,
+        "services": ["Wi-Fi gratuit", "Impression"], "status": "Fermé maintenant. Ouvre demain à 10 h.",
+        "how_to_come": "Tram A, arrêt Anatole-France.", "accessibility": "Entrée de plain-pied, ascenseur."}}},
+    {"custom": {"tutorial": {"id": "email-envoyer", "theme": "email", "level": "debutant",
+                             "title": "Envoyer un e-mail", "url": "/tutoriels/email-envoyer"}}},
+    {"custom": {"booking": {"status": "confirmed", "code": "K7M-4QP", "start": "2026-12-08T14:00:00+01:00",
+                            "site": "centrale"}}},
+    {"text": "Ne donnez jamais vos mots de passe, même à un agent.",
+     "buttons": [{"title": "Que faut-il apporter ?", "payload": "/partner_details"}]},
+]
 
 
-def test_axe_finds_nothing_on_the_page_with_the_conversation_open(page: Page, base_url: str) -> None:
+@pytest.mark.parametrize("kind", sorted(CONVERSATIONS))
+def test_axe_finds_nothing_on_a_turn_with_a_card(page: Page, base_url: str, kind: str) -> None:
     open_widget(page, base_url + "/")
-    say(page, "mes remboursements de la sécu n'arrivent pas")
+    for step in CONVERSATIONS[kind]:
+        answer = choose(page, step[2:]) if step.startswith("> ") else say(page, step)
+    assert any(kind in message.get("custom", {}) for message in answer), answer
+    expect(log(page).locator(".card")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_axe_finds_nothing_on_a_turn_with_every_card(page: Page, base_url: str) -> None:
+    answer_with(page, EVERY_CARD)
+    open_widget(page, base_url + "/")
+    say(page, "bonjour")
+    expect(log(page).locator(".card")).to_have_count(4)
+    expect(log(page).get_by_role("link", name="Voir sur la carte (nouvel onglet)")).to_be_visible()
     assert axe_violations(page) == []
 
 
@@ -47,8 +88,9 @@ def test_screenshot_of_the_open_widget(page: Page, base_url: str) -> None:
 
 
 def test_nothing_overflows_sideways_at_320_px_and_200_percent_zoom(page: Page, base_url: str) -> None:
+    answer_with(page, EVERY_CARD)
     open_widget(page, base_url + "/")
-    say(page, "mes remboursements de la sécu n'arrivent pas")
+    say(page, "bonjour")
     # 200 % zoom of a 1280 × 800 window is a 640 × 400 CSS viewport; 320 px wide is a small phone (or 400 %).
     for width, height in ((640, 400), (320, 640)):
         page.set_viewport_size({"width": width, "height": height})
@@ -74,7 +116,7 @@ def test_a_plus_makes_the_text_bigger_and_it_still_fits(page: Page, base_url: st
 
 def test_reduced_motion_stops_the_typing_animation(page: Page, base_url: str) -> None:
     page.emulate_media(reduced_motion="reduce")
-    page.route("**/webhooks/rest/webhook", lambda route: None)  # the answer never comes: typing stays shown
+    page.route(WEBHOOK, lambda route: None)  # the answer never comes: typing stays shown
     open_widget(page, base_url + "/")
     page.locator(".aiguillage-widget #input").fill("bonjour")
     page.locator(".aiguillage-widget #input").press("Enter")

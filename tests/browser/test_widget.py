@@ -2,14 +2,26 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from bot.services import Stack
-from tests.browser.widget import (LAUNCHER, bot_messages, choose, focused, input_box, log, open_widget, say,
-                                  wait_for_answer)
+from tests.browser.widget import (LAUNCHER, RECORD_SPEECH, answer_with, bot_messages, card, choose, custom, focused,
+                                  input_box, listen_buttons_per_turn, log, open_widget, say, spoken, wait_for_answer)
 
 XSS = "<img src=x onerror=alert(1)>"
+SAFETY = "Ne donnez jamais vos mots de passe, même à un agent."
+
+
+def one_listen_button_after_the_last_message(turns: list[list[int]]) -> bool:
+    return all(turn == [0] * (len(turn) - 1) + [1] for turn in turns)
+
+
+def texts(messages: list[dict[str, Any]]) -> str:
+    """What « Écouter » reads of a turn: each message's text, in order."""
+    return "\n".join(message["text"] for message in messages if message.get("text"))
 
 
 def test_a_learning_need_gets_a_tutorial_card_whose_link_keeps_the_conversation(page: Page, base_url: str) -> None:
@@ -22,21 +34,100 @@ def test_a_learning_need_gets_a_tutorial_card_whose_link_keeps_the_conversation(
     choose(page, "Jamais")
     fiche = log(page).get_by_role("link", name="Lire la fiche")
     expect(fiche).to_have_attribute("href", re.compile(r"^http://127\.0\.0\.1:\d+/tutoriels/email-[a-z-]+$"))
-    expect(bot_messages(page).get_by_role("button", name="Écouter")).to_have_count(bot_messages(page).count())
+    turns = listen_buttons_per_turn(page)
+    assert len(turns) == 3 and one_listen_button_after_the_last_message(turns), turns
     fiche.click()
     expect(page.locator("ol.steps")).to_be_visible()
     expect(log(page)).to_contain_text("je voudrais apprendre à envoyer un mail")  # same tab, same conversation
 
 
-def test_a_referral_asks_the_commune_then_shows_a_partner_card(page: Page, base_url: str) -> None:
+def test_a_referral_asks_the_commune_then_shows_a_partner_card_to_call_and_find(page: Page, base_url: str) -> None:
     open_widget(page, base_url + "/")
     say(page, "mes remboursements de la sécu n'arrivent pas")
     expect(page.get_by_label("Votre commune ou son code postal")).to_have_attribute("autocomplete", "address-level2")
-    choose(page, "Tours")
-    card = log(page).locator(".card").filter(has_text="Assurance Maladie")
-    expect(card.get_by_role("link", name="Appeler le 02 61 91 02 01")).to_have_attribute("href", "tel:+33261910201")
-    expect(card).to_contain_text("Horaires : Du lundi au vendredi de 8 h 30 à 12 h 30 et de 13 h 30 à 16 h 30.")
-    expect(card.locator(".status")).to_have_text(re.compile(r"^(Ouvert|Fermé)"))
+    partner = custom(choose(page, "Tours"), "partner")
+    shown = card(page, partner["name"])
+    expect(shown).to_contain_text("Assurance Maladie")
+    expect(shown.get_by_role("link", name="Appeler le 02 61 91 02 01")).to_have_attribute("href", "tel:+33261910201")
+    expect(shown).to_contain_text("Horaires : Du lundi au vendredi de 8 h 30 à 12 h 30 et de 13 h 30 à 16 h 30.")
+    expect(shown.locator(".status")).to_have_text(partner["status"])
+    expect(shown.locator(".status")).to_have_class("status open" if partner["open_now"] else "status closed")
+    lat, lon = partner["latitude"], partner["longitude"]
+    osm = f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=17/{lat}/{lon}"
+    for name, href in (("Voir sur la carte", osm), ("Site internet", re.compile("^" + re.escape(partner["url"])))):
+        external = shown.get_by_role("link", name=name + " (nouvel onglet)")
+        expect(external).to_have_attribute("href", href)
+        expect(external).to_have_attribute("target", "_blank")
+        expect(external).to_have_attribute("rel", "noopener noreferrer")
+    expect(log(page).locator(".message.bot .text").filter(has_text=partner["name"])).to_have_count(0)  # summary
+    expect(log(page)).to_contain_text(SAFETY)
+
+
+@pytest.mark.parametrize("question", ["vous êtes ouverts samedi ?", "où est la médiathèque"])
+def test_a_question_about_the_library_shows_the_site_card(page: Page, base_url: str, question: str) -> None:
+    open_widget(page, base_url + "/")
+    answer = say(page, question)
+    assert custom(answer, "triage")["route"] == "info"
+    site = custom(answer, "site")
+    shown = card(page, site["name"])
+    expect(shown.locator(".status")).to_have_text(site["status"])
+    expect(shown.locator(".status")).to_have_class("status open" if site["open_now"] else "status closed")
+    call = shown.get_by_role("link", name=re.compile(r"^Appeler le 0\d( \d\d){4}$"))
+    expect(call).to_have_attribute("href", "tel:" + site["phone"])
+    assert site["services"], "the site card lists its services"
+    expect(shown.locator("ul.services li")).to_have_text(site["services"])
+    expect(shown).to_contain_text(site["address"])
+    expect(shown.get_by_role("link", name=re.compile("carte"))).to_have_count(0)  # sites have no coordinates
+
+
+def test_each_turn_has_one_listen_button_after_its_last_message_reading_the_whole_turn(
+        page: Page, base_url: str) -> None:
+    page.add_init_script(RECORD_SPEECH)
+    open_widget(page, base_url + "/")
+    question = say(page, "mes remboursements de la sécu n'arrivent pas")
+    referral = choose(page, "Tours")
+    turns = listen_buttons_per_turn(page)
+    assert [len(turn) for turn in turns] == [2, 2], turns  # a text and the question; the card and the warning
+    assert one_listen_button_after_the_last_message(turns), turns
+    first, last = log(page).locator("button.listen").all()
+    last.click()
+    expect(last).to_have_text("Arrêter")
+    first.click()  # another turn: the one being read stops
+    expect(first).to_have_text("Arrêter")
+    expect(last).to_have_text("Écouter")
+    first.click()  # pressed again, it stops
+    expect(first).to_have_text("Écouter")
+    said = spoken(page)
+    assert said == [texts(referral), texts(question)]
+    assert SAFETY in said[0] and custom(referral, "partner")["status"] in said[0]  # the card's summary is read
+    assert "Que faut-il apporter" not in said[0] and "Amboise" not in said[1]  # button titles are not
+
+
+def test_one_listen_button_whatever_the_number_of_messages(page: Page, base_url: str) -> None:
+    answer_with(page, [{"text": f"Phrase {n}."} for n in range(1, 6)] + [{"custom": {"triage": {"route": "info"}}}])
+    open_widget(page, base_url + "/")
+    say(page, "bonjour")
+    say(page, "et encore")
+    assert listen_buttons_per_turn(page) == [[0, 0, 0, 0, 1], [0, 0, 0, 0, 1]]
+
+
+def test_card_fields_are_text_and_only_safe_addresses_become_links(page: Page, base_url: str,
+                                                                   dialogs: list[str]) -> None:
+    partner = {"id": "x", "kind": "caf", "name": XSS, "address": "1 rue <b>Haute</b>", "phone": None,
+               "url": "javascript:alert(1)", "opening_hours": None, "latitude": None, "longitude": None,
+               "open_now": False, "status": "Fermé maintenant."}
+    site = {"id": "s", "name": "Médiathèque", "address": "2 place", "phone": "+33261910200", "opening_hours": None,
+            "open_now": True, "services": [XSS], "status": "Ouvert maintenant.", "how_to_come": None,
+            "accessibility": None}
+    answer_with(page, [{"text": "Résumé."}, {"custom": {"partner": partner}}, {"custom": {"site": site}}])
+    open_widget(page, base_url + "/")
+    say(page, "bonjour")
+    expect(card(page, XSS)).to_contain_text("1 rue <b>Haute</b>")
+    expect(card(page, XSS).get_by_role("link")).to_have_count(0)  # no phone, no coordinates, no safe website
+    expect(card(page, "Médiathèque").locator("ul.services li")).to_have_text([XSS])
+    expect(card(page, "Médiathèque").get_by_role("link")).to_have_count(1)  # « Appeler » only
+    expect(log(page).locator("img, b")).to_have_count(0)
+    assert dialogs == []
 
 
 def test_html_in_a_message_is_shown_as_text(page: Page, base_url: str, dialogs: list[str]) -> None:

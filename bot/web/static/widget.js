@@ -96,10 +96,13 @@
     return element;
   }
 
-  // The address if it is http(s), else null: javascript:, data: and the like never become links.
+  // The address if it is http(s), else null: javascript:, data:, null and the like never become links.
   function safeUrl(value) {
+    if (typeof value !== "string" || !value) {
+      return null;
+    }
     try {
-      const url = new URL(String(value), document.baseURI);
+      const url = new URL(value, document.baseURI);
       return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
     } catch (error) {
       return null;
@@ -108,6 +111,14 @@
 
   function link(text, href) {
     return el("a", { href: href, rel: "noopener noreferrer" }, [text]);
+  }
+
+  // A link to another site opens a new tab, which its name announces: the conversation stays where it is.
+  function externalLink(text, href) {
+    const element = link(text, href);
+    element.target = "_blank";
+    element.append(el("span", { class: "visually-hidden" }, [" (nouvel onglet)"]));
+    return element;
   }
 
   // Text with its http(s) addresses made links; the end punctuation of a sentence stays out of the link.
@@ -139,10 +150,19 @@
     return Number(hours) + " h " + minutes;
   }
 
-  // OpenStreetMap opening hours in plain French: "Mo-Fr 08:30-12:00; PH off" →
-  // "Du lundi au vendredi de 8 h 30 à 12 h 00. Fermé les jours fériés." Unknown parts stay as they are.
+  // "Jul,Aug" → "en juillet et août", "Jul-Aug" → "de juillet à août".
+  function monthsText(months) {
+    const names = months.replace(/[A-Z][a-z]{2}/g, function (month) { return MONTHS[month]; });
+    return names.indexOf("-") >= 0 ? "de " + names.replace("-", " à ")
+      : "en " + names.replace(/,([^,]*)$/, " et $1").replace(/,/g, ", ");
+  }
+
+  // OpenStreetMap opening hours in plain French: "Mo-Fr 08:30-12:00; Jul,Aug Sa 10:00-12:00; PH off" →
+  // "Du lundi au vendredi de 8 h 30 à 12 h 00. En juillet et août : samedi de 10 h 00 à 12 h 00. Fermé les jours
+  // fériés." Unknown parts stay as they are.
   function hoursText(spec) {
     const day = "(Mo|Tu|We|Th|Fr|Sa|Su)";
+    const month = "(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
     const text = String(spec)
       .replace(/"([^"]*)"/g, "($1)")
       .replace(/(\d\d):(\d\d)-(\d\d):(\d\d)/g, function (_, h1, m1, h2, m2) {
@@ -150,8 +170,9 @@
       })
       .replace(/,\s*de /g, " et de ")
       .replace(/\bPH off\b/g, "fermé les jours fériés")
-      .replace(/\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) off\b/g, function (_, month) {
-        return "fermé en " + MONTHS[month];
+      .replace(new RegExp("\\b(" + month + ") off\\b", "g"), function (_, name) { return "fermé en " + MONTHS[name]; })
+      .replace(new RegExp("\\b(" + month + "(?:[,-]" + month + ")*) ", "g"), function (_, months) {
+        return monthsText(months) + " : ";
       })
       .replace(/\boff\b/g, "fermé")
       .replace(new RegExp("\\b" + day + "-" + day + "\\b", "g"), function (_, first, last) {
@@ -180,15 +201,55 @@
     ]);
   }
 
-  function partnerCard(partner) {
-    const href = safeUrl(partner.url);
-    return card(String(partner.name), [
-      el("p", {}, [String(partner.address)]),
-      partner.status && el("p", { class: partner.open_now ? "status open" : "status closed" }, [String(partner.status)]),
-      partner.opening_hours && el("p", {}, ["Horaires : " + hoursText(partner.opening_hours)]),
-      partner.phone && el("p", {}, [link("Appeler le " + phoneText(String(partner.phone)), telHref(partner.phone))]),
-      href && el("p", {}, [link("Site internet", href)]),
-    ]);
+  // The place on OpenStreetMap, or null when it has no coordinates.
+  function mapHref(place) {
+    const lat = place.latitude;
+    const lon = place.longitude;
+    if (!Number.isFinite(lat) || !Number.isFinite(lon)) {
+      return null;
+    }
+    return "https://www.openstreetmap.org/?mlat=" + lat + "&mlon=" + lon + "#map=17/" + lat + "/" + lon;
+  }
+
+  // « Appeler le 02 61 91 02 01 », its number kept on one line when it fits.
+  function callLink(phone) {
+    const call = link("Appeler le ", telHref(phone));
+    call.append(el("span", { class: "number" }, [phoneText(String(phone))]));
+    return call;
+  }
+
+  // « Appeler » (a big tel: link), « Voir sur la carte » with coordinates, « Site internet » with an http(s) url.
+  function placeActions(place) {
+    const map = mapHref(place);
+    const website = safeUrl(place.url);
+    const actions = [
+      place.phone && callLink(place.phone),
+      map && externalLink("Voir sur la carte", map),
+      website && externalLink("Site internet", website),
+    ].filter(Boolean);
+    return actions.length ? el("div", { class: "actions" }, actions) : null;
+  }
+
+  // What partner and site cards show: name, address, open or closed now, hours, the actions, then `lines`.
+  function placeCard(place, lines) {
+    return card(String(place.name), [
+      place.address && el("p", {}, [String(place.address)]),
+      place.status && el("p", { class: place.open_now ? "status open" : "status closed" }, [String(place.status)]),
+      place.opening_hours && el("p", {}, ["Horaires : " + hoursText(place.opening_hours)]),
+      placeActions(place),
+    ].concat(lines));
+  }
+
+  function services(labels) {
+    const items = (Array.isArray(labels) ? labels : []).map(function (label) { return el("li", {}, [String(label)]); });
+    return items.length ? [el("p", {}, ["Sur place :"]), el("ul", { class: "services" }, items)] : [];
+  }
+
+  function siteCard(site) {
+    return placeCard(site, [
+      site.how_to_come && el("p", {}, [String(site.how_to_come)]),
+      site.accessibility && el("p", {}, ["Accessibilité : " + String(site.accessibility)]),
+    ].concat(services(site.services)));
   }
 
   function bookingCard(booking) {
@@ -210,14 +271,17 @@
   // The visible part of one message of the REST channel, or null (custom.triage and custom.ask show nothing).
   function content(item) {
     const custom = item.custom || {};
+    if (custom.partner) {
+      return placeCard(custom.partner, []);
+    }
+    if (custom.site) {
+      return siteCard(custom.site);
+    }
     if (item.text) {
       return el("p", { class: "text" }, [linkified(String(item.text))]);
     }
     if (custom.tutorial) {
       return tutorialCard(custom.tutorial);
-    }
-    if (custom.partner) {
-      return partnerCard(custom.partner);
     }
     if (custom.booking) {
       return bookingCard(custom.booking);
@@ -225,14 +289,27 @@
     return null;
   }
 
-  function listenButton(said) {
+  // Rasa's REST channel sends a message's text and its custom apart: a text just before a partner or site card is
+  // the card's one-line summary, which « Écouter » reads and the card shows.
+  function isCardSummary(items, index) {
+    const next = items[index + 1] || {};
+    const custom = next.custom || {};
+    return Boolean(items[index].text && !next.text && (custom.partner || custom.site));
+  }
+
+  // What « Écouter » reads of a turn: the text of each message in order, card summaries included.
+  function spokenText(items) {
+    return items.map(function (item) { return String(item.text || "").trim(); }).filter(Boolean).join("\n");
+  }
+
+  function listenButton(text) {
     const listen = button("Écouter", function () {
       const wasSpeaking = speaking === listen;
       stopSpeaking();
       if (wasSpeaking) {
         return;
       }
-      const utterance = new SpeechSynthesisUtterance(said.textContent);
+      const utterance = new SpeechSynthesisUtterance(text);
       utterance.lang = config.lang === "fr" ? "fr-FR" : config.lang;
       utterance.addEventListener("end", function () {
         if (speaking === listen) {
@@ -256,12 +333,15 @@
     }
   }
 
-  function botMessage(said) {
-    const message = el("div", { class: "message bot" }, [el("span", { class: "visually-hidden" }, ["L'assistant : "]), said]);
-    if (speech) {
-      message.append(listenButton(said));
+  // « Écouter » at the end of `message`, reading `text`, where the browser can speak.
+  function addListen(message, text) {
+    if (speech && text) {
+      message.append(listenButton(text));
     }
-    return message;
+  }
+
+  function botMessage(said) {
+    return el("div", { class: "message bot" }, [el("span", { class: "visually-hidden" }, ["L'assistant : "]), said]);
   }
 
   function patronMessage(text) {
@@ -280,14 +360,20 @@
     return group.childElementCount ? group : null;
   }
 
+  // A bot turn: its messages, one « Écouter » for the whole turn after the last one, then its buttons.
   function botTurn(items, withChoices) {
     const fragment = document.createDocumentFragment();
-    items.forEach(function (item) {
-      const said = content(item);
+    let last = null;
+    items.forEach(function (item, index) {
+      const said = !isCardSummary(items, index) && content(item);
       if (said) {
-        fragment.append(botMessage(said));
+        last = botMessage(said);
+        fragment.append(last);
       }
     });
+    if (last) {
+      addListen(last, spokenText(items));
+    }
     const group = withChoices && choices(items);
     if (group) {
       fragment.append(group);
@@ -415,6 +501,7 @@
     }
     const node = botMessage(said);
     node.classList.add("outage");
+    addListen(node, said.textContent);
     node.append(button("Réessayer", function () {
       node.remove();
       input.focus();
