@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from rapidfuzz import fuzz
 
 SIMILARITY = 90  # rapidfuzz ratio (0-100) from which a group of words counts as the phrase
+MIN_STEM = 4  # a phrase ending in a word this long or longer also finds longer words: "sign" finds "signez"
 
 
 def normalise(text: str) -> str:
@@ -17,19 +19,29 @@ def normalise(text: str) -> str:
 
 
 def similarity(phrase: str, words: str) -> float:
-    """100 when the words start with the phrase (a stem: "sign" in "signez"), else their ratio."""
-    return 100.0 if words.startswith(phrase) else fuzz.ratio(phrase, words)
+    """100 when the words start with the phrase and its last word is a stem ("sign" in "signez"; "ou" is not
+    found in "oublié"), else their ratio."""
+    stem = len(phrase.split()[-1]) >= MIN_STEM if phrase else False
+    return 100.0 if stem and words.startswith(phrase) else fuzz.ratio(phrase, words)
+
+
+@lru_cache(maxsize=4096)
+def readings(text: str) -> tuple[str, ...]:
+    """The text normalised with its apostrophes joining words ("aujourdhui") and splitting them ("l imprimante")."""
+    return tuple(dict.fromkeys((normalise(text), normalise(text.replace("'", " ").replace("’", " ")))))
 
 
 def best_mention(text: str, phrases: Iterable[str]) -> Optional[str]:
-    """The phrase that some group of consecutive words of `text` matches best, if any reaches SIMILARITY."""
-    words = normalise(text).split()
+    """The phrase that some group of consecutive words of `text` matches best, if any reaches SIMILARITY; words
+    are read with and without their elisions, so "l'imprimante" holds "imprim" and "aujourd'hui" is one word."""
+    texts = [reading.split() for reading in readings(text)]
     best, best_score = None, 0.0
     for phrase in phrases:
-        wanted = normalise(phrase)
-        size = len(wanted.split())
-        for start in range(len(words) - size + 1):
-            score = similarity(wanted, " ".join(words[start:start + size]))
-            if score >= max(SIMILARITY, best_score + 1e-9):
-                best, best_score = phrase, score
+        for wanted in readings(phrase):
+            size = len(wanted.split())
+            for words in texts:
+                for start in range(len(words) - size + 1):
+                    score = similarity(wanted, " ".join(words[start:start + size]))
+                    if score >= max(SIMILARITY, best_score + 1e-9):
+                        best, best_score = phrase, score
     return best

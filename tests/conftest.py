@@ -95,6 +95,15 @@ def curated_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 @pytest.fixture(scope="session")
+def trained_agent():
+    """The trained model (trained first if its inputs changed), loaded once in this process by Rasa's Agent, for
+    the tests that parse messages with it without a conversation."""
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(ensure_model()))
+
+
+@pytest.fixture(scope="session")
 def report() -> list[str]:
     return REPORT
 

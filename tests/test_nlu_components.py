@@ -1,4 +1,5 @@
-"""Our Rasa NLU components on their own: vocabulary entities, the linear intent classifier, spaCy's vectors."""
+"""Our Rasa NLU components on their own: vocabulary entities, the linear intent classifier, the signs some intents
+need, the fallback for unknown words, spaCy's vectors."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,6 +16,8 @@ from scipy.sparse import coo_matrix
 
 from bot.nlu.entity_extractor import VocabularyEntityExtractor, vocabulary_of
 from bot.nlu.intent_classifier import LinearIntentClassifier, blocks_of, weighted
+from bot.nlu.known_words import KnownWordsFallback
+from bot.nlu.signs import RequiredSigns
 from bot.nlu.spacy_vectors import PIPES, SpacyVectors
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
@@ -152,3 +155,61 @@ def test_spacy_is_loaded_once_with_its_vectors_and_without_its_neural_pipes() ->
     assert not set(PIPES) & set(model.model.pipe_names)
     doc = model.model("Mes impôts en ligne")
     assert [token.text for token in doc] == ["Mes", "impôts", "en", "ligne"] and doc[1].has_vector
+
+
+def ranked(text: str, *ranking: tuple[str, float]) -> Message:
+    """A message as the classifier leaves it: its intent ranking."""
+    items = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    return Message(data={"text": text, "intent": items[0], "intent_ranking": items})
+
+
+def intents_after(component, message: Message) -> list[tuple[str, float]]:
+    component.process([message])
+    return [(item["name"], round(item["confidence"], 3)) for item in message.get("intent_ranking")]
+
+
+SIGNS = RequiredSigns({"signs": {"cancel_booking": ["annul", "pourrai pas venir"], "move_booking": ["déplac"]},
+                       "charter_intent": "charter_forbidden"})
+
+
+def test_cancelling_or_moving_without_a_sign_is_a_new_booking() -> None:
+    bare = ranked("je souhaiterais un rendez-vous", ("cancel_booking", 0.6), ("book_mediator", 0.3),
+                  ("move_booking", 0.1))
+    assert intents_after(SIGNS, bare) == [("book_mediator", 1.0)]
+    assert bare.get("intent")["name"] == "book_mediator"
+
+
+def test_a_verb_a_phrase_or_a_code_is_a_sign() -> None:
+    for text in ("annuler mon rdv", "je pourrais pas venir jeudi", "K7M-4QP svp"):
+        message = ranked(text, ("cancel_booking", 0.6), ("book_mediator", 0.4))
+        assert intents_after(SIGNS, message)[0] == ("cancel_booking", 0.6), text
+    assert intents_after(SIGNS, ranked("deplacer mon rdv", ("move_booking", 0.5), ("book_mediator", 0.5))) == \
+        [("move_booking", 0.5), ("book_mediator", 0.5)]
+
+
+def test_a_refusal_needs_the_words_of_a_forbidden_act_from_the_charter() -> None:
+    vague = ranked("aidez moi", ("charter_forbidden", 0.64), ("help", 0.3), ("book_mediator", 0.06))
+    assert [name for name, _ in intents_after(SIGNS, vague)] == ["help", "book_mediator"]
+    shown = ranked("gardez mon mot de passe", ("charter_forbidden", 0.9), ("learn_mot_de_passe", 0.1))
+    assert intents_after(SIGNS, shown)[0] == ("charter_forbidden", 0.9)
+
+
+@pytest.fixture
+def known_words(storage: LocalModelStorage) -> KnownWordsFallback:
+    data = TrainingData([example("je voudrais envoyer un mail", "learn_email"),
+                         example("ma caf ne m'a pas payé", "refer_caf"), example("bonjour", "greet")])
+    resource = Resource("known")
+    KnownWordsFallback.create({}, storage, resource, CONTEXT).train(data)
+    return KnownWordsFallback.load({"min_known": 0.7}, storage, resource, CONTEXT)
+
+
+def test_nonsense_and_other_languages_fall_back_with_no_candidate(known_words: KnownWordsFallback) -> None:
+    for text in ("sdfkj qsdlkfj 06 12 34 56 78 qsdf", "What time does the library open?", "Здравствуйте, помощь"):
+        message = ranked(text, ("refer_mission_locale", 0.58), ("learn_email", 0.2))
+        assert intents_after(known_words, message) == [("nlu_fallback", 1.0)], text
+
+
+def test_known_words_typos_places_and_one_unknown_word_are_left_to_the_classifier(known_words: KnownWordsFallback) -> None:
+    for text in ("je voudrai envoyé un mel", "bonjoure ma caf", "ma caf chinon", "37000", "👍", "bonjour zorg"):
+        message = ranked(text, ("learn_email", 0.8), ("refer_caf", 0.2))
+        assert intents_after(known_words, message)[0] == ("learn_email", 0.8), text

@@ -16,11 +16,11 @@ from bot.settings import ROOT
 from bot.matching import normalise
 from bot.evaluation import load_heldout
 
-CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "cancel", "ask_privacy",
-                        "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder",
-                        "cancel_booking", "move_booking"}
+CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "not_understood", "cancel",
+                        "ask_privacy", "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder",
+                        "cancel_booking", "move_booking", "tell_commune"}
 # Sent by buttons only: NLU never learns them.
-PAYLOAD_INTENTS = {"answer_diagnostic", "tell_commune", "choose", "forget_me", "forget_me_confirmed"}
+PAYLOAD_INTENTS = {"answer_diagnostic", "choose", "forget_me", "forget_me_confirmed", "partner_details"}
 MIN_TRIAGE_EXAMPLES = 25
 MIN_CONVERSATION_EXAMPLES = 10
 
@@ -60,9 +60,11 @@ def test_every_triage_intent_goes_to_the_triage_action(default_charter: Charter)
     assert routed == set(default_charter.triage_intents) | {"nlu_fallback"}
 
 
-def test_every_route_has_a_reply(domain: Domain) -> None:
-    for route in ROUTES:
+def test_every_route_and_need_has_a_reply(domain: Domain, default_charter: Charter) -> None:
+    for route in set(ROUTES) - {"info"}:  # the library's answers are utter_library_*, from sites.yml
         assert f"utter_route_{route}" in domain.responses, route
+    for name, need in default_charter.needs.items():
+        assert need.reply is None or need.reply in domain.responses, name
 
 
 def test_enough_examples_per_intent(examples: dict[str, list[str]], domain: Domain) -> None:
