@@ -58,14 +58,41 @@ def test_urgent_booking_uses_the_urgent_reply_and_starts_the_form_earliest_first
 
 
 def test_clarify_buttons_send_the_candidates_intents() -> None:
-    message, = run(ActionTriage(), nlu("mail caf", ("learn_email", 0.5), ("refer_caf", 0.45)))
+    message, = run(ActionTriage(), nlu("mail photos", ("learn_email", 0.5), ("learn_photos", 0.45)))
     assert message["response"] == "utter_route_clarify"
     assert message["buttons"] == [
         {"title": "Apprendre : les e-mails", "payload": "/learn_email"},
-        {"title": "Une question pour la CAF", "payload": "/refer_caf"},
+        {"title": "Apprendre : les photos", "payload": "/learn_photos"},
         {"title": "Autre chose", "payload": "/help"},
     ]
     assert len(message["custom"]["triage"]["candidates"]) == 2
+
+
+def test_a_skill_and_an_organism_in_one_message_teach_the_skill_first_then_offer_the_organism() -> None:
+    messages, slots = act(ActionTriage(), nlu("envoyer mon cv à la caf, je sais pas mettre une pièce jointe",
+                                              ("learn_email", 0.5), ("refer_caf", 0.45)), level="debutant")
+    assert messages[0]["response"] == "utter_route_tutorial_then_referral"
+    assert (messages[0]["label"], messages[0]["then_label"]) == ("les e-mails", "la CAF")
+    assert messages[0]["custom"]["triage"]["route"] == "tutorial"
+    assert messages[1]["custom"]["tutorial"]["theme"] == "email"
+    assert {"title": "Une question pour la CAF", "payload": "/refer_caf"} in messages[2]["buttons"]
+    assert slots["then_intent"] == "refer_caf"
+
+
+def test_a_scam_in_progress_says_what_to_do_first_then_gives_a_fiche_without_the_level_questions() -> None:
+    messages = run(ActionTriage(), nlu("un faux conseiller de ma banque m'appelle", ("report_scam", 0.9)))
+    assert messages[0]["response"] == "utter_route_scam"
+    assert messages[0]["custom"]["triage"] == {"route": "tutorial", "theme": "arnaques", "scope": "accompagner",
+                                               "confidence": 0.9}
+    assert messages[1]["custom"]["tutorial"]["theme"] == "arnaques"
+    assert not any("ask" in (message["custom"] or {}) for message in messages)
+
+
+def test_nothing_understood_says_so_with_a_help_button_and_no_confidence() -> None:
+    message, = run(ActionTriage(), nlu("qsdfgh", ("nlu_fallback", 0.9)))
+    assert message["response"] == "utter_route_fallback"
+    assert message["custom"]["triage"] == {"route": "out_of_scope", "scope": "none", "confidence": 0.0}
+    assert message["buttons"] == [{"title": "Que pouvez-vous faire ?", "payload": "/help"}]
 
 
 def test_refusal_text_comes_from_the_charter(default_charter: Charter) -> None:

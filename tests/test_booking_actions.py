@@ -26,10 +26,11 @@ def library(tmp_path, monkeypatch) -> BookingStore:
     return store
 
 
-def validate(slot: str, value: Any, **slots: Any) -> tuple[dict, list[str]]:
-    """What the form keeps of `value` for `slot`, and the responses it sends."""
+def validate(slot: str, value: Any, intent: str = "nlu_fallback", **slots: Any) -> tuple[dict, list[str]]:
+    """What the form keeps of `value` for `slot` (NLU having read it as `intent`), and the responses it sends."""
     dispatcher = CollectingDispatcher()
-    tracker = Tracker("patron", {"requested_slot": slot, **slots}, {}, [], False, None, {}, "action_listen")
+    latest = {"text": str(value), "intent": {"name": intent, "confidence": 1.0}}
+    tracker = Tracker("patron", {"requested_slot": slot, **slots}, latest, [], False, None, {}, "action_listen")
     method = getattr(ValidateBookingForm(), f"validate_{slot}")
     return method(value, dispatcher, tracker, {}), [message["response"] for message in dispatcher.messages]
 
@@ -97,8 +98,17 @@ def test_questions_already_answered_are_skipped() -> None:
 
 
 def test_a_no_to_the_recap_asks_the_slot_again() -> None:
-    assert validate("booking_recap_ok", False)[0] == {"booking_recap_ok": None, "booking_slot": None,
-                                                      "booking_skip": 0.0, "booking_preference": None}
+    assert validate("booking_recap_ok", "/deny", "deny")[0] == {"booking_recap_ok": None, "booking_slot": None,
+                                                                "booking_skip": 0.0, "booking_preference": None}
+    assert validate("booking_recap_ok", "oui c'est bon", "affirm")[0] == {"booking_recap_ok": True}
+
+
+@pytest.mark.parametrize("slot", ["consent", "booking_recap_ok"])
+def test_a_yes_or_no_question_reads_the_intent_and_asks_again_otherwise(slot: str) -> None:
+    assert validate(slot, "bof", "out_of_scope") == ({slot: None}, ["utter_yes_or_no"])
+    if slot == "consent":
+        assert validate(slot, "j'accepte", "affirm")[0] == {"consent": True}
+        assert validate(slot, "/deny", "deny")[0] == {"consent": False}
 
 
 @pytest.mark.parametrize("slot", ["booking_site", "booking_slot", "first_name", "contact", "accessibility",

@@ -74,9 +74,10 @@ def test_clarify_is_not_a_need_route(tmp_path: Path) -> None:
         load_variant(tmp_path, "    route: info", "    route: clarify")
 
 
-def test_exactly_one_default_forbidden_act(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match="une seule démarche doit être sans mots-clés"):
-        load_variant(tmp_path, "    keywords: [sign]\n", "")
+def test_every_forbidden_act_has_the_words_that_show_it(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError) as error:
+        load_variant(tmp_path, "    keywords: [sign, paraph]\n", "")
+    assert f"charter.yml:{line_number('  - id: signature')}" in str(error.value)
 
 
 def test_margin_out_of_range_names_its_line(tmp_path: Path) -> None:

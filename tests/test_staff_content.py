@@ -159,7 +159,8 @@ def test_braces_that_would_break_a_need_title_or_a_response_are_refused(settings
     text = read(charter.path).text
     _, _, problems = edited(charter, texte=text.replace('"Apprendre : {label}"', '"Apprendre : {theme}"'))
     assert [(problem.file, problem.line, problem.message) for problem in problems] == [
-        ("charter.yml", 35, "needs.learn.title: seul {label} peut être entre accolades, pas {theme}")]
+        ("charter.yml", line_with(charter.path, '"Apprendre : {label}"'),
+         "needs.learn.title: seul {label} peut être entre accolades, pas {theme}")]
     response = editor("reponse", "utter_goodbye", settings)
     _, _, problems = edited(response, **{"texte-0": "À bientôt {"})
     assert [(problem.field, problem.message) for problem in problems] == [("texte-0", BRACES)]

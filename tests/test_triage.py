@@ -125,7 +125,26 @@ def test_forbidden_request_says_which_rule_and_where_to_go(default_charter: Char
     assert medical.forbidden.id == "medical_advice"
 
 
-def test_forbidden_request_without_keyword_gets_the_default_refusal(default_charter: Charter) -> None:
-    decision = triage(understood("faites le pour moi je m'en vais", ("charter_forbidden", 0.9)),
+def test_acting_in_the_patrons_place_is_refused_by_its_own_words(default_charter: Charter) -> None:
+    decision = triage(understood("faites le à ma place je m'en vais", ("charter_forbidden", 0.9)),
                       default_charter)
-    assert decision.forbidden == default_charter.default_forbidden
+    assert decision.forbidden.id == "acting_alone"
+
+
+def test_a_skill_and_the_organism_named_beside_it_teach_the_skill_first(default_charter: Charter) -> None:
+    text = "envoyer mon cv a france travail je sais pas faire de piece jointe"
+    for ranking in ([("learn_email", 0.48), ("refer_france_travail", 0.45)],  # close: no clarify
+                    [("learn_email", 0.8), ("refer_france_travail", 0.1)]):  # the organism is named
+        decision = triage(understood(text, *ranking, entities=[("organism", "france_travail")]), default_charter)
+        assert (decision.route, decision.destination.target) == ("tutorial", "email")
+        assert (decision.then.route, decision.then.target) == ("referral", "france_travail")
+    alone = triage(understood("comment envoyer un mail", ("learn_email", 0.8), ("refer_emmaus_connect", 0.15)),
+                   default_charter)
+    assert alone.then is None
+
+
+def test_nonsense_is_not_understood_and_offers_no_choice(default_charter: Charter) -> None:
+    for ranking in ([("nlu_fallback", 0.9)], [("nlu_fallback", 0.2), ("learn_visio", 0.05), ("refer_caf", 0.04)]):
+        decision = triage(understood("qsdf zorglub", *ranking), default_charter)
+        assert decision.to_contract() == {"route": "out_of_scope", "scope": "none", "confidence": 0.0}
+        assert not decision.understood

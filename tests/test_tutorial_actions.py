@@ -31,7 +31,7 @@ def test_a_tutorial_need_with_unknown_level_starts_the_diagnostic() -> None:
     messages, slots = act(ActionTriage(), nlu("je veux apprendre le mail", ("learn_email", 0.9)))
     assert responses(messages) == ["utter_route_tutorial", "utter_ask_diagnostic_ease"]
     assert slots == {"tutorial_theme": "email", "tutorial_request": "je veux apprendre le mail",
-                     "tutorials_shown": [], "diagnostic_practice": None, "referral_kind": None}
+                     "tutorials_shown": [], "diagnostic_practice": None, "then_intent": None, "referral_kind": None}
 
 
 def test_the_second_question_names_the_theme() -> None:

@@ -1,40 +1,31 @@
-"""Booking in the conversation: the booking form (site, slot, first name, contact, consent, recap), the
-confirmation with its code (CONTRACT §5 `custom.booking`), and cancelling or moving a booking by its code."""
+"""Booking in the conversation: the booking form's questions (site, slot, consent, recap; its checks are in
+forms.py), the confirmation with its code (CONTRACT §5 `custom.booking`), and cancelling or moving a booking by
+its code."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from functools import lru_cache, wraps
-from typing import Any, Callable, Dict, List, Optional, Text
+from functools import lru_cache
+from typing import Any, Dict, List, Text
 
-from rapidfuzz import fuzz, process
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.booking.codes import find_code
-from bot.booking.contact import Contact, parse_contact, says_none
+from bot.booking.contact import Contact, parse_contact
 from bot.booking.jobs import ensure_database
 from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
-from bot.booking.store import BookingNotFound, BookingStore, SlotTaken, utc_now
-from bot.matching import normalise
+from bot.booking.store import BookingNotFound, BookingStore, SlotTaken
 from bot.partners.hours import PARIS
 from bot.settings import settings
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
 SLOTS_SHOWN = 4
-CHOICE_SIMILARITY = 80  # rapidfuzz token-set ratio from which typed words name a site or a choice
 MORE = "plus"  # the booking_slot value of the « Autres créneaux » button
 NONE = "aucun"  # the contact or accessibility answer « none »
-FIRST_NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")
-MAX_FIRST_NAME = 40
-MAX_CODE_TRIES = 3
 GIVE_UP = "abandon"  # the booking_code value after too many wrong codes
-# Accessibility needs are chosen among these (what the mediator reads), never typed freely: no health details.
-ACCESS_NEEDS = ("Fauteuil roulant", "J'entends mal", "Je vois mal", "Je parle peu français")
 PERSONAL_SLOTS = ("first_name", "contact", "accessibility", "consent", "booking_recap_ok")
 FORM_SLOTS = ("booking_site", "booking_slot", "booking_preference", "booking_skip", "moving_code", *PERSONAL_SLOTS)
 
@@ -72,26 +63,6 @@ def offered_slots(tracker: Tracker) -> List[Slot]:
                               preference=parse_preference(preference, now) if preference else None,
                               limit=SLOTS_SHOWN, skip=int(tracker.get_slot("booking_skip") or 0),
                               urgent=bool(tracker.get_slot("booking_urgent")))
-
-
-def answers_only(validate: Callable[..., Dict[Text, Any]]) -> Callable[..., Dict[Text, Any]]:
-    """A slot an action just cleared (None) is not an answer to check: no message, it stays empty."""
-    slot = validate.__name__[len("validate_"):]
-
-    @wraps(validate)
-    def checked(self: Any, value: Any, *args: Any) -> Dict[Text, Any]:
-        return {slot: None} if value is None else validate(self, value, *args)
-
-    return checked
-
-
-def picked(typed: str, choices: Dict[str, str], dispatcher: CollectingDispatcher, unknown: str) -> Optional[str]:
-    """The key of the choice whose label the patron typed, even in part; else None, after the `unknown` reply."""
-    labels = {key: normalise(label) for key, label in choices.items()}
-    found = process.extractOne(normalise(typed), labels, scorer=fuzz.token_set_ratio, score_cutoff=CHOICE_SIMILARITY)
-    if not found:
-        dispatcher.utter_message(response=unknown)
-    return found[2] if found else None
 
 
 def choice(title: str, entity: str, value: str) -> Dict[str, str]:
@@ -157,86 +128,6 @@ class ActionAskBookingRecapOk(Action):
         return []
 
 
-class ValidateBookingForm(FormValidationAction):
-    """Checks each answer of the booking form; skips the questions whose answer is already known."""
-
-    def name(self) -> Text:
-        return "validate_booking_form"
-
-    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> List[Text]:
-        skipped = set()
-        if len(store().sites()) == 1:
-            skipped.add("booking_site")
-        if tracker.get_slot("moving_code"):
-            skipped.update(("booking_site", "first_name", "contact", "accessibility", "consent"))
-        if tracker.get_slot("consent") is False:
-            skipped.add("booking_recap_ok")
-        return [slot for slot in domain_slots if slot not in skipped]
-
-    @answers_only
-    def validate_booking_site(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict[Text, Any]:
-        """A site's button, or its name typed, even in part: « centrale », « la médiathèque »."""
-        sites = {site.id: site.name for site in store().sites()}
-        if value in sites:
-            return {"booking_site": value}
-        return {"booking_site": picked(str(value), sites, dispatcher, "utter_site_unknown")}
-
-    @answers_only
-    def validate_booking_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict[Text, Any]:
-        if value == MORE:
-            return {"booking_slot": None, "booking_skip": float(tracker.get_slot("booking_skip") or 0) + SLOTS_SHOWN}
-        try:
-            Slot.from_key(str(value))
-            return {"booking_slot": value}
-        except ValueError:
-            pass
-        if parse_preference(str(value), datetime.now(PARIS)):
-            return {"booking_slot": None, "booking_preference": str(value), "booking_skip": 0.0}
-        dispatcher.utter_message(response="utter_day_not_understood")
-        return {"booking_slot": None}
-
-    @answers_only
-    def validate_first_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                            domain: DomainDict) -> Dict[Text, Any]:
-        name = " ".join(str(value).split())
-        if len(name) > MAX_FIRST_NAME or not FIRST_NAME.match(name):
-            dispatcher.utter_message(response="utter_first_name_invalid")
-            return {"first_name": None}
-        return {"first_name": name[:1].upper() + name[1:]}
-
-    @answers_only
-    def validate_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                         domain: DomainDict) -> Dict[Text, Any]:
-        contact = parse_contact(str(value))
-        if contact is None:
-            dispatcher.utter_message(response="utter_contact_invalid")
-            return {"contact": None}
-        if not isinstance(contact, Contact):
-            store().release_contact(channel_of(tracker), tracker.sender_id)
-            return {"contact": NONE}
-        store().hold_contact(channel_of(tracker), tracker.sender_id, contact)  # never in the conversation
-        return {"contact": contact.kind}
-
-    @answers_only
-    def validate_accessibility(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                               domain: DomainDict) -> Dict[Text, Any]:
-        """One of ACCESS_NEEDS, or « aucun » for no particular need (also « non », « rien »)."""
-        if says_none(str(value)):
-            return {"accessibility": NONE}
-        needs = {need: need for need in ACCESS_NEEDS}
-        return {"accessibility": picked(str(value), needs, dispatcher, "utter_accessibility_invalid")}
-
-    @answers_only
-    def validate_booking_recap_ok(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Dict[Text, Any]:
-        if value:
-            return {"booking_recap_ok": True}
-        return {"booking_recap_ok": None, "booking_slot": None, "booking_skip": 0.0, "booking_preference": None}
-
-
 def confirm(dispatcher: CollectingDispatcher, booking: Any) -> None:
     """The confirmation: when, where, the code, the calendar file; `custom.booking` of CONTRACT §5."""
     site = store().site(booking.site_id)
@@ -294,27 +185,6 @@ class ActionStartCode(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         purpose = "move" if tracker.get_intent_of_latest_message() == "move_booking" else "cancel"
         return [SlotSet("code_purpose", purpose), SlotSet("code_tries", 0.0), FollowupAction("code_form")]
-
-
-class ValidateCodeForm(FormValidationAction):
-    """A code that exists and can still be changed; after MAX_CODE_TRIES wrong codes, the library's phone."""
-
-    def name(self) -> Text:
-        return "validate_code_form"
-
-    @answers_only
-    def validate_booking_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                              domain: DomainDict) -> Dict[Text, Any]:
-        code = find_code(str(value))
-        booking = store().find(code) if code else None
-        if booking and booking.status == "confirmed" and booking.start > utc_now():
-            return {"booking_code": booking.display_code}
-        tries = int(tracker.get_slot("code_tries") or 0) + 1
-        if tries >= MAX_CODE_TRIES:
-            dispatcher.utter_message(response="utter_code_too_many", phone=library_phone())
-            return {"booking_code": GIVE_UP, "code_tries": 0.0}
-        dispatcher.utter_message(response="utter_code_unknown")
-        return {"booking_code": None, "code_tries": float(tries)}
 
 
 class ActionManageBooking(Action):

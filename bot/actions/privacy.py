@@ -11,19 +11,24 @@ from bot.knowledge import charter
 from bot.settings import settings
 
 
+def tell(dispatcher: CollectingDispatcher) -> None:
+    """What the bot never asks for (the charter's list), what it keeps and for how long, with the link to the
+    privacy page and a button to erase everything."""
+    dispatcher.utter_message(response="utter_privacy", never_ask=", ".join(charter().never_ask),
+                             days=settings.booking_retention_days,
+                             conversation_days=settings.conversation_retention_days,
+                             privacy_url=f"{settings.public_web_url}/confidentialite")
+
+
 class ActionPrivacy(Action):
-    """Say what the bot never asks for (the charter's list), what it keeps and for how long, with the link to
-    the privacy page and a button to erase everything."""
+    """The patron asked what happens to their data."""
 
     def name(self) -> str:
         return "action_privacy"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
-        dispatcher.utter_message(response="utter_privacy", never_ask=", ".join(charter().never_ask),
-                                 days=settings.booking_retention_days,
-                                 conversation_days=settings.conversation_retention_days,
-                                 privacy_url=f"{settings.public_web_url}/confidentialite")
+        tell(dispatcher)
         return []
 
 

@@ -1,5 +1,6 @@
 """Referrals in the conversation: the nearest place of the partner kind as a card (CONTRACT §5
-`custom.partner`), after asking the patron's commune (CONTRACT §4 `ask: commune`) when there are several."""
+`custom.partner`), after asking the patron's commune (CONTRACT §4 `ask: commune`) when there are several; a
+commune the patron gives later shows the place nearest to it; what to bring behind the card's button."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -19,6 +20,7 @@ MAX_COMMUNE_WORDS = 6  # a longer message while the bot awaits a commune is a ne
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
+COMMUNE_INTENT = "tell_commune"
 
 
 def places_of(kind: str) -> List[Partner]:
@@ -50,19 +52,17 @@ def commune_buttons(kind: str) -> List[Dict[str, str]]:
 
 
 def show(dispatcher: CollectingDispatcher, place: Partner, commune: Optional[Commune]) -> Events:
-    """The place as a card: why it, where, open when, phone; then what to bring, how to book; then safety."""
+    """The place as a card (where, open when, phone, its website), then the safety warning with the buttons for
+    what to bring and for a mediator's help."""
     now = paris_now()
     status = opening(place.horaires, now)
     card = {**place.contract(), "open_now": status.open, "status": describe(status, now)}
     why = f"Le lieu le plus proche de {commune.nom} :" if commune else "Le lieu à contacter :"
     dispatcher.utter_message(response="utter_partner", why=why, name=place.nom, address=place.address,
                              status=card["status"], phone=place.phone_display, json_message={"partner": card})
-    if place.bring:
-        dispatcher.utter_message(response="utter_partner_bring", bring=" ".join(place.bring))
-    if place.url:
-        dispatcher.utter_message(response="utter_partner_online", url=place.url)
-    dispatcher.utter_message(response="utter_partner_safety", buttons=[MEDIATOR_BUTTON])
-    events = [SlotSet("referral_kind", None)]
+    bring = {"title": "Que faut-il apporter ?", "payload": f'/partner_details{{"partner": "{place.id}"}}'}
+    dispatcher.utter_message(response="utter_partner_safety", buttons=[bring, MEDIATOR_BUTTON])
+    events = [SlotSet("referral_kind", None), SlotSet("last_referral", place.kind)]
     return events + ([SlotSet("commune", commune.key)] if commune else [])
 
 
@@ -79,31 +79,73 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
 
 def answer_to_commune_question(dispatcher: CollectingDispatcher, tracker: Tracker,
                                text: str, intent: str) -> Optional[Events]:
-    """While the bot awaits a commune: the nearest place when a short message names one, the question
-    again when NLU cannot tell what a short message is; None when the message is a new need."""
-    kind = tracker.get_slot("referral_kind")
-    if not kind or len(words(text)) > MAX_COMMUNE_WORDS:
+    """A short message NLU could not place that names a commune (« chinon », « non plutôt Loches ») is the
+    patron's commune, at any time; one that names none answers a pending commune question with the question again.
+    None when the message is a need to triage."""
+    if intent not in UNSURE_INTENTS or len(words(text)) > MAX_COMMUNE_WORDS:
         return None
     commune = find_commune(text, communes())
     if commune:
-        return show(dispatcher, best_place(kind, commune), commune)
-    if intent in UNSURE_INTENTS:
+        return commune_given(dispatcher, tracker, commune)
+    kind = tracker.get_slot("referral_kind")
+    if kind:
         dispatcher.utter_message(response="utter_commune_unknown", buttons=commune_buttons(kind))
         return []
     return None
 
 
+def commune_given(dispatcher: CollectingDispatcher, tracker: Tracker, commune: Optional[Commune],
+                  unknown: bool = False) -> Events:
+    """The patron's commune (or « Je ne sais pas », `unknown`): the nearest place of the referral awaiting it or
+    last shown, else the commune kept for later needs."""
+    kind = tracker.get_slot("referral_kind") or tracker.get_slot("last_referral")
+    if kind and (commune or unknown):
+        return show(dispatcher, best_place(kind, commune), commune)
+    if kind:
+        dispatcher.utter_message(response="utter_commune_unknown", buttons=commune_buttons(kind))
+        return [SlotSet("referral_kind", kind)]
+    if commune:
+        dispatcher.utter_message(response="utter_commune_noted", commune=commune.nom)
+        return [SlotSet("commune", commune.key)]
+    dispatcher.utter_message(response="utter_commune_not_found")
+    return []
+
+
+def commune_told(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    """The patron said where they live (« j'habite à Chinon ») or clicked a commune button."""
+    text = tracker.latest_message.get("text") or ""
+    button = tracker.get_slot("commune") if text.startswith("/") else None
+    commune = commune_by_key(button) or find_commune(text, communes())
+    return commune_given(dispatcher, tracker, commune, unknown=button == UNKNOWN_COMMUNE)
+
+
 class ActionReferral(Action):
-    """The patron clicked a commune (or « Je ne sais pas ») after the bot asked for it."""
+    """The patron gave their commune: typed, or by a button after the bot asked for it."""
 
     def name(self) -> str:
         return "action_referral"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> Events:
-        kind = tracker.get_slot("referral_kind")
-        if not kind:
+        return commune_told(dispatcher, tracker)
+
+
+class ActionPartnerDetails(Action):
+    """« Que faut-il apporter ? » under a partner's card: what to bring to that place."""
+
+    def name(self) -> str:
+        return "action_partner_details"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[str, Any]) -> Events:
+        wanted = next((entity["value"] for entity in tracker.latest_message.get("entities", [])
+                       if entity.get("entity") == "partner"), None)
+        place = next((partner for partner in partners() if partner.id == wanted), None)
+        if place is None:
             dispatcher.utter_message(response="utter_help")
-            return []
-        commune = commune_by_key(tracker.get_slot("commune"))
-        return show(dispatcher, best_place(kind, commune), commune)
+        elif place.bring:
+            dispatcher.utter_message(response="utter_partner_bring", name=place.nom, bring=" ".join(place.bring))
+        else:
+            dispatcher.utter_message(response="utter_partner_bring_nothing", name=place.nom,
+                                     phone=place.phone_display)
+        return []

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.knowledge import Tutorial, topics, tutorials
+from bot.knowledge import Tutorial, charter, topics, tutorials
 from bot.knowledge.tutorials import LEVELS, Level
 from bot.settings import settings
 from bot.triage import Decision
@@ -39,27 +39,37 @@ def contract_payload(tutorial: Tutorial) -> Dict[str, str]:
             "url": page_url(tutorial.id)}
 
 
-def follow_up_buttons(wish: Wish) -> List[Dict[str, str]]:
-    """What the patron can ask next: another fiche, a simpler or harder one, a mediator."""
+def then_button(intent: Optional[str]) -> List[Dict[str, str]]:
+    """The button of the message's second need (an organism to contact after learning), if it had one."""
+    found = charter().need_of(intent) if intent else None
+    if not found:
+        return []
+    need, target = found
+    return [{"title": need.title_for(target, topics()), "payload": f"/{intent}"}]
+
+
+def follow_up_buttons(wish: Wish, then: Optional[str] = None) -> List[Dict[str, str]]:
+    """What the patron can ask next: another fiche, a simpler or harder one, the second need, a mediator."""
     catalogue = tutorials()
     options = [("Une autre fiche", "/tutorial_another", best(catalogue, wish)),
                ("Plus simple", "/tutorial_simpler", shifted(catalogue, wish, -1)),
                ("Plus avancé", "/tutorial_harder", shifted(catalogue, wish, +1))]
-    return [{"title": title, "payload": payload} for title, payload, found in options if found] + [BOOKING_BUTTON]
+    return [{"title": title, "payload": payload} for title, payload, found in options if found] + \
+        then_button(then) + [BOOKING_BUTTON]
 
 
-def offer(dispatcher: CollectingDispatcher, tutorial: Tutorial, wish: Wish) -> Events:
+def offer(dispatcher: CollectingDispatcher, tutorial: Tutorial, wish: Wish, then: Optional[str] = None) -> Events:
     """Show one tutorial, then what else the patron can ask for."""
     dispatcher.utter_message(response="utter_tutorial", title=tutorial.title, duration=tutorial.duration,
                              level=topics().label(tutorial.level), url=page_url(tutorial.id),
                              json_message={"tutorial": contract_payload(tutorial)})
     seen = replace(wish, level=tutorial.level, shown=(*wish.shown, tutorial.id))
-    dispatcher.utter_message(response="utter_tutorial_follow_up", buttons=follow_up_buttons(seen))
+    dispatcher.utter_message(response="utter_tutorial_follow_up", buttons=follow_up_buttons(seen, then))
     return [SlotSet("tutorials_shown", list(seen.shown))]
 
 
 def proceed(dispatcher: CollectingDispatcher, wish: Wish, level: Optional[str],
-            answers: Dict[str, Any]) -> Events:
+            answers: Dict[str, Any], then: Optional[str] = None) -> Events:
     """Offer the best fiche at the patron's level; while the level is unknown, ask the next
     diagnostic question, and once the diagnostic is complete, remember its level."""
     events: Events = []
@@ -74,18 +84,21 @@ def proceed(dispatcher: CollectingDispatcher, wish: Wish, level: Optional[str],
     if tutorial is None:
         dispatcher.utter_message(response="utter_tutorial_none", url=page_url(), buttons=[BOOKING_BUTTON])
         return events
-    return events + offer(dispatcher, tutorial, replace(wish, level=level))
+    return events + offer(dispatcher, tutorial, replace(wish, level=level), then)
 
 
 def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, request: str) -> Events:
-    """A new tutorial need from triage: forget the previous theme's fiches, then offer or diagnose.
-    The answer on ease with devices is kept; practice is asked again since it depends on the theme."""
+    """A new tutorial need from triage: forget the previous theme's fiches, then offer or diagnose (unless the
+    need has its own level, as a scam in progress). The answer on ease with devices is kept; practice is asked
+    again since it depends on the theme. A second need of the message is remembered for the fiche's buttons."""
     theme = decision.destination.target
     wish = Wish(theme=theme, request="" if request.startswith("/") else request, device=tracker.get_slot("device"))
+    then = decision.then.intent if decision.then else None
     events = [SlotSet("tutorial_theme", theme), SlotSet("tutorial_request", wish.request),
-              SlotSet("tutorials_shown", []), SlotSet("diagnostic_practice", None)]
+              SlotSet("tutorials_shown", []), SlotSet("diagnostic_practice", None), SlotSet("then_intent", then)]
     answers = {"diagnostic_ease": tracker.get_slot("diagnostic_ease")}
-    return events + proceed(dispatcher, wish, level_of(tracker), answers)
+    need, _ = charter().need_of(decision.destination.intent)
+    return events + proceed(dispatcher, wish, level_of(tracker) or need.level, answers, then)
 
 
 def wish_of(tracker: Tracker) -> Wish:
@@ -95,7 +108,7 @@ def wish_of(tracker: Tracker) -> Wish:
                 shown=tuple(tracker.get_slot("tutorials_shown") or ()))
 
 
-def shift(dispatcher: CollectingDispatcher, wish: Wish, step: int) -> Events:
+def shift(dispatcher: CollectingDispatcher, wish: Wish, step: int, then: Optional[str]) -> Events:
     """A fiche simpler or harder than the last one shown; the patron's level moves with it."""
     last = next((tutorial for tutorial in tutorials() if wish.shown and tutorial.id == wish.shown[-1]), None)
     current = replace(wish, level=last.level) if last else wish
@@ -103,7 +116,7 @@ def shift(dispatcher: CollectingDispatcher, wish: Wish, step: int) -> Events:
     if tutorial is None:
         dispatcher.utter_message(response=NO_SHIFT_REPLY[step], buttons=[BOOKING_BUTTON])
         return []
-    return [SlotSet("level", tutorial.level), *offer(dispatcher, tutorial, current)]
+    return [SlotSet("level", tutorial.level), *offer(dispatcher, tutorial, current, then)]
 
 
 class ActionTutorial(Action):
@@ -124,5 +137,6 @@ class ActionTutorial(Action):
             return []
         wish = wish_of(tracker)
         if intent in SHIFTS:
-            return shift(dispatcher, wish, SHIFTS[intent])
-        return proceed(dispatcher, wish, level, {question: tracker.get_slot(question) for question in QUESTIONS})
+            return shift(dispatcher, wish, SHIFTS[intent], tracker.get_slot("then_intent"))
+        return proceed(dispatcher, wish, level, {question: tracker.get_slot(question) for question in QUESTIONS},
+                       tracker.get_slot("then_intent"))

@@ -40,6 +40,15 @@ class Slot:
         begin = datetime.fromisoformat(start)
         return cls(site_id, mediator_id, begin, begin + timedelta(minutes=int(minutes)))
 
+    @classmethod
+    def is_key(cls, key: str) -> bool:
+        """Whether `key` names a slot (a button's value, not words the patron typed)."""
+        try:
+            cls.from_key(key)
+        except ValueError:
+            return False
+        return True
+
 
 def day_label(moment: datetime) -> str:
     """The day in plain French: "mardi 3 mars", "samedi 1er août"."""

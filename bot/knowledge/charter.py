@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 from pydantic import BaseModel, Field, confloat, constr, root_validator, validator
 
 from bot.contract import PARTNER_KINDS, THEMES, Route, Scope
+from bot.knowledge.tutorials import Level
 
 if TYPE_CHECKING:
     from bot.knowledge.topics import Topics
@@ -23,6 +24,8 @@ class Need(BaseModel, extra="forbid"):
     when_urgent: Optional[Scope] = None  # scope when the patron has a deadline within two days
     route: Route
     intents: Dict[Text, Optional[str]]  # intent -> theme (tutorial) or partner kind (referral)
+    reply: Optional[constr(regex=r"^utter_\w+$")] = None  # a response of domain.yml said instead of the route's
+    level: Optional[Level] = None  # tutorial route: the fiche of this level is offered at once, without questions
 
     def title_for(self, target: Optional[str], topics: "Topics") -> str:
         """The title with the label of `target` (a theme or partner kind), as the assistant's buttons show it."""
@@ -63,7 +66,7 @@ class ForbiddenAct(BaseModel, extra="forbid"):
     """Something the charter forbids: words that reveal it, why the library refuses, where to go."""
 
     id: Text
-    keywords: List[Text] = []  # the one act without keywords answers when no other matches
+    keywords: List[Text] = Field(min_items=1)  # without one of them in the message, nothing is refused
     says: Text
     instead: Text
 
@@ -87,14 +90,6 @@ class Charter(BaseModel, extra="forbid"):
                 seen[intent] = name
         return needs
 
-    @validator("forbidden")
-    def _one_default_act(cls, acts: List[ForbiddenAct]) -> List[ForbiddenAct]:
-        defaults = [act.id for act in acts if not act.keywords]
-        if len(defaults) != 1:
-            raise ValueError(f"une seule démarche doit être sans mots-clés (celle par défaut) ; "
-                             f"il y en a {len(defaults)} : {', '.join(defaults) or 'aucune'}")
-        return acts
-
     def need_of(self, intent: str) -> Optional[Tuple[Need, Optional[str]]]:
         """The need an intent expresses and its target, or None for a non-triage intent."""
         for need in self.needs.values():
@@ -103,9 +98,14 @@ class Charter(BaseModel, extra="forbid"):
         return None
 
     @property
-    def triage_intents(self) -> List[str]:
-        return [intent for need in self.needs.values() for intent in need.intents]
+    def forbidden_words(self) -> Dict[str, ForbiddenAct]:
+        """Each keyword of the forbidden acts and its act (the first one listed, for a keyword written twice)."""
+        words: Dict[str, ForbiddenAct] = {}
+        for act in self.forbidden:
+            for keyword in act.keywords:
+                words.setdefault(keyword, act)
+        return words
 
     @property
-    def default_forbidden(self) -> ForbiddenAct:
-        return next(act for act in self.forbidden if not act.keywords)
+    def triage_intents(self) -> List[str]:
+        return [intent for need in self.needs.values() for intent in need.intents]

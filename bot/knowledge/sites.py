@@ -1,5 +1,6 @@
-"""The library's own sites, its mediators, their weekly permanences and the closures:
-`knowledge_base/sites.yml` (docs/booking.md). The booking database loads it at start.
+"""The library's own sites, what they offer, its mediators, their weekly permanences and the closures:
+`knowledge_base/sites.yml` (docs/booking.md). The booking database loads it at start; the assistant answers
+patrons' questions about the library from it.
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any, Iterator, List, Optional
 from pydantic import BaseModel, Field, conint, constr, root_validator, validator
 
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
-from bot.knowledge.partners import Id, PostalCode, Text, _quoted, phone
+from bot.knowledge.partners import Id, PostalCode, Text, _quoted, phone, phone_display
 from bot.partners.hours import WEEKDAYS
+from bot.partners.hours import problem as hours_problem
 
 HOURS = re.compile(r"^(\d{1,2}):(\d{2}) ?- ?(\d{1,2}):(\d{2})$")
 
@@ -23,8 +25,17 @@ def _clock(hours: str, minutes: str) -> time:
     return time(int(hours), int(minutes))
 
 
+class Service(BaseModel, extra="forbid"):
+    """Something a site offers patrons (printing, Wi-Fi…), and the words patrons use for it."""
+
+    id: Id
+    label: Text  # what patrons read: "Impression et photocopie"
+    details: Optional[Text] = None  # one short sentence: price, how to
+    words: List[Text] = Field(min_items=1)  # beginnings of words: "imprim" finds « imprimer »
+
+
 class Site(BaseModel, extra="forbid"):
-    """A place of the library where mediators receive patrons."""
+    """A place of the library: where it is, when it opens, what it offers; mediators receive patrons there."""
 
     id: Id
     name: Text
@@ -32,11 +43,30 @@ class Site(BaseModel, extra="forbid"):
     postal_code: PostalCode
     commune: Text
     phone: str  # normalised to +33XXXXXXXXX
+    opening_hours: Optional[Text] = None  # OpenStreetMap syntax: "Tu-Fr 13:00-18:00; PH off"
+    how_to_come: Optional[Text] = None  # one short sentence: tram, bus, parking
     accessibility: Optional[Text] = None  # plain French: "Plain-pied, boucle magnétique"
+    services: List[Id] = []  # ids of the file's `services`
+    aliases: List[Text] = []  # other names patrons use: "la grande médiathèque"
     closed_on_public_holidays: bool = True  # French public holidays, from opening-hours-py
 
     _text = validator("phone", "postal_code", pre=True, allow_reuse=True)(_quoted)
     _phone = validator("phone", allow_reuse=True)(phone)
+
+    @validator("opening_hours")
+    def _hours(cls, hours: Optional[str]) -> Optional[str]:
+        problem = hours_problem(hours) if hours else None
+        if problem:
+            raise ValueError(problem)
+        return hours
+
+    @property
+    def full_address(self) -> str:
+        return f"{self.address}, {self.postal_code} {self.commune}"
+
+    @property
+    def phone_display(self) -> str:
+        return phone_display(self.phone)
 
 
 class Mediator(BaseModel, extra="forbid"):
@@ -120,6 +150,7 @@ class Sites(BaseModel, extra="forbid"):
     """`knowledge_base/sites.yml`."""
 
     sites: List[Site] = Field(min_items=1)
+    services: List[Service] = []
     mediators: List[Mediator] = Field(min_items=1)
     availability: List[Availability] = []
     closures: List[Closure] = []
@@ -128,6 +159,10 @@ class Sites(BaseModel, extra="forbid"):
     def main(self) -> Site:
         """The library's first site: its phone number is the one patrons are told to call."""
         return self.sites[0]
+
+    def services_of(self, site: Site) -> List[Service]:
+        """The services `site` offers, in the order of the file's `services`."""
+        return [service for service in self.services if service.id in site.services]
 
 
 def _duplicates(document: Any, section: str, ids: List[str]) -> Iterator[tuple[int, str]]:
@@ -140,6 +175,12 @@ def _duplicates(document: Any, section: str, ids: List[str]) -> Iterator[tuple[i
 
 def _unknown_references(document: Any, loaded: Sites) -> Iterator[tuple[int, str]]:
     known = {"site": {site.id for site in loaded.sites}, "mediator": {mediator.id for mediator in loaded.mediators}}
+    services = {service.id for service in loaded.services}
+    for index, site in enumerate(loaded.sites):
+        for position, service in enumerate(site.services):
+            if service not in services:
+                yield (line_of(document, ["sites", index, "services", position]),
+                       f"service « {service} » n'est pas dans les services de ce fichier")
     for section, entries in (("availability", loaded.availability), ("closures", loaded.closures)):
         for index, entry in enumerate(entries):
             for field in ("site", "mediator"):
@@ -172,6 +213,7 @@ def load_sites(path: Path) -> Sites:
     document = parse_yaml(read_text(path), path)
     loaded = validate(document, Sites, path)
     problems = [*_duplicates(document, "sites", [site.id for site in loaded.sites]),
+                *_duplicates(document, "services", [service.id for service in loaded.services]),
                 *_duplicates(document, "mediators", [mediator.id for mediator in loaded.mediators]),
                 *_unknown_references(document, loaded), *_overlaps(document, loaded)]
     if problems:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Optional
 from zoneinfo import ZoneInfo
@@ -86,14 +86,44 @@ def describe(opening: Opening, now: datetime) -> str:
     """Short plain French: "Ouvert maintenant, jusqu'à 12 h." or "Fermé maintenant. Ouvre demain à 9 h."."""
     appointment = ", sur rendez-vous" if opening.by_appointment else ""
     if opening.open:
-        until = f", jusqu'à {_when(opening.next_change, now, today='')}" if opening.next_change else ""
+        until = f", jusqu'à {said_moment(opening.next_change, now, today='')}" if opening.next_change else ""
         return f"Ouvert maintenant{appointment}{until}."
     if not opening.known or opening.next_change is None:
         return UNKNOWN
-    return f"Fermé maintenant. Ouvre {_when(opening.next_change, now)}{appointment}."
+    return f"Fermé maintenant. Ouvre {said_moment(opening.next_change, now)}{appointment}."
 
 
-def _when(moment: datetime, now: datetime, today: str = "aujourd'hui à ") -> str:
+def day_hours(horaires: str, day: date) -> list[tuple[time, time]]:
+    """The open periods of `day` (Paris wall-clock times), in order; empty when closed or unknown."""
+    start = datetime.combine(day, time(0), PARIS)
+    end = datetime.combine(day + timedelta(days=1), time(0), PARIS)
+    return [(begin.astimezone(PARIS).time(), min(until, end).astimezone(PARIS).time())
+            for begin, until, state, _ in parse(horaires).intervals(start, end) if state == State.OPEN]
+
+
+def said_hours(periods: list[tuple[time, time]]) -> str:
+    """Periods in plain French: "de 10 h à 12 h et de 14 h à 18 h"."""
+    return " et ".join(f"de {_clock(begin)} à {_clock(end) if end != time(0) else 'minuit'}" for begin, end in periods)
+
+
+def week(horaires: str, today: date) -> str:
+    """The next seven days' hours, days with the same hours together: "mardi et jeudi de 13 h à 18 h, samedi de
+    10 h à 18 h"; empty when closed all week."""
+    days: dict[str, list[str]] = {}
+    for offset in range(7):
+        day = today + timedelta(days=offset)
+        periods = day_hours(horaires, day)
+        if periods:
+            days.setdefault(said_hours(periods), []).append(WEEKDAYS[day.weekday()])
+    return ", ".join(f"{_listed(names)} {hours}" for hours, names in days.items())
+
+
+def _listed(names: list[str]) -> str:
+    """"mardi", "mardi et jeudi", "mardi, jeudi et vendredi"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
+
+
+def said_moment(moment: datetime, now: datetime, today: str = "aujourd'hui à ") -> str:
     """`moment` seen from `now`: "aujourd'hui à 13 h 30", "demain à 9 h", "lundi à 8 h 30", "le 12 janvier à 9 h"."""
     moment = moment.astimezone(PARIS)
     days = (moment.date() - now.astimezone(PARIS).date()).days

@@ -39,13 +39,13 @@ def find_commune(text: str, communes: Sequence[Commune]) -> Optional[Commune]:
     by_code = [commune for commune in communes if codes & set(commune.codes_postaux)]
     if len(by_code) == 1:
         return by_code[0]
-    found = _best(text, [(commune, [commune.nom, *commune.aliases]) for commune in communes], prefixes=True)
+    found = best_named(text, [(commune, [commune.nom, *commune.aliases]) for commune in communes], prefixes=True)
     return found[0] if len(found) == 1 else None
 
 
 def partners_named(text: str, partners: Sequence[Partner]) -> List[Partner]:
     """The places whose whole name or alias the patron typed ("la kaf", "pole emploi"), all those tied for best."""
-    return _best(text, [(partner, [partner.nom, *partner.aliases]) for partner in partners], prefixes=False)
+    return best_named(text, [(partner, [partner.nom, *partner.aliases]) for partner in partners], prefixes=False)
 
 
 def nearest(partners: Iterable[Partner], kind: str, commune: Commune) -> List[Partner]:
@@ -61,7 +61,7 @@ def distance_km(start: Located, end: Located) -> float:
     return 2 * EARTH_RADIUS_KM * asin(sqrt(half_chord))
 
 
-def _best(text: str, named: Sequence[Tuple[Item, Sequence[str]]], prefixes: bool) -> List[Item]:
+def best_named(text: str, named: Sequence[Tuple[Item, Sequence[str]]], prefixes: bool) -> List[Item]:
     """The items one of whose names `text` matches best, all those tied; empty below MIN_SIMILARITY.
 
     With `prefixes`, the first words of a name count alone ("saint pierre" for Saint-Pierre-des-Corps).

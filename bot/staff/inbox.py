@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 from bot.matching import normalise
 from bot.privacy.events_table import EVENTS
 
-FALLBACK, UNSURE, CLARIFY = "fallback", "unsure", "clarify"  # why a message is in the inbox
+FALLBACK, UNSURE, CLARIFY, OUT_OF_SCOPE = "fallback", "unsure", "clarify", "out_of_scope"  # why it is in the inbox
+NOT_ANSWERED = (CLARIFY, OUT_OF_SCOPE)  # triage routes of a turn that did not serve the patron's need
 UNSURE_BELOW = 0.5  # intent confidence under which a message counts as not well understood
 SIMILAR_FROM = 80  # rapidfuzz token_set_ratio from which two messages are grouped
 
@@ -66,8 +67,9 @@ def undecided(messages: Iterable[Unclear], decided: set[str]) -> list[Unclear]:
 
 
 def unclear_messages(tracker_store: Engine, since: datetime) -> list[Unclear]:
-    """Patron messages since `since`, oldest first, that fell to the fallback, were below UNSURE_BELOW, or made
-    the assistant ask which need was meant (clarify). Buttons (payloads) are left out."""
+    """Patron messages since `since`, oldest first, that fell to the fallback, were below UNSURE_BELOW, made the
+    assistant ask which need was meant (clarify) or answer that it cannot help (out_of_scope). Buttons (payloads)
+    are left out."""
     with tracker_store.connect() as connection:
         if not tracker_store.dialect.has_table(connection, "events"):  # Rasa has not started yet
             return []
@@ -80,15 +82,15 @@ def unclear_messages(tracker_store: Engine, since: datetime) -> list[Unclear]:
 
 def _unclear(rows: Iterable[tuple[str, str, float, str]]) -> Iterator[Unclear]:
     """Each conversation's unclear messages: a user event judged on its NLU result, or on the triage that
-    followed it (clarify). `rows` come ordered by conversation, then as they happened."""
+    followed it (clarify, out_of_scope). `rows` come ordered by conversation, then as they happened."""
     for _, events in groupby(rows, key=lambda row: row[0]):
         judged: list[Optional[Unclear]] = []  # each user event in turn; None for a button
         for _, type_name, timestamp, data in events:
             event = json.loads(data)
             if type_name == "user":
                 judged.append(_judged(event, timestamp))
-            elif judged and judged[-1] and _triage_route(event) == CLARIFY:
-                judged[-1] = replace(judged[-1], why=judged[-1].why or CLARIFY)
+            elif judged and judged[-1] and _triage_route(event) in NOT_ANSWERED:
+                judged[-1] = replace(judged[-1], why=judged[-1].why or _triage_route(event))
         yield from (message for message in judged if message and message.why)
 
 

@@ -13,6 +13,7 @@ from bot.matching import best_mention
 FALLBACK_INTENT = "nlu_fallback"
 UNPLACED_INTENTS = {FALLBACK_INTENT, "out_of_scope"}  # NLU could not place the message among the needs
 MAX_CANDIDATES = 3
+CLARIFY_FLOOR = 0.1  # an unsure NLU whose likeliest need is below this has not understood: no choice is offered
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,16 @@ class Decision:
     candidates: tuple[Destination, ...] = ()
     urgent: bool = False
     forbidden: Optional[ForbiddenAct] = None
+    then: Optional[Destination] = None  # a second need of the same message, served after the first
 
     @property
     def route(self) -> str:
         return self.destination.route
+
+    @property
+    def understood(self) -> bool:
+        """False when nothing in the message could be placed among the charter's needs."""
+        return self.destination.intent != FALLBACK_INTENT
 
     def to_contract(self) -> dict:
         payload = {**self.destination.to_contract(), "scope": self.scope,
@@ -62,22 +69,30 @@ class Decision:
 
 
 def triage(understanding: Understanding, charter: Charter) -> Decision:
-    """Route a message: clarify when NLU is unsure between needs, else the top need with its charter scope."""
+    """Route a message: clarify when NLU is unsure between needs, else the top need with its charter scope, and a
+    second need when the message holds a skill to learn and a question for an organism."""
     top_intent, top_confidence = understanding.ranking[0] if understanding.ranking else (FALLBACK_INTENT, 0.0)
     rescue = _organism_intent(understanding, charter) if top_intent in UNPLACED_INTENTS else None
     if rescue:
         return _decide(understanding, (rescue, top_confidence), charter)
-    ranked = [(intent, confidence) for intent, confidence in understanding.ranking
-              if charter.need_of(intent)]
-    if not ranked:
-        return Decision(Destination(FALLBACK_INTENT, "out_of_scope"), "none", 0.0)
+    ranked = [(intent, confidence) for intent, confidence in understanding.ranking if charter.need_of(intent)]
+    if not ranked or top_intent == FALLBACK_INTENT and ranked[0][1] < CLARIFY_FLOOR:
+        return NOT_UNDERSTOOD
     unsure = top_intent == FALLBACK_INTENT
     close = len(ranked) > 1 and ranked[0][1] - ranked[1][1] < charter.clarify_margin
+    organism = _organism_intent(understanding, charter)
+    skill_first = _skill_then_organism(ranked[:2], organism, charter)
+    if close and skill_first:
+        return _decide(understanding, skill_first[0], charter, then=skill_first[1])
     if unsure or close:
         options = _clarify_options(ranked, charter, within=None if unsure else charter.clarify_margin)
         if len(options) > 1 and options[0].intent == ranked[0][0]:
             return Decision(Destination("", "clarify"), "none", ranked[0][1], candidates=options)
-    return _decide(understanding, ranked[0], charter)
+    learning = charter.need_of(ranked[0][0])[0].route == "tutorial"
+    return _decide(understanding, ranked[0], charter, then=(organism, ranked[0][1]) if learning and organism else None)
+
+
+NOT_UNDERSTOOD = Decision(Destination(FALLBACK_INTENT, "out_of_scope"), "none", 0.0)
 
 
 def _destination(intent: str, charter: Charter) -> Destination:
@@ -98,7 +113,8 @@ def _clarify_options(ranked: list[tuple[str, float]], charter: Charter,
     return tuple(option for option in options if option.route != "out_of_scope")[:MAX_CANDIDATES]
 
 
-def _decide(understanding: Understanding, best: tuple[str, float], charter: Charter) -> Decision:
+def _decide(understanding: Understanding, best: tuple[str, float], charter: Charter,
+            then: Optional[tuple[str, float]] = None) -> Decision:
     intent, confidence = best
     need, target = charter.need_of(intent)
     target = _named_organism(understanding, need.intents.values()) or target
@@ -110,7 +126,18 @@ def _decide(understanding: Understanding, best: tuple[str, float], charter: Char
         confidence,
         urgent=urgent,
         forbidden=forbidden,
+        then=_decide(understanding, then, charter).destination if then else None,
     )
+
+
+def _skill_then_organism(pair: list[tuple[str, float]], organism: Optional[str],
+                         charter: Charter) -> Optional[list[tuple[str, float]]]:
+    """The two likeliest needs, the skill first, when one is a skill to learn and the other a question for the
+    organism the message names."""
+    routes = {charter.need_of(intent)[0].route: (intent, confidence) for intent, confidence in pair}
+    if set(routes) != {"tutorial", "referral"} or routes["referral"][0] != organism:
+        return None
+    return [routes["tutorial"], routes["referral"]]
 
 
 def _organism_intent(understanding: Understanding, charter: Charter) -> Optional[str]:
@@ -133,6 +160,8 @@ def _named_organism(understanding: Understanding, targets: Sequence[Optional[str
 
 
 def _forbidden_act(text: str, charter: Charter) -> ForbiddenAct:
-    by_keyword = {keyword: act for act in charter.forbidden for keyword in act.keywords}
+    """The forbidden act whose words the message holds, the first of the charter on a tie. NLU only keeps a
+    forbidden request that holds such words (bot/nlu/signs.py); the first act answers a charter edited since."""
+    by_keyword = charter.forbidden_words
     found = best_mention(text, by_keyword)
-    return by_keyword[found] if found else charter.default_forbidden
+    return by_keyword[found] if found else charter.forbidden[0]

@@ -48,7 +48,7 @@ def test_every_partner_kind_is_reachable(chat: Chat, kind: str) -> None:
 
 
 def test_an_unclear_message_is_clarified_with_buttons(chat: Chat) -> None:
-    messages = chat.say("besoin d'aide compte")  # three needs about as likely
+    messages = chat.say("dossier en ligne")  # two needs about as likely: the library's e-books, online forms
     triage = triage_of(messages)
     assert triage["route"] == "clarify" and triage["scope"] == "none"
     offered = buttons(messages)
