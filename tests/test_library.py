@@ -10,7 +10,7 @@ import pytest
 from bot.knowledge import KnowledgeError, Sites, sites
 from bot.knowledge.sites import load_sites
 from bot.library.answers import answer, answering, card
-from bot.library.questions import ADDRESS, DAY, GENERAL, HOURS, PHONE, SERVICE, asked_day, read_question
+from bot.library.questions import ACCESS, ADDRESS, DAY, GENERAL, HOURS, PHONE, SERVICE, asked_day, read_question
 from bot.partners.hours import PARIS, week
 from bot.settings import settings
 
@@ -28,6 +28,7 @@ def library() -> Sites:
     ("je peux imprimer ?", SERVICE, None), ("il y a le wifi ?", SERVICE, None), ("c'est gratuit ?", SERVICE, None),
     ("vos horaires svp", HOURS, None), ("vous fermez a quelle heure", HOURS, None),
     ("numero de telephone de la bibli", PHONE, None), ("j'ai oublié ma carte", GENERAL, None),
+    ("y a un ascenseur ? je viens en fauteuil", ACCESS, None),
     ("la bibliotheque de quartier est ouverte demain ?", DAY, "quartier"),
     ("scanner à la bibli du quartier ?", SERVICE, "quartier")])
 def test_a_question_is_read_for_its_topic_and_site(library: Sites, text: str, topic: str, site: str) -> None:
@@ -58,6 +59,13 @@ def test_the_hours_of_a_day_holidays_and_summer_come_from_the_opening_hours(libr
         "de 14 h à 18 h"
     assert week(library.main.opening_hours, date(2026, 12, 7)) == \
         "mardi, jeudi et vendredi de 13 h à 18 h, mercredi et samedi de 10 h à 18 h"
+
+
+def test_accessibility_is_answered_from_the_site(library: Sites) -> None:
+    reply = answer(read_question("la bibli du quartier c'est accessible en fauteuil ?", library, MONDAY), library,
+                   MONDAY)
+    assert (reply.response, reply.words["accessibility"]) == ("utter_library_access",
+                                                              library.sites[1].accessibility)
 
 
 def test_a_service_the_named_site_lacks_is_answered_with_the_site_that_has_it(library: Sites) -> None:

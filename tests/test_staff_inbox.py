@@ -11,7 +11,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.booking.database import engine_for
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
-from bot.staff.inbox import CLARIFY, FALLBACK, UNSURE, Unclear, grouped, key_of, unclear_messages, undecided
+from bot.staff.inbox import (CLARIFY, FALLBACK, OUT_OF_SCOPE, UNSURE, Unclear, grouped, key_of, unclear_messages,
+                              undecided)
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 
@@ -43,12 +44,14 @@ def test_messages_not_well_understood_are_listed_oldest_first_and_masked(tmp_pat
          said("euh le truc des papiers", "refer_caf", 0.42, 4), answered("referral", 4))
     save(store, "b",
          said("besoin d'aide compte", "learn_email", 0.61, 0), answered("clarify", 0),
-         said("merci", "thank", 0.99, 5))
+         said("merci", "thank", 0.99, 5),
+         said("un bon plombier pas cher ?", "out_of_scope", 0.9, 6), answered("out_of_scope", 6))
     found = unclear_messages(tracker_store, START)
     assert [(m.text, m.why, m.intent) for m in found] == [
         ("besoin d'aide compte", CLARIFY, "learn_email"),
         ("mon numéro [téléphone] pour le machin", FALLBACK, "nlu_fallback"),
-        ("euh le truc des papiers", UNSURE, "refer_caf")]
+        ("euh le truc des papiers", UNSURE, "refer_caf"),
+        ("un bon plombier pas cher ?", OUT_OF_SCOPE, "out_of_scope")]
     assert found[0].at == START and found[0].confidence == 0.61
     tracker_store.dispose()
 

@@ -67,6 +67,18 @@ def test_every_route_and_need_has_a_reply(domain: Domain, default_charter: Chart
         assert need.reply is None or need.reply in domain.responses, name
 
 
+LATER = re.compile(r"(?<![àa] )bient[oô]t|prochainement|d'ici peu|coming soon", re.IGNORECASE)  # « À bientôt ! » says goodbye
+
+
+def test_no_answer_promises_a_feature_for_later(domain: Domain) -> None:
+    """What the assistant says comes from domain.yml's responses and the knowledge base's texts: none may promise
+    something « bientôt »; a feature is built or left out."""
+    answers = [variant.get("text") or "" for variants in domain.responses.values() for variant in variants]
+    knowledge = [path.read_text(encoding="utf-8") for path in (ROOT / "knowledge_base").rglob("*") if path.is_file()]
+    promised = [text for text in answers + knowledge if LATER.search(text)]
+    assert not promised, promised
+
+
 def test_enough_examples_per_intent(examples: dict[str, list[str]], domain: Domain) -> None:
     for intent in set(domain.intents) - set(DEFAULT_INTENTS) - PAYLOAD_INTENTS:
         minimum = MIN_CONVERSATION_EXAMPLES if intent in CONVERSATION_INTENTS else MIN_TRIAGE_EXAMPLES

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from bot.booking.slots import day_label
 from bot.knowledge.sites import Site, Sites
-from bot.library.questions import ADDRESS, DAY, HOURS, PHONE, SERVICE, Question
+from bot.library.questions import ACCESS, ADDRESS, DAY, HOURS, PHONE, SERVICE, Question
 from bot.partners.hours import PARIS, Opening, day_hours, describe, opening, said_hours, said_moment, week
 
 NO_HOURS = "Appelez avant de venir : je n'ai pas ses horaires."
@@ -44,6 +44,8 @@ def answer(question: Question, sites: Sites, now: datetime) -> Reply:
     if question.topic == PHONE:
         return Reply("utter_library_phone", site, {"name": site.name, "phone": site.phone_display,
                                                    "answering": answering(site, now)})
+    if question.topic == ACCESS and site.accessibility:
+        return Reply("utter_library_access", site, {"name": site.name, "accessibility": site.accessibility})
     if question.topic == ADDRESS:
         return Reply("utter_library_address", site, {"name": site.name, "address": site.full_address,
                                                      "how_to_come": site.how_to_come or ""})

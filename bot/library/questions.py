@@ -12,9 +12,12 @@ from bot.matching import best_mention
 from bot.partners.hours import PARIS
 from bot.partners.places import best_named
 
-SERVICE, DAY, HOURS, PHONE, ADDRESS, GENERAL = "service", "day", "hours", "phone", "address", "general"
+SERVICE, DAY, HOURS, PHONE, ADDRESS, ACCESS, GENERAL = ("service", "day", "hours", "phone", "address", "access",
+                                                        "general")
 # Words that ask for a topic, most specific first: "quand ouvre l'accueil téléphonique" asks for the hours.
 TOPIC_WORDS = {
+    ACCESS: ("accessib", "ascenseur", "fauteuil", "poussette", "handicap", "marche", "marches", "rampe", "pmr",
+             "escalier", "boucle magnétique"),
     HOURS: ("horaire", "heure", "ouvert", "ouvre", "ouvrez", "ouverture", "fermé", "fermez", "fermeture", "férié",
             "vacances", "quand"),
     PHONE: ("téléphone", "numéro", "appeler", "joindre", "tel", "tél"),

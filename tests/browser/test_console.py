@@ -10,7 +10,7 @@ from tests.browser.widget import axe_violations
 from tests.e2e.chat import Chat, triage_of
 
 PASSWORD = "la médiathèque ouvre à 10 h"
-UNCLEAR = "besoin d'aide compte"  # two needs as likely: the e2e clarify test's phrase
+UNCLEAR = "dossier en ligne"  # two needs about as likely: the e2e clarify test's phrase
 
 
 def test_a_mediator_finds_what_a_patron_wrote_that_was_not_understood(page: Page, base_url: str,

@@ -15,8 +15,8 @@ from tests.browser.widget import axe_violations
 from tests.e2e.chat import Chat, asked, buttons, customs, triage_of
 
 PASSWORD = "la médiathèque ouvre à 10 h"
-DOCTOLIB = ["prendre rdv chez le docteur sur doctolib", "doctolib comment ca marche",
-            "je sais pas utiliser doctolib pour mon medecin"]  # each one falls to the fallback today
+PRONOTE = ["les notes de ma fille sur pronote", "se connecter a pronote",
+           "pronote pour le college"]  # none is understood as a need to learn today: each is in the inbox
 NEED = "Apprendre : remplir un formulaire en ligne"
 NEW_HOURS = "Tu,Th 09:00-12:00,13:30-16:00; PH off"
 TRAINING_MS = 900_000  # training, then scoring the two models, on a busy 2-core machine
@@ -68,12 +68,12 @@ def test_a_new_staff_member_teaches_updates_hours_and_retrains(page: Page, curat
     accounts.add("nouvelle@mediatheque.fr", "Inès", "mediator", PASSWORD)
     accounts.close()
     webhook = settings.url(settings.rasa_port, "/webhooks/rest/webhook")
-    for message in DOCTOLIB:
+    for message in PRONOTE:
         assert triage_of(Chat(webhook).say(message))["route"] != "tutorial"
     model_before = served_model(curated_stack)
 
     sign_in(page, settings.url(settings.web_port, ""))
-    for message in DOCTOLIB:
+    for message in PRONOTE:
         label_in_inbox(page, message)
     change_hours(page, "CAF de Touraine – permanence de Chinon", NEW_HOURS)
     patron = Chat(webhook)
@@ -86,7 +86,7 @@ def test_a_new_staff_member_teaches_updates_hours_and_retrains(page: Page, curat
     assert served_model(curated_stack) != model_before
     expect(page.get_by_role("table", name=re.compile("par type de demande"))).to_be_visible()
     assert asked(booking.say(buttons(question)[0]["payload"])) not in (None, asked(question))
-    learnt = triage_of(Chat(webhook).say(DOCTOLIB[1]))
+    learnt = triage_of(Chat(webhook).say(PRONOTE[1]))
     assert (learnt["route"], learnt["theme"]) == ("tutorial", "formulaire_en_ligne")
 
     page.get_by_role("button", name="Revenir au modèle d'avant").click()

@@ -35,8 +35,8 @@ def until_recap(chat: Chat, slot_payload: Optional[str] = None) -> tuple[Message
             chosen = buttons(messages)[0]["payload"]
         messages = answer(chat, messages, chosen)
     recap = " ".join(texts(messages))
-    assert "Je récapitule" in recap and "Prénom : Marie. Contact : 06 12 34 56 78." in recap, messages
-    assert "Besoin particulier : Fauteuil roulant." in recap
+    assert "Je récapitule" in recap and "prénom : Marie ; contact : 06 12 34 56 78 ;" in recap, messages
+    assert "besoin particulier : Fauteuil roulant." in recap
     return messages, chosen
 
 

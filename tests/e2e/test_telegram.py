@@ -121,7 +121,7 @@ def booking_via_telegram(telegram: TelegramChat) -> str:
     telegram.send(telegram.patron.share_contact("33612345678"))  # as Telegram sends it, without +
     telegram.click("Non")
     recap = telegram.click("J'accepte")
-    assert "Prénom : Martine. Contact : 06 12 34 56 78." in text_of(recap)
+    assert "prénom : Martine ; contact : 06 12 34 56 78 ;" in text_of(recap)
     return text_of(telegram.click("Oui, je confirme"))
 
 
