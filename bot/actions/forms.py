@@ -68,6 +68,13 @@ def access_need_of(value: str) -> Optional[str]:
     return NONE if says_none(value) else chosen(value, {need: need for need in ACCESS_NEEDS})
 
 
+def kept(slot: str, value: Any, dispatcher: CollectingDispatcher, invalid: str) -> Dict[Text, Any]:
+    """The slot's value as read (None: not an answer, after the `invalid` reply; the question is asked again)."""
+    if value is None:
+        dispatcher.utter_message(response=invalid)
+    return {slot: value}
+
+
 def yes_or_no(tracker: Tracker) -> Optional[bool]:
     """True for a yes (the button or typed), False for a no, None for neither."""
     intent, _ = intent_of(tracker)
@@ -136,10 +143,7 @@ class ValidateBookingForm(AnsweringForm):
     def validate_booking_site(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
         """A site's button, or its name typed, even in part: « centrale », « la médiathèque »."""
-        site = site_of(str(value))
-        if site is None:
-            dispatcher.utter_message(response="utter_site_unknown")
-        return {"booking_site": site}
+        return kept("booking_site", site_of(str(value)), dispatcher, "utter_site_unknown")
 
     @answers_only
     def validate_booking_slot(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -178,18 +182,12 @@ class ValidateBookingForm(AnsweringForm):
     @answers_only
     def validate_accessibility(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        need = access_need_of(str(value))
-        if need is None:
-            dispatcher.utter_message(response="utter_accessibility_invalid")
-        return {"accessibility": need}
+        return kept("accessibility", access_need_of(str(value)), dispatcher, "utter_accessibility_invalid")
 
     @answers_only
     def validate_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
-        agreed = yes_or_no(tracker)
-        if agreed is None:
-            dispatcher.utter_message(response="utter_yes_or_no")
-        return {"consent": agreed}
+        return kept("consent", yes_or_no(tracker), dispatcher, "utter_yes_or_no")
 
     @answers_only
     def validate_booking_recap_ok(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import declarative_base
 from sqlalchemy.types import TypeDecorator
 
 from bot.booking.codes import display_code
-from bot.knowledge.partners import phone_display
+from bot.knowledge.sites import SiteContact
 from bot.booking.slots import Slot
 
 CONFIRMED, CANCELLED = "confirmed", "cancelled"
@@ -44,7 +44,7 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
-class Site(Base):
+class Site(SiteContact, Base):
     """A place of the library; `active` is False once it left knowledge_base/sites.yml."""
 
     __tablename__ = "sites"
@@ -59,15 +59,6 @@ class Site(Base):
     closed_on_public_holidays = Column(Boolean, nullable=False, default=True)
     active = Column(Boolean, nullable=False, default=True)
 
-    @property
-    def full_address(self) -> str:
-        """One line: "2 place Anatole-France, 37000 Tours"."""
-        return f"{self.address}, {self.postal_code} {self.commune}"
-
-    @property
-    def phone_display(self) -> str:
-        """"+33261910200" -> "02 61 91 02 00"."""
-        return phone_display(self.phone)
 
 
 class Mediator(Base):

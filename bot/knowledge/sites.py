@@ -34,7 +34,26 @@ class Service(BaseModel, extra="forbid"):
     words: List[Text] = Field(min_items=1)  # beginnings of words: "imprim" finds « imprimer »
 
 
-class Site(BaseModel, extra="forbid"):
+class SiteContact:
+    """How patrons read a site's address and phone, for the file's sites and the booking database's alike."""
+
+    address: str
+    postal_code: str
+    commune: str
+    phone: str  # +33XXXXXXXXX
+
+    @property
+    def full_address(self) -> str:
+        """One line: "2 place Anatole-France, 37000 Tours"."""
+        return f"{self.address}, {self.postal_code} {self.commune}"
+
+    @property
+    def phone_display(self) -> str:
+        """"+33261910200" -> "02 61 91 02 00"."""
+        return phone_display(self.phone)
+
+
+class Site(SiteContact, BaseModel, extra="forbid"):
     """A place of the library: where it is, when it opens, what it offers; mediators receive patrons there."""
 
     id: Id
@@ -60,13 +79,6 @@ class Site(BaseModel, extra="forbid"):
             raise ValueError(problem)
         return hours
 
-    @property
-    def full_address(self) -> str:
-        return f"{self.address}, {self.postal_code} {self.commune}"
-
-    @property
-    def phone_display(self) -> str:
-        return phone_display(self.phone)
 
 
 class Mediator(BaseModel, extra="forbid"):
