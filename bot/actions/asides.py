@@ -11,9 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import library, privacy
 from bot.actions.understanding import understanding_of
-from bot.knowledge import charter, sites
-from bot.library.questions import named_site
-from bot.partners.hours import paris_now
+from bot.knowledge import charter
 from bot.triage import triage
 
 Events = List[Dict[str, Any]]
@@ -64,13 +62,8 @@ def answer_aside(dispatcher: CollectingDispatcher, tracker: Tracker, aside: str,
         privacy.tell(dispatcher)
     else:
         decision = triage(understanding_of(tracker.latest_message), charter())
-        payload = {"triage": decision.to_contract()}
-        if aside == library.PERSON_INTENT:
-            library_sites = sites()
-            site = named_site(tracker.latest_message.get("text") or "", library_sites) or library_sites.main
-            library.person(dispatcher, site, library_sites, paris_now(), payload, in_form=True)
-        else:
-            library.answer(dispatcher, tracker, decision, tracker.latest_message.get("text") or "", payload)
+        library.answer(dispatcher, tracker, decision, tracker.latest_message.get("text") or "",
+                       {"triage": decision.to_contract()}, in_form=True)
 
 
 def leave_for_triage(form: str, form_slots: tuple[str, ...]) -> Events:

@@ -27,12 +27,13 @@ log = logging.getLogger(__name__)
 
 
 def answer(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, text: str,
-           payload: Dict[str, Any]) -> Events:
+           payload: Dict[str, Any], in_form: bool = False) -> Events:
     """The answer to a question about the library (`payload`, the turn's triage, goes with its first message),
-    then the card of the site it is about, with a button for each other site."""
+    then the card of the site it is about, with a button for each other site; or a person to talk to. `in_form`:
+    the patron is answering a booking's questions."""
     library, now = sites(), paris_now()
     if decision.destination.intent == PERSON_INTENT:
-        return person(dispatcher, named_site(text, library) or library.main, library, now, payload, in_form=False)
+        return person(dispatcher, named_site(text, library) or library.main, library, now, payload, in_form)
     site_id = chosen_site(tracker)
     question_text = (tracker.get_slot("library_question") or "") if site_id else text
     reply = library_answer(read_question(question_text, library, now, site_id), library, now)

@@ -15,11 +15,10 @@ from bot.triage import Decision, Destination, triage
 Events = List[Dict[str, Any]]
 # What follows a route's answer in the same turn: the fiche offered, the partner's card, the booking form.
 FOLLOW_UPS = {"tutorial": tutorials.start, "referral": referrals.start, "booking": booking.start}
-HELP_BUTTON = {"title": "Que pouvez-vous faire ?", "payload": "/help"}
 # Buttons that always come with a route's answer (a tutorial's and a referral's come with their follow-up).
 ROUTE_BUTTONS = {
     "clarify": [{"title": "Autre chose", "payload": "/help"}],
-    "out_of_scope": [HELP_BUTTON],
+    "out_of_scope": [{"title": "Que pouvez-vous faire ?", "payload": "/help"}],
 }
 
 
