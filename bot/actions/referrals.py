@@ -20,7 +20,6 @@ MAX_COMMUNE_WORDS = 6  # a longer message while the bot awaits a commune is a ne
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
-COMMUNE_INTENT = "tell_commune"
 
 
 def places_of(kind: str) -> List[Partner]:

@@ -81,15 +81,15 @@ def triage(understanding: Understanding, charter: Charter) -> Decision:
     unsure = top_intent == FALLBACK_INTENT
     close = len(ranked) > 1 and ranked[0][1] - ranked[1][1] < charter.clarify_margin
     organism = _organism_intent(understanding, charter)
-    skill_first = _skill_then_organism(ranked[:2], organism, charter)
-    if close and skill_first:
-        return _decide(understanding, skill_first[0], charter, then=skill_first[1])
+    skill = _skill_then_organism(ranked[:2], organism, charter)
+    if close and skill:
+        return _decide(understanding, skill, charter, then=organism)
     if unsure or close:
         options = _clarify_options(ranked, charter, within=None if unsure else charter.clarify_margin)
         if len(options) > 1 and options[0].intent == ranked[0][0]:
             return Decision(Destination("", "clarify"), "none", ranked[0][1], candidates=options)
     learning = charter.need_of(ranked[0][0])[0].route == "tutorial"
-    return _decide(understanding, ranked[0], charter, then=(organism, ranked[0][1]) if learning and organism else None)
+    return _decide(understanding, ranked[0], charter, then=organism if learning else None)
 
 
 NOT_UNDERSTOOD = Decision(Destination(FALLBACK_INTENT, "out_of_scope"), "none", 0.0)
@@ -114,7 +114,7 @@ def _clarify_options(ranked: list[tuple[str, float]], charter: Charter,
 
 
 def _decide(understanding: Understanding, best: tuple[str, float], charter: Charter,
-            then: Optional[tuple[str, float]] = None) -> Decision:
+            then: Optional[str] = None) -> Decision:
     intent, confidence = best
     need, target = charter.need_of(intent)
     target = _named_organism(understanding, need.intents.values()) or target
@@ -126,18 +126,18 @@ def _decide(understanding: Understanding, best: tuple[str, float], charter: Char
         confidence,
         urgent=urgent,
         forbidden=forbidden,
-        then=_decide(understanding, then, charter).destination if then else None,
+        then=_destination(then, charter) if then else None,
     )
 
 
 def _skill_then_organism(pair: list[tuple[str, float]], organism: Optional[str],
-                         charter: Charter) -> Optional[list[tuple[str, float]]]:
-    """The two likeliest needs, the skill first, when one is a skill to learn and the other a question for the
-    organism the message names."""
+                         charter: Charter) -> Optional[tuple[str, float]]:
+    """The skill to learn of the two likeliest needs, when the other is a question for the organism the message
+    names: the skill comes first."""
     routes = {charter.need_of(intent)[0].route: (intent, confidence) for intent, confidence in pair}
     if set(routes) != {"tutorial", "referral"} or routes["referral"][0] != organism:
         return None
-    return [routes["tutorial"], routes["referral"]]
+    return routes["tutorial"]
 
 
 def _organism_intent(understanding: Understanding, charter: Charter) -> Optional[str]:
