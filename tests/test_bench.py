@@ -229,7 +229,8 @@ def test_confusion_table_shows_stock_and_ours_per_expected_route(results: dict[s
     assert lines[6] == "| info |  |  |  |  | 20 / 24 | 4 / 0 |  |  | 24 / 24 |"
     assert len(lines) == 8
     del results["assistants"]["stock"]
-    assert confusion_table(results).splitlines()[2] == "| tutorial | — / 163 |  | — / 3 |  |  |  |  |  | — / 166 |"
+    assert confusion_table(results).splitlines()[2] == \
+        "| tutorial | — / 163 |  | — / 3 |  |  |  |  |  | — / 166 |"
     assert "## Held-out routes" in markdown(summarised(results), [])
 
 

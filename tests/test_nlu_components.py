@@ -204,12 +204,14 @@ def known_words(storage: LocalModelStorage) -> KnownWordsFallback:
 
 
 def test_nonsense_and_other_languages_fall_back_with_no_candidate(known_words: KnownWordsFallback) -> None:
-    for text in ("sdfkj qsdlkfj 06 12 34 56 78 qsdf", "What time does the library open?", "Здравствуйте, помощь"):
+    nonsense = ("sdfkj qsdlkfj 06 12 34 56 78 qsdf", "What time does the library open?", "Здравствуйте, помощь")
+    for text in nonsense:
         message = ranked(text, ("refer_mission_locale", 0.58), ("learn_email", 0.2))
         assert intents_after(known_words, message) == [("nlu_fallback", 1.0)], text
 
 
-def test_known_words_typos_places_and_one_unknown_word_are_left_to_the_classifier(known_words: KnownWordsFallback) -> None:
+def test_known_words_typos_places_and_one_unknown_word_are_left_to_the_classifier(
+        known_words: KnownWordsFallback) -> None:
     for text in ("je voudrai envoyé un mel", "bonjoure ma caf", "ma caf chinon", "37000", "👍", "bonjour zorg"):
         message = ranked(text, ("learn_email", 0.8), ("refer_caf", 0.2))
         assert intents_after(known_words, message)[0] == ("learn_email", 0.8), text

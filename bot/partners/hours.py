@@ -124,7 +124,8 @@ def _listed(names: list[str]) -> str:
 
 
 def said_moment(moment: datetime, now: datetime, today: str = "aujourd'hui à ") -> str:
-    """`moment` seen from `now`: "aujourd'hui à 13 h 30", "demain à 9 h", "lundi à 8 h 30", "le 12 janvier à 9 h"."""
+    """`moment` seen from `now`: "aujourd'hui à 13 h 30", "demain à 9 h", "lundi à 8 h 30",
+    "le 12 janvier à 9 h"."""
     moment = moment.astimezone(PARIS)
     days = (moment.date() - now.astimezone(PARIS).date()).days
     if days == 0:
