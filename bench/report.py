@@ -54,8 +54,12 @@ def lookup(tree: dict[str, Any], path: tuple[str, ...]) -> Any:
 
 
 def ratio(ours: Optional[float], stock: Optional[float]) -> Optional[float]:
-    """ours / stock to two decimals; None when either is unknown or stock is zero."""
-    return None if ours is None or not stock else round(ours / stock, 2)
+    """ours / stock to two decimals, or two significant digits below 0.1 (29 ms against 40 s is 0.00072, not 0);
+    None when either is unknown or stock is zero."""
+    if ours is None or not stock:
+        return None
+    value = ours / stock
+    return round(value, 2) if abs(value) >= 0.1 else float(f"{value:.2g}")
 
 
 def summarised(results: dict[str, Any]) -> dict[str, Any]:
@@ -82,6 +86,8 @@ def number(value: Any, suffix: str = "") -> str:
     """A figure as the tables show it: — when unknown, thousands separated."""
     if value is None:
         return "—"
+    if isinstance(value, float) and 0 < abs(value) < 0.1:
+        return f"{value:.2g}{suffix}"
     if isinstance(value, float) and not value.is_integer():
         return f"{value:,.2f}".rstrip("0").rstrip(".") + suffix
     return f"{value:,.0f}{suffix}"

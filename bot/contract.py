@@ -1,4 +1,5 @@
-"""The names fixed by ../shared/CONTRACT.md (v1): routes, scopes, tutorial themes, partner kinds."""
+"""The names fixed by docs/contract.md: routes, scopes, tutorial themes, partner kinds (those the assistant
+serves: version 2's `workshop` route and `mediation_numerique` kind are not served yet)."""
 from typing import Literal, get_args
 
 Route = Literal["tutorial", "booking", "referral", "charter", "info", "out_of_scope", "clarify"]
