@@ -1,5 +1,4 @@
-# Aiguillage: `make run` starts the assistant, `make test` runs every test, `make test-scale` the load test,
-# `make bench` measures stock Rasa against Aiguillage (bench/results.md).
+# Aiguillage: `make` alone lists the commands; `make run` starts the assistant, `make test` runs every test.
 # Each sets everything up on a fresh machine (Python 3.10 virtual environment, packages, model).
 
 SHELL := /bin/bash
@@ -24,7 +23,8 @@ AXE      := tests/browser/node_modules/axe-core/axe.min.js
 INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initdb /usr/lib/postgresql/*/bin/initdb) \
                         $(shell command -v initdb 2>/dev/null))
 
-.PHONY: run test test-scale bench install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean
+.DEFAULT_GOAL := help
+.PHONY: help lint unit run test test-scale bench install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean
 
 define need_python310
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -33,12 +33,24 @@ define need_python310
 	  exit 1; fi
 endef
 
-run: install ## Train if needed, then start Rasa, the action server and the web server
+help: ## These commands (the default)
+	@echo "Aiguillage: make <command>"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 20
+
+run: install ## Train if needed, then start Rasa, the action server, the web server and the jobs
 	$(PY) -m bot run
 
-test: install browser postgres validate train ## Every test: packages, data, unit, NLU accuracy, end-to-end, browser
+test: install lint browser postgres validate train ## Every test: lint, packages, data, unit, NLU, end-to-end, browser
 	$(PY) -m pip check
 	$(PY) -m pytest
+
+unit: install ## The tests that need no running stack, model, browser nor PostgreSQL (under 90 s)
+	$(PY) -m pytest -m unit
+
+lint: install ## ruff, mypy over bot/, and the import layers of docs/architecture.md
+	$(VENV)/bin/ruff check bot tests bench
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 test-scale: install postgres scale-servers train ## 100 patrons for 2 minutes on 2 Rasa replicas behind nginx (PostgreSQL, Redis)
 	$(PY) -m tests.scale

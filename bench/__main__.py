@@ -20,8 +20,15 @@ from typing import Any, Optional, Sequence
 from bench.assistants import ASSISTANTS, project, stack, started, trained, webhook
 from bench.load import run_levels, run_open_loop
 from bench.plot import plot
-from bench.report import (append_history, confusion_table, history_entry, markdown, ratios_text, summarised,
-                          with_readme_table)
+from bench.report import (
+    append_history,
+    confusion_table,
+    history_entry,
+    markdown,
+    ratios_text,
+    summarised,
+    with_readme_table,
+)
 from bot.evaluation import RouteScores
 from bot.settings import ROOT
 from tests.heldout import HeldoutScore, heldout_score

@@ -15,7 +15,7 @@ from typing import Iterator
 
 import httpx
 
-from bot.booking.jobs import ensure_database
+from bot.booking.store import ensure_database
 from bot.services import STARTUP_SECONDS, Service, Stack, replica_services
 from bot.settings import ROOT, Settings, settings
 from bot.training import fingerprint, train

@@ -18,7 +18,7 @@ def run() -> int:
     """Train if needed, prepare the booking database, start every service, stop them all on Ctrl-C."""
     from sqlalchemy.engine import make_url
 
-    from bot.booking.jobs import ensure_database
+    from bot.booking.store import ensure_database
     from bot.knowledge import KnowledgeError
     from bot.services import Stack
     from bot.training import ensure_model
@@ -127,7 +127,7 @@ def validate() -> int:
 
 def web() -> int:
     """Start the web server alone."""
-    from bot.booking.jobs import ensure_database
+    from bot.booking.store import ensure_database
     from bot.web.app import serve
 
     ensure_database(settings).close()
@@ -137,7 +137,7 @@ def web() -> int:
 
 def jobs() -> int:
     """Run the booking jobs alone: reminders and erasure of personal data, every 10 minutes."""
-    from bot.booking.jobs import run_jobs
+    from bot.jobs import run_jobs
 
     return run_jobs(settings)
 
@@ -162,7 +162,7 @@ def staff_add(email: str, name: str, role: str) -> int:
     """Create a console account (the first admin, say); the password is asked twice, or read from standard input."""
     import getpass
 
-    from bot.booking.database import upgrade
+    from bot.db.upgrade import upgrade
     from bot.staff.accounts import AccountError, StaffAccounts
 
     if sys.stdin.isatty():

@@ -15,6 +15,7 @@ from bot.labels import ROUTE_LABELS
 from bot.settings import settings
 from bot.triage import triage
 from bot.triage.decision import FALLBACK_INTENT
+from bot.triage.understanding import understanding_of
 
 HELDOUT_FOLDER = "heldout"
 MAX_ROUTE_LOSS = 1  # held-out messages a route may lose in a new model, when the total does not drop
@@ -69,8 +70,6 @@ class RouteScores:
 def route_of(parse_data: dict, charter: Charter) -> str:
     """The route the assistant takes for a first message so understood: triage's, for the needs of the charter and
     a message NLU could not place (the rule of data/rules/triage.yml); "none" for small talk."""
-    from bot.actions.understanding import understanding_of  # the action server's code: not loaded by the web server
-
     intent = (parse_data.get("intent") or {}).get("name")
     if intent != FALLBACK_INTENT and not charter.need_of(intent or ""):
         return "none"

@@ -1,6 +1,7 @@
 """Find phrases in what a patron typed, tolerant of case, accents and small typos."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 from typing import Iterable, Optional
@@ -9,6 +10,7 @@ from rapidfuzz import fuzz
 
 SIMILARITY = 90  # rapidfuzz ratio (0-100) from which a group of words counts as the phrase
 MIN_STEM = 4  # a phrase ending in a word this long or longer also finds longer words: "sign" finds "signez"
+ABBREVIATIONS = {"st": "saint", "ste": "sainte"}  # in the names of places
 
 
 def normalise(text: str) -> str:
@@ -16,6 +18,12 @@ def normalise(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.lower())
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return " ".join(plain.replace("'", "").replace("’", "").split())
+
+
+def name_words(text: str) -> list[str]:
+    """The words of a place's name, as patrons' words are compared with it: lower case, no accents, "st" spelled
+    out: "St-Cyr-sur-Loire" -> saint cyr sur loire."""
+    return [ABBREVIATIONS.get(word, word) for word in re.findall(r"[a-z0-9]+", normalise(text))]
 
 
 def similarity(phrase: str, words: str) -> float:

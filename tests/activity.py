@@ -1,5 +1,5 @@
 """Conversations written to a real tracker store as Rasa saves them (masked by our store), for the tests of the
-console's conversations and activity: patron messages, answers carrying CONTRACT §3 and §5 payloads."""
+console's conversations and activity: patron messages, answers carrying docs/contract.md §3 and §5 payloads."""
 from __future__ import annotations
 
 import asyncio
@@ -23,7 +23,7 @@ def wrote(text: str, at: datetime, intent: str = "learn_email", channel: str = "
 
 
 def triaged(route: str, at: datetime, **fields: Any) -> BotUttered:
-    """The triage answer (CONTRACT §3), a second after `at`."""
+    """The triage answer (docs/contract.md §3), a second after `at`."""
     triage = {"route": route, "scope": fields.pop("scope", "none"), "confidence": 0.87, **fields}
     return answered("Voici ce que je vous propose.", at, custom={"triage": triage})
 
@@ -33,7 +33,7 @@ def answered(text: str, at: datetime, buttons: Optional[list[dict]] = None, **da
 
 
 def card(kind: str, name: str, at: datetime) -> BotUttered:
-    """A partner's card (CONTRACT §5)."""
+    """A partner's card (docs/contract.md §5)."""
     return answered(f"{name}, 1 rue de la Paix", at, custom={"partner": {"id": name.lower(), "kind": kind,
                                                                           "name": name}})
 

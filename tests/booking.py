@@ -7,8 +7,8 @@ from pathlib import Path
 from bot.booking.models import Booking
 from bot.booking.slots import Slot
 from bot.booking.store import BookingStore
+from bot.hours import PARIS
 from bot.knowledge.sites import load_sites
-from bot.partners.hours import PARIS
 from tests.templates import write_changed
 
 SITES = """sites:

@@ -15,8 +15,8 @@ from bot.settings import Settings
 from bot.training import ensure_model
 from tests.booking import sqlite_url
 from tests.ports import free_port
-from tests.project import copy_project
 from tests.postgres import Databases, postgres_server
+from tests.project import copy_project
 from tests.telegram_standin import TOKEN, BotAPIStandIn
 
 REPORT: list[str] = []  # figures that tests measure, printed in pytest's summary

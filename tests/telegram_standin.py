@@ -7,6 +7,7 @@ can make the next calls to a method fail with 429 and a retry delay.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 import json
@@ -224,7 +225,8 @@ class BotAPIStandIn:
             def do_POST(self) -> None:  # noqa: N802 (http.server's name)
                 token, _, method = self.path.removeprefix("/bot").partition("/")
                 if token != standin.token:
-                    return self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+                    return
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
                 self._reply(*standin.answer(method, _parameters(body, self.headers.get("Content-Type", ""))))
 
@@ -236,10 +238,8 @@ class BotAPIStandIn:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(ConnectionError):  # the client gave up (a long poll at the end of the tests)
                     self.wfile.write(body)
-                except ConnectionError:  # the client gave up (a long poll at the end of the tests)
-                    pass
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -20,8 +20,20 @@ import yaml
 from bench.__main__ import heldout_figures
 from bench.assistants import STOCK_CONFIG, stock_project
 from bench.load import level_figures, open_level
-from bench.report import (README_END, README_START, append_history, confusion_table, history_entry, history_table,
-                          latest_table, lookup, markdown, ratio, summarised, with_readme_table)
+from bench.report import (
+    README_END,
+    README_START,
+    append_history,
+    confusion_table,
+    history_entry,
+    history_table,
+    latest_table,
+    lookup,
+    markdown,
+    ratio,
+    summarised,
+    with_readme_table,
+)
 from bot.channels.rest import unavailable
 from bot.evaluation import RouteScores
 from bot.settings import ROOT

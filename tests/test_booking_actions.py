@@ -9,10 +9,10 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import booking as booking_actions
 from bot.actions import ValidateBookingForm
-from bot.partners.hours import PARIS
+from bot.actions import booking as booking_actions
 from bot.booking.store import BookingStore
+from bot.hours import PARIS
 from tests.booking import make_store, sqlite_url
 
 DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "accessibility", "consent",

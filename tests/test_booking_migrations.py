@@ -16,10 +16,11 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from bot.booking.database import engine_for, upgrade
-from bot.booking.models import Base
-from bot.staff import models as staff_models  # noqa: F401  (the staff tables, in the same metadata)
+from bot.db.engines import engine_for
+from bot.db.tables import Base
+from bot.db.upgrade import upgrade
 from bot.settings import ROOT
+from bot.staff import models as staff_models  # noqa: F401  (the staff tables, in the same metadata)
 from tests.booking import sqlite_url
 
 TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state",
@@ -111,7 +112,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
 def test_processes_starting_together_migrate_one_after_the_other(database_url: str) -> None:
     """As `make run` starts the web server, the jobs and the action server: each migrates at start."""
     at = time.time() + 5  # once every process has imported, all at the same moment
-    code = (f"import time; from bot.booking.database import upgrade; time.sleep(max(0, {at} - time.time())); "
+    code = (f"import time; from bot.db.upgrade import upgrade; time.sleep(max(0, {at} - time.time())); "
             f"upgrade({database_url!r})")
     processes = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stderr=subprocess.PIPE, text=True)
                  for _ in range(6)]

@@ -9,10 +9,10 @@ import pytest
 from icalendar import Calendar
 
 from bot.booking.contact import EMAIL, MOBILE, Contact
-from bot.booking.jobs import ensure_database, run_once
-from bot.booking.models import CANCELLED, CONFIRMED
 from bot.booking.reminders import Mailer, send_due_reminders
-from bot.booking.store import BookingStore
+from bot.booking.statuses import CANCELLED, CONFIRMED
+from bot.booking.store import BookingStore, ensure_database
+from bot.jobs import run_once
 from bot.knowledge.sites import load_sites
 from bot.settings import Settings
 from tests.booking import book, make_store, paris

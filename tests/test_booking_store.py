@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from bot.booking.codes import ALPHABET, display_code, find_code, new_code, normalise_code
-from bot.booking.models import CANCELLED, CONFIRMED, Availability, Booking
+from bot.booking.models import Availability, Booking
 from bot.booking.preferences import Preference
 from bot.booking.slots import Slot
+from bot.booking.statuses import CANCELLED, CONFIRMED
 from bot.booking.store import HORIZON, BookingNotFound, BookingStore, SlotTaken
 from bot.knowledge.sites import load_sites
 from tests.booking import SITES, book, make_store, paris
@@ -185,15 +186,14 @@ def test_codes_are_unambiguous_and_found_however_they_are_written(store: Booking
 
 def test_the_database_refuses_two_confirmed_bookings_of_one_slot(store: BookingStore) -> None:
     slot = store.free_slots(MONDAY)[0]
-    fields = dict(site_id="centrale", mediator_id="camille", start=slot.start, end=slot.end, channel="rest",
-                  created_at=MONDAY)
+    fields = {"site_id": "centrale", "mediator_id": "camille", "start": slot.start, "end": slot.end, "channel": "rest",
+              "created_at": MONDAY}
     with store.session.begin() as session:
         session.add(Booking(code="AAA222", status=CANCELLED, **fields))
         session.add(Booking(code="AAA333", status=CONFIRMED, **fields))
-    with pytest.raises(IntegrityError):
-        with store.session.begin() as session:
-            session.add(Booking(code="AAA444", status=CONFIRMED, **{**fields, "start": slot.start.astimezone(
-                timezone.utc)}))
+    with pytest.raises(IntegrityError), store.session.begin() as session:
+        session.add(Booking(code="AAA444", status=CONFIRMED, **{**fields, "start": slot.start.astimezone(
+            timezone.utc)}))
 
 
 def race(url: str, slot: Slot, conversations: int = 20) -> list[str]:

@@ -30,9 +30,11 @@ def tracker_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tr
     for sender in ("42", "43"):
         tracker = DialogueStateTracker(sender, [])
         tracker.update(UserUttered("je veux un rendez-vous"))
-        tracker.update(BotUttered("Choisissez :", {"buttons": [{"title": "samedi 21 novembre à 10 h", "payload": OLDER}]}))
-        tracker.update(BotUttered("Choisissez :", {"buttons": [{"title": "Autres", "payload": "/more"},
-                                                              {"title": "samedi 28 novembre à 10 h", "payload": SLOT}]}))
+        older = {"buttons": [{"title": "samedi 21 novembre à 10 h", "payload": OLDER}]}
+        tracker.update(BotUttered("Choisissez :", older))
+        newer = {"buttons": [{"title": "Autres", "payload": "/more"},
+                             {"title": "samedi 28 novembre à 10 h", "payload": SLOT}]}
+        tracker.update(BotUttered("Choisissez :", newer))
         asyncio.run(store.save(tracker))
     APP.ctx.agent = SimpleNamespace(tracker_store=store)
     yield store

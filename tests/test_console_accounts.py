@@ -3,8 +3,8 @@ account and giving it a new password, every error shown in the form and nothing 
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import datetime, timezone
+from html import unescape
 from typing import Iterator
 
 import httpx

@@ -16,16 +16,17 @@ from urllib.request import urlopen
 import pytest
 from sqlalchemy import select, update
 
-from bot.booking.database import engine_for
-from bot.booking.models import CANCELLED, DONE, NO_SHOW, Booking
+from bot.booking.models import Booking
+from bot.booking.statuses import CANCELLED, DONE, NO_SHOW
 from bot.booking.store import BookingStore
+from bot.db.engines import engine_for
 from bot.knowledge import topics
 from bot.knowledge.sites import load_sites
 from bot.settings import ROOT, Settings
-from bot.staff.activity import activity, monday_of, period, report_rows
 from bot.staff.accounts import StaffAccounts
-from bot.staff.decisions import Decisions
-from bot.staff.inbox import key_of, unclear_messages
+from bot.staff.activity import activity, monday_of, period, report_rows
+from bot.staff.inbox.decisions import Decisions
+from bot.staff.inbox.messages import key_of, unclear_messages
 from bot.staff.models import DISMISSED
 from tests.activity import card, save, triaged, wrote
 from tests.booking import SITES, Clock, book

@@ -3,18 +3,19 @@ cancelling one with a message that really goes out through a local SMTP server."
 from __future__ import annotations
 
 import re
-from html import unescape
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from html import unescape
 from typing import Iterator, Optional
 
 import httpx
 import pytest
 
-from bot.booking.models import CANCELLED, CONFIRMED, DONE, Booking
+from bot.booking.models import Booking
+from bot.booking.statuses import CANCELLED, CONFIRMED, DONE
 from bot.booking.store import BookingStore
-from bot.staff.agenda import iso_week
 from bot.staff.accounts import StaffAccounts
+from bot.staff.agenda import iso_week
 from tests.booking import Clock, book
 from tests.console import PASSWORD, csrf_of, signed_in
 from tests.html_check import problems

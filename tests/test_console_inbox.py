@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text, update
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import ROOT
 from bot.staff.accounts import StaffAccounts
-from bot.staff.inbox import key_of
+from bot.staff.inbox.messages import key_of
 from bot.staff.models import InboxDecision
 from bot.web.console.inbox import SERVER_FAILED
 from tests.console import PASSWORD, browser, csrf_of, signed_in

@@ -16,7 +16,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Sanic
 
-from bot.booking.database import SharedEngines, engine_for
+from bot.db.engines import SharedEngines, engine_for
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import Settings
 from bot.staff.accounts import MAX_FAILURES, StaffAccounts
@@ -24,6 +24,7 @@ from bot.web.console import console_pages
 from tests.console import PASSWORD, browser, csrf_of, signed_in
 from tests.postgres import Databases
 from tests.web import web_server
+
 
 def patrons_wrote(tracker_store_url: str) -> None:
     """Four conversations in the tracker store, as Rasa saves them: two alike not understood an hour ago, one

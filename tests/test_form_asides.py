@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import ActionExplain, ValidateBookingForm, ValidateCodeForm
 from bot.actions import booking as booking_actions
 from bot.booking.store import BookingStore
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 from tests.booking import make_store, sqlite_url
 
 

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.partners.hours import PARIS, describe, opening, problem
+from bot.hours import PARIS, describe, opening, problem
 
 OFFICE = "Mo-Fr 08:30-12:00,13:30-16:30; PH off"
 BY_APPOINTMENT = 'Tu,Th 14:00-17:00 "sur rendez-vous"; PH off'

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.hours import PARIS, week
 from bot.knowledge import KnowledgeError, Sites, sites
 from bot.knowledge.sites import load_sites
 from bot.library.answers import answer, answering, card
 from bot.library.questions import ACCESS, ADDRESS, DAY, GENERAL, HOURS, PHONE, SERVICE, asked_day, read_question
-from bot.partners.hours import PARIS, week
 from bot.settings import settings
 
 MONDAY = datetime(2026, 12, 7, 15, 0, tzinfo=PARIS)  # the sample library is closed on Mondays

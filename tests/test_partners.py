@@ -241,7 +241,8 @@ def test_distance_between_tours_and_amboise(territory: tuple) -> None:
 
 
 @pytest.mark.parametrize("typed, kind", [
-    ("la kaf", "caf"), ("je vais à la caf", "caf"), ("caf", "caf"), ("impots", "impots"), ("pole emploi", "france_travail"),
+    ("la kaf", "caf"), ("je vais à la caf", "caf"), ("caf", "caf"), ("impots", "impots"),
+    ("pole emploi", "france_travail"),
     ("la sécu", "cpam"), ("ameli", "cpam"), ("les impots", "impots"), ("emmaus", "emmaus_connect"),
 ])
 def test_partners_named_by_their_aliases(typed: str, kind: str) -> None:

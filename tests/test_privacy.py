@@ -7,19 +7,19 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from rasa.shared.core.domain import Domain
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.booking.jobs import run_once
 from bot.booking.store import BookingStore
+from bot.jobs import run_once
 from bot.privacy.redaction import never_give_warning, redact, redact_data
 from bot.privacy.retention import forget_old_conversations
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import Settings
 from bot.staff.accounts import StaffAccounts
-from bot.staff.decisions import Decisions
+from bot.staff.inbox.decisions import Decisions
 from bot.staff.models import ASSIGNED, DISMISSED
 
 SLOT_PAYLOAD = '/choose{"slot": "centrale|camille|2026-11-28T10:00:00+01:00|30"}'

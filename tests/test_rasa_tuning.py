@@ -1,10 +1,9 @@
 """bot/rasa_tuning.py changes how fast Rasa does four things, never what it does."""
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Dict, List
-
-import copy
 
 import pytest
 import rasa.core.processor

@@ -36,9 +36,8 @@ def test_a_service_that_dies_at_start_is_named_and_the_others_stopped(tmp_path: 
     survivor = http_server("web")
     broken = Service("rasa", [sys.executable, "-c", "import sys; print('port busy'); sys.exit(3)"],
                      "http://127.0.0.1:9/", {})
-    with pytest.raises(RuntimeError, match=r"rasa stopped: see .*rasa\.log"):
-        with stack_of(tmp_path, survivor, broken):
-            pass
+    with pytest.raises(RuntimeError, match=r"rasa stopped: see .*rasa\.log"), stack_of(tmp_path, survivor, broken):
+        pass
     assert survivor.process.poll() is not None
     assert "port busy" in (tmp_path / "logs" / "rasa.log").read_text()
 

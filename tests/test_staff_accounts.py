@@ -12,11 +12,19 @@ from typing import Iterator
 import pytest
 from sqlalchemy import select
 
-from bot.booking.database import upgrade
 from bot.booking.models import Mediator
+from bot.db.upgrade import upgrade
 from bot.settings import ROOT
-from bot.staff.accounts import (FAILURE_WINDOW, MAX_FAILURES, SESSION_IDLE, SESSION_LONGEST, AccountError,
-                                AccountNotFound, SignInRefused, StaffAccounts)
+from bot.staff.accounts import (
+    FAILURE_WINDOW,
+    MAX_FAILURES,
+    SESSION_IDLE,
+    SESSION_LONGEST,
+    AccountError,
+    AccountNotFound,
+    SignInRefused,
+    StaffAccounts,
+)
 from bot.staff.models import StaffAccount, StaffSession
 
 PASSWORD = "correct horse battery"

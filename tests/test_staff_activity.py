@@ -10,16 +10,27 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, update
 
-from bot.booking.database import engine_for
 from bot import evaluation, labels
-from bot.booking import exports
-from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
+from bot.booking import exports, statuses
+from bot.booking.models import Booking
+from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW
 from bot.contract import PARTNER_KINDS, ROUTES
+from bot.db.engines import engine_for
 from bot.knowledge import topics
 from bot.privacy.events_table import EVENTS
 from bot.staff import activity as staff_activity
-from bot.staff.activity import (UNMARKED, activity, appointments, conversation, conversations, count, last_weeks,
-                                period, read_events, report_rows)
+from bot.staff.activity import (
+    UNMARKED,
+    activity,
+    appointments,
+    conversation,
+    conversations,
+    count,
+    last_weeks,
+    period,
+    read_events,
+    report_rows,
+)
 from tests.activity import answered, card, save, triaged, visit, wrote
 from tests.booking import book, make_store, paris, sqlite_url
 
@@ -183,6 +194,6 @@ def test_conversations_are_numbered_whatever_their_count(tmp_path: Path) -> None
 def test_routes_and_statuses_are_named_alike_everywhere() -> None:
     """The console's pages, the activity report, the bookings export and the model's evaluation share their words."""
     assert evaluation.ROUTE_LABELS is staff_activity.ROUTE_LABELS is labels.ROUTE_LABELS
-    assert exports.STATUS_LABELS is staff_activity.STATUS_LABELS is labels.STATUS_LABELS
+    assert exports.STATUS_LABELS is staff_activity.STATUS_LABELS is statuses.STATUS_LABELS
     assert set(labels.ROUTE_LABELS) == set(ROUTES)
-    assert labels.statuses_label(DONE) == "venus" and labels.STATUS_LABELS[NO_SHOW] == "pas venu"
+    assert statuses.statuses_label(DONE) == "venus" and statuses.STATUS_LABELS[NO_SHOW] == "pas venu"

@@ -9,8 +9,8 @@ from typing import Iterator, Optional
 
 import pytest
 
-from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW
 from bot.booking.reminders import Mailer
+from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW
 from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import Charter, Topics
 from bot.staff.accounts import StaffAccounts

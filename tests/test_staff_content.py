@@ -14,12 +14,12 @@ import pytest
 from rasa.shared.core.domain import Domain
 
 from bot.booking.store import BookingStore
+from bot.hours import PARIS
 from bot.knowledge import KnowledgeError, partners, sites, validate_all
 from bot.knowledge.reloading import reloading, stamp
-from bot.partners.hours import PARIS
 from bot.settings import ROOT, Settings
-from bot.staff.content import ADDED, REMOVED, Conflict, Problem, diff, read, save
-from bot.staff.editors import BRACES, Edit, catalogue, editor, publish
+from bot.staff.content.editors import BRACES, Edit, catalogue, editor, publish
+from bot.staff.content.edits import ADDED, REMOVED, Conflict, Problem, diff, read, save
 from tests.booking import Clock, paris, sqlite_url
 
 NEW_HOURS = "Mo-Fr 09:00-12:00; PH off"

@@ -9,10 +9,19 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.booking.database import engine_for
+from bot.db.engines import engine_for
 from bot.privacy.tracker_store import RedactingSQLTrackerStore
-from bot.staff.inbox import (CLARIFY, FALLBACK, OUT_OF_SCOPE, UNSURE, Unclear, grouped, key_of, unclear_messages,
-                              undecided)
+from bot.staff.inbox.messages import (
+    CLARIFY,
+    FALLBACK,
+    OUT_OF_SCOPE,
+    UNSURE,
+    Unclear,
+    grouped,
+    key_of,
+    unclear_messages,
+    undecided,
+)
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from threading import Thread
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from threading import Thread
 
 import pytest
 
 from bot import training
-from bot.booking.database import engine_for, upgrade
+from bot.db.engines import engine_for
+from bot.db.upgrade import upgrade
 from bot.evaluation import RouteScores, route_of, worse
 from bot.knowledge import Charter
 from bot.settings import Settings
 from bot.staff.accounts import StaffAccounts
 from bot.staff.models import FAILED, RUNNING, Training
-from bot.staff.retraining import (INTERRUPTED, STALE_AFTER, RasaRefused, TrainingBusy, Trainings,
-                                  running_model)
+from bot.staff.retraining import INTERRUPTED, STALE_AFTER, RasaRefused, TrainingBusy, Trainings, running_model
 from tests.ports import free_port
 
 OLD = RouteScores({"tutorial": 160, "referral": 110}, {"tutorial": 166, "referral": 116})

@@ -16,19 +16,21 @@ from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import SessionTransaction
 
-from bot.booking.database import upgrade
+from bot.db.upgrade import upgrade
 from bot.knowledge import Charter
 from bot.knowledge.files import load_model
 from bot.settings import ROOT, Settings
-from bot.staff import content, teacher as teacher_module, teaching
 from bot.staff import files as staff_files
 from bot.staff.accounts import StaffAccounts
-from bot.staff.inbox import key_of
-from bot.staff.intents import STAFF_FILE
+from bot.staff.content import edits
+from bot.staff.inbox import examples
+from bot.staff.inbox import teacher as teacher_module
+from bot.staff.inbox.examples import TeachingError, cleaned, examples_added, known_examples, problems
+from bot.staff.inbox.intents import STAFF_FILE
+from bot.staff.inbox.messages import key_of
+from bot.staff.inbox.new_intent import intent_name
+from bot.staff.inbox.teacher import Message, Refused, Teacher, Undone
 from bot.staff.models import ASSIGNED, DISMISSED
-from bot.staff.new_intent import intent_name
-from bot.staff.teacher import Message, Refused, Teacher, Undone
-from bot.staff.teaching import TeachingError, cleaned, examples_added, known_examples, problems
 
 TUTORIALS = "data/nlu/tutorials.yml"
 CHOICE = "data/nlu/tutorial_choice.yml"  # has comments
@@ -76,7 +78,7 @@ def test_examples_go_at_the_end_of_their_block_and_nothing_else_changes(project:
     lines = after.splitlines()
     harder = lines.index("- intent: tutorial_harder")
     assert lines[harder - 3:harder] == [*added, ""]  # right after the intent's last example
-    teaching.write_all({path: after})
+    examples.write_all({path: after})
     assert rasa_examples(path) - rasa_examples(ROOT / CHOICE) == Counter(
         {("tutorial_simpler", "c'est du chinois pour moi"): 1, ("tutorial_simpler", "trop dur [téléphone]"): 1})
 
@@ -94,7 +96,7 @@ def test_text_rasa_would_read_as_markup_or_lines_is_neutralised(project: Path) -
     taught = [cleaned(typed) for typed in MARKUP_AND_LINES]
     assert taught == list(MARKUP_AND_LINES.values())
     path, _, after = examples_added(project, "learn_wifi", taught)
-    teaching.write_all({path: after})
+    examples.write_all({path: after})
     assert rasa_examples(path) - rasa_examples(ROOT / TUTORIALS) == Counter(("learn_wifi", text) for text in taught)
     assert all(not message.get("entities") for message in RasaYAMLReader().read(path).training_examples
                if message.get("text") in taught)
@@ -218,7 +220,7 @@ def test_writing_several_files_puts_the_first_back_when_a_later_one_fails(projec
     monkeypatch.setattr(staff_files.os, "replace", lambda source, target: (
         replace(source, target) if Path(target) != second else (_ for _ in ()).throw(OSError("disk full"))))
     with pytest.raises(OSError):
-        teaching.write_all({first: "changed", second: "changed"})
+        examples.write_all({first: "changed", second: "changed"})
     assert files(project) == before  # nor any temporary file left
 
 
@@ -250,12 +252,12 @@ def test_personal_data_staff_type_is_masked_before_it_is_written(teacher: Teache
 def test_a_response_saved_while_a_new_intent_is_built_is_kept_and_the_intent_refused(
         teacher: Teacher, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     domain = project / "domain.yml"
-    saved = content.read(domain).text.replace("Au revoir ! Revenez quand vous voulez.", "À bientôt !")
+    saved = edits.read(domain).text.replace("Au revoir ! Revenez quand vous voulez.", "À bientôt !")
     built = teacher_module.new_intent_files
 
     def built_then_a_response_saved(*arguments: object) -> tuple:
         found = built(*arguments)
-        content.save(domain, saved, content.read(domain).version)  # « Réponses et fiches », meanwhile
+        edits.save(domain, saved, edits.read(domain).version)  # « Réponses et fiches », meanwhile
         return found
 
     monkeypatch.setattr(teacher_module, "new_intent_files", built_then_a_response_saved)

@@ -1,4 +1,5 @@
-"""How a bot turn (REST-shaped, CONTRACT §2) looks on Telegram; every text is checked as Telegram parses HTML."""
+"""How a bot turn (REST-shaped, docs/contract.md §2) looks on Telegram; every text is checked as Telegram parses
+HTML."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
@@ -46,7 +47,8 @@ def test_text_is_escaped_for_telegram_html() -> None:
 
 def test_long_text_is_split_under_telegram_limit_with_buttons_on_the_last_piece() -> None:
     paragraph = "Une phrase simple & claire. " * 40
-    outgoing = render_turn([{"text": "\n\n".join([paragraph] * 12), "buttons": [{"title": "Oui", "payload": "/affirm"}]}])
+    yes = [{"title": "Oui", "payload": "/affirm"}]
+    outgoing = render_turn([{"text": "\n\n".join([paragraph] * 12), "buttons": yes}])
     assert len(outgoing) > 1
     assert not any(isinstance(m.markup, InlineKeyboardMarkup) for m in outgoing[:-1])
     assert inline(outgoing[-1]) == [("Oui", "/affirm")]
@@ -156,4 +158,5 @@ def test_a_library_site_is_its_answer_and_summary_with_the_site_buttons_and_no_m
 
 
 def test_blank_texts_and_silent_payloads_send_nothing() -> None:
-    assert render_turn([{"text": "  "}, {"custom": {"triage": {"route": "clarify"}}}, {"custom": {"ask": "slot"}}]) == []
+    silent = [{"text": "  "}, {"custom": {"triage": {"route": "clarify"}}}, {"custom": {"ask": "slot"}}]
+    assert render_turn(silent) == []

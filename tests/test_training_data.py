@@ -11,10 +11,10 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.contract import PARTNER_KINDS, ROUTES, THEMES
-from bot.knowledge import Charter
-from bot.settings import ROOT
-from bot.matching import normalise
 from bot.evaluation import load_heldout
+from bot.knowledge import Charter
+from bot.matching import normalise
+from bot.settings import ROOT
 
 CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "not_understood", "cancel",
                         "ask_privacy", "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder",
@@ -67,7 +67,8 @@ def test_every_route_and_need_has_a_reply(domain: Domain, default_charter: Chart
         assert need.reply is None or need.reply in domain.responses, name
 
 
-LATER = re.compile(r"(?<![àa] )bient[oô]t|prochainement|d'ici peu|coming soon", re.IGNORECASE)  # « À bientôt ! » says goodbye
+# « À bientôt ! » says goodbye:
+LATER = re.compile(r"(?<![àa] )bient[oô]t|prochainement|d'ici peu|coming soon", re.IGNORECASE)
 
 
 def test_no_answer_promises_a_feature_for_later(domain: Domain) -> None:

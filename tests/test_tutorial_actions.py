@@ -48,7 +48,8 @@ def test_a_complete_diagnostic_sets_the_level_and_offers_a_fiche_of_the_theme() 
     assert slots["level"] == "debutant" and slots["tutorials_shown"] == [tutorial["id"]]
     assert (tutorial["theme"], tutorial["level"]) == ("email", "debutant")
     assert tutorial["url"] == f"{settings.public_web_url}/tutoriels/{tutorial['id']}"
-    assert tutorial["url"] in messages[0]["url"] and responses(messages) == ["utter_tutorial", "utter_tutorial_follow_up"]
+    assert tutorial["url"] in messages[0]["url"]
+    assert responses(messages) == ["utter_tutorial", "utter_tutorial_follow_up"]
     titles = [button["title"] for button in messages[1]["buttons"]]
     assert titles == ["Une autre fiche", "Plus avancé", "Prendre rendez-vous"]  # nothing simpler than débutant
 

@@ -26,7 +26,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def policy(headers: Message) -> dict[str, str]:
     """The Content-Security-Policy's directives, by name."""
     directives = (directive.strip().split(" ", 1) for directive in headers["Content-Security-Policy"].split(";"))
-    return {name: value for name, value in directives}
+    return dict(directives)
 
 
 def assert_common_headers(headers: Message, path: str) -> None:

@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import library, privacy
-from bot.actions.understanding import understanding_of
+from bot.triage.understanding import understanding_of
 from bot.knowledge import charter
 from bot.triage import triage
 
@@ -23,7 +23,7 @@ ABOUT_THE_LIBRARY = {"library_info", library.PERSON_INTENT}
 ASIDES = {*SMALL_TALK, *EXPLAINED, "ask_privacy", *ABOUT_THE_LIBRARY}
 NEW_NEED = "new_need"
 NEED_ROUTES = {"tutorial", "booking", "referral", "charter"}  # a need that ends a form; info is an aside
-ASK_OF_SLOT = {"booking_site": "site", "booking_slot": "slot"}  # CONTRACT §4's name of what a form slot asks
+ASK_OF_SLOT = {"booking_site": "site", "booking_slot": "slot"}  # docs/contract.md §4's name of what a form slot asks
 
 
 def intent_of(tracker: Tracker) -> tuple[str, float]:
@@ -73,7 +73,7 @@ def leave_for_triage(form: str, form_slots: tuple[str, ...]) -> Events:
 
 
 def last_question(tracker: Tracker) -> Optional[Dict[str, Any]]:
-    """The message of the bot's previous turn that asked the patron something (CONTRACT §4 `custom.ask`)."""
+    """The message of the bot's previous turn that asked the patron something (docs/contract.md §4 `custom.ask`)."""
     patron_turns = 0
     for event in reversed(tracker.events):
         if event.get("event") == "user":

@@ -1,5 +1,5 @@
 """Booking in the conversation: the booking form's questions (site, slot, consent, recap; its checks are in
-forms.py), the confirmation with its code (CONTRACT §5 `custom.booking`), and cancelling or moving a booking by
+forms.py), the confirmation with its code (docs/contract.md §5 `custom.booking`), and cancelling or moving a booking by
 its code."""
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.booking.contact import Contact, parse_contact
-from bot.booking.jobs import ensure_database
+from bot.booking.store import ensure_database
 from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
 from bot.booking.store import BookingNotFound, BookingStore, SlotTaken
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 from bot.settings import settings
 from bot.triage import Decision
 
@@ -129,7 +129,7 @@ class ActionAskBookingRecapOk(Action):
 
 
 def confirm(dispatcher: CollectingDispatcher, booking: Any) -> None:
-    """The confirmation: when, where, the code, the calendar file; `custom.booking` of CONTRACT §5."""
+    """The confirmation: when, where, the code, the calendar file; `custom.booking` of docs/contract.md §5."""
     site = store().site(booking.site_id)
     ics_url = f"{settings.public_web_url}/rendez-vous/{booking.display_code}.ics"
     dispatcher.utter_message(

@@ -25,7 +25,7 @@ from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
 from bot.booking.store import utc_now
 from bot.matching import normalise
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 
 CHOICE_SIMILARITY = 80  # rapidfuzz token-set ratio from which typed words name a site or a choice
 FIRST_NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")

@@ -1,5 +1,5 @@
 """The library itself in the conversation (route `info`): hours, address, phone and services of its sites, each
-answer with the site's card (CONTRACT v2 §5 `custom.site`); and a person to talk to."""
+answer with the site's card (docs/contract.md §5 `custom.site`); and a person to talk to."""
 from __future__ import annotations
 
 import logging
@@ -17,7 +17,7 @@ from bot.knowledge.sites import Site
 from bot.library.answers import answer as library_answer
 from bot.library.answers import answering, card
 from bot.library.questions import named_site, read_question
-from bot.partners.hours import paris_now
+from bot.hours import paris_now
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]

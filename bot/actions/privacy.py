@@ -34,7 +34,7 @@ class ActionPrivacy(Action):
 
 class ActionForgetMe(Action):
     """Erase the patron's data once they confirmed: their bookings here (coming ones cancelled), then the
-    conversation itself, which the channel deletes after this turn (`custom.forget`, CONTRACT §5)."""
+    conversation itself, which the channel deletes after this turn (`custom.forget`, docs/contract.md §5)."""
 
     def name(self) -> str:
         return "action_forget_me"

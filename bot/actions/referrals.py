@@ -1,9 +1,9 @@
-"""Referrals in the conversation: the nearest place of the partner kind as a card (CONTRACT §5
-`custom.partner`), after asking the patron's commune (CONTRACT §4 `ask: commune`) when there are several; a
+"""Referrals in the conversation: the nearest place of the partner kind as a card (docs/contract.md §5
+`custom.partner`), after asking the patron's commune (docs/contract.md §4 `ask: commune`) when there are several; a
 commune the patron gives later shows the place nearest to it; what to bring behind the card's button."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.knowledge import communes, partners, topics
 from bot.knowledge.partners import Commune, Partner
-from bot.partners.hours import describe, opening, paris_now
-from bot.partners.places import find_commune, nearest, partners_named, words
+from bot.hours import describe, opening, paris_now
+from bot.matching import name_words
+from bot.partners.places import find_commune, nearest
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
@@ -30,12 +31,6 @@ def commune_by_key(key: Optional[str]) -> Optional[Commune]:
     return next((commune for commune in communes() if commune.key == key), None)
 
 
-def organisms_named(text: str) -> List[Tuple[str, str]]:
-    """("organism", kind) when the patron named partner places, by name or alias, all of one kind."""
-    kinds = {place.kind for place in partners_named(text, partners())}
-    return [("organism", kinds.pop())] if len(kinds) == 1 else []
-
-
 def best_place(kind: str, commune: Optional[Commune]) -> Partner:
     """The place of `kind` nearest to the commune, or the first one listed when the commune is unknown."""
     places = places_of(kind)
@@ -44,7 +39,7 @@ def best_place(kind: str, commune: Optional[Commune]) -> Partner:
 
 def commune_buttons(kind: str) -> List[Dict[str, str]]:
     """The communes that have a place of `kind`, then « Je ne sais pas »."""
-    keys = dict.fromkeys(" ".join(words(place.commune)) for place in places_of(kind))
+    keys = dict.fromkeys(" ".join(name_words(place.commune)) for place in places_of(kind))
     return [{"title": commune.nom, "payload": f'/tell_commune{{"commune": "{commune.key}"}}'}
             for commune in map(commune_by_key, keys) if commune] + \
         [{"title": "Je ne sais pas", "payload": f'/tell_commune{{"commune": "{UNKNOWN_COMMUNE}"}}'}]
@@ -81,7 +76,7 @@ def answer_to_commune_question(dispatcher: CollectingDispatcher, tracker: Tracke
     """A short message NLU could not place that names a commune (« chinon », « non plutôt Loches ») is the
     patron's commune, at any time; one that names none answers a pending commune question with the question again.
     None when the message is a need to triage."""
-    if intent not in UNSURE_INTENTS or len(words(text)) > MAX_COMMUNE_WORDS:
+    if intent not in UNSURE_INTENTS or len(name_words(text)) > MAX_COMMUNE_WORDS:
         return None
     commune = find_commune(text, communes())
     if commune:

@@ -1,4 +1,4 @@
-"""The triage action: reads NLU's result, asks the triage package, answers with CONTRACT §3's payload."""
+"""The triage action: reads NLU's result, asks the triage package, answers with docs/contract.md §3's payload."""
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List
@@ -8,7 +8,7 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import booking, library, referrals, tutorials
-from bot.actions.understanding import understanding_of
+from bot.triage.understanding import understanding_of
 from bot.knowledge import charter, topics
 from bot.triage import Decision, Destination, triage
 

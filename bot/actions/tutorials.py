@@ -1,5 +1,5 @@
-"""Tutorials in the conversation: the best fiche for the patron's theme and level (CONTRACT §5),
-the level mini-diagnostic (CONTRACT §4 `ask: level`), and « un autre », « plus simple », « plus avancé »."""
+"""Tutorials in the conversation: the best fiche for the patron's theme and level (docs/contract.md §5),
+the level mini-diagnostic (docs/contract.md §4 `ask: level`), and « un autre », « plus simple », « plus avancé »."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -34,7 +34,7 @@ def page_url(path: str = "") -> str:
 
 
 def contract_payload(tutorial: Tutorial) -> Dict[str, str]:
-    """`custom.tutorial` of CONTRACT §5."""
+    """`custom.tutorial` of docs/contract.md §5."""
     return {"id": tutorial.id, "theme": tutorial.theme, "level": tutorial.level, "title": tutorial.title,
             "url": page_url(tutorial.id)}
 

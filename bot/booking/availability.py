@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Iterable, Iterator, Mapping, Optional, Protocol, Sequence
 
 from bot.booking.slots import Slot
-from bot.partners.hours import PARIS, parse
+from bot.hours import PARIS, parse
 
 
 class Weekly(Protocol):

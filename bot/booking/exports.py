@@ -11,8 +11,8 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 from bot.knowledge.partners import phone_display
 from bot.booking.models import Booking
-from bot.labels import STATUS_LABELS
-from bot.partners.hours import PARIS
+from bot.booking.statuses import STATUS_LABELS
+from bot.hours import PARIS
 
 COLUMNS = ["code", "statut", "date", "heure", "fin", "lieu", "médiateur", "thème", "urgent", "prénom", "contact",
            "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le",

@@ -6,42 +6,13 @@ a cancelled booking frees its slot. Partial indexes need SQLite or PostgreSQL.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Optional
-
-from sqlalchemy import (Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, Time,
-                        text)
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import declarative_base
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Text, Time, text
 
 from bot.booking.codes import display_code
-from bot.knowledge.sites import SiteContact
 from bot.booking.slots import Slot
-
-CONFIRMED, CANCELLED = "confirmed", "cancelled"
-DONE, NO_SHOW = "done", "no_show"  # after the appointment, marked by a mediator in the console
-NAMING = {"ix": "ix_%(table_name)s_%(column_0_N_name)s", "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-          "fk": "fk_%(table_name)s_%(column_0_name)s", "pk": "pk_%(table_name)s",
-          "ck": "ck_%(table_name)s_%(constraint_name)s"}
-Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING))
-
-
-class UTCDateTime(TypeDecorator):
-    """An aware datetime stored as naive UTC (the same text for the same moment, whatever the offset)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value}: give an aware one")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Optional[datetime]:
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+from bot.booking.statuses import CANCELLED, CONFIRMED
+from bot.db.tables import Base, UTCDateTime
+from bot.knowledge.sites import SiteContact
 
 
 class Site(SiteContact, Base):
@@ -165,7 +136,7 @@ class Booking(Base):
         return display_code(self.code)
 
     def contract(self) -> dict[str, str]:
-        """The `custom.booking` object of CONTRACT §5."""
+        """The `custom.booking` object of docs/contract.md §5."""
         if self.status == CANCELLED:
             return {"status": CANCELLED, "code": self.display_code}
         return {"status": self.status, "code": self.display_code, "start": self.slot.start.isoformat(),

@@ -10,7 +10,7 @@ from typing import Iterator, Optional
 
 from rapidfuzz import fuzz, process
 
-from bot.partners.hours import MONTHS, PARIS, WEEKDAYS
+from bot.hours import MONTHS, PARIS, WEEKDAYS
 from bot.matching import normalise
 
 MORNING, AFTERNOON, EVENING = "matin", "apres-midi", "soir"

@@ -19,7 +19,7 @@ from bot.booking.contact import EMAIL
 from bot.booking.models import Booking, Site
 from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingStore
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 
 log = logging.getLogger(__name__)
 SEND_HOURS = (9, 20)  # reminders go out from 9:00 to 20:00, Paris time

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.partners.hours import MONTHS, PARIS, WEEKDAYS, _clock
+from bot.hours import MONTHS, PARIS, WEEKDAYS, _clock
 
 
 @dataclass(frozen=True)

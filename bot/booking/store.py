@@ -7,6 +7,7 @@ mediator at the same start (a unique index), so two conversations never get the 
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Optional
 
@@ -17,16 +18,20 @@ from sqlalchemy.sql.expression import Update
 
 from bot.booking.availability import overlaps, slots_between
 from bot.booking.codes import new_code, normalise_code
-from bot.booking.database import EngineSource, engine_for, upgrade_engine
+from bot.db.engines import EngineSource, engine_for
+from bot.db.upgrade import upgrade_engine
 from bot.booking.exports import bookings_csv
 from bot.booking.contact import Contact
-from bot.booking.models import (CANCELLED, CONFIRMED, DONE, NO_SHOW, Availability, Booking, Closure, HeldContact,
-                                KnowledgeState, Mediator, Site)
+from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW
+from bot.booking.models import Availability, Booking, Closure, HeldContact, KnowledgeState, Mediator, Site
 from bot.booking.preferences import Preference
 from bot.booking.slots import Slot
+from bot.knowledge import sites
 from bot.knowledge.sites import Sites
-from bot.partners.hours import PARIS
+from bot.settings import Settings
+from bot.hours import PARIS
 
+log = logging.getLogger(__name__)
 HORIZON = timedelta(weeks=8)  # slots are offered up to this far ahead
 NOTICE = timedelta(minutes=30)  # a slot starting sooner is not offered any more
 CODE_ATTEMPTS = 5
@@ -398,3 +403,13 @@ def _offered(booking: Booking, permanences: list[Availability], closures: list[C
     mine = [permanence for permanence in permanences
             if (permanence.site_id, permanence.mediator_id) == (slot.site_id, slot.mediator_id)]
     return slot in slots_between(slot.start, slot.end, mine, closures, holidays)
+
+
+def ensure_database(settings: Settings) -> BookingStore:
+    """The booking store, its tables up to date and loaded with knowledge_base/sites.yml: what the processes that
+    use the booking database call once at start."""
+    store = BookingStore(settings.booking_database_url)
+    store.migrate()
+    if store.load_knowledge(sites(settings.knowledge_dir / "sites.yml")):
+        log.info("sites, availability and closures loaded from %s", settings.knowledge_dir / "sites.yml")
+    return store

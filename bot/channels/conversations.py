@@ -1,6 +1,6 @@
 """The conversations Rasa keeps, as the channels need them: a button's payload found again, and the erasure a
 patron asks for (« Supprimer mes données »). Once the action has erased the patron's bookings and said so with
-`custom.forget` (CONTRACT §5), the channel erases the conversation, after Rasa has saved the turn."""
+`custom.forget` (docs/contract.md §5), the channel erases the conversation, after Rasa has saved the turn."""
 from __future__ import annotations
 
 import logging

@@ -81,7 +81,7 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
 
 
 def unusable(request: Request) -> Optional[str]:
-    """Why a request to the webhook is not a patron's message (CONTRACT §2), or None."""
+    """Why a request to the webhook is not a patron's message (docs/contract.md §2), or None."""
     if bool_arg(request, "stream", default=False):
         return NO_STREAM
     try:
@@ -105,7 +105,7 @@ async def refuse_unusable(request: Request) -> Optional[HTTPResponse]:
 
 
 class AlwaysAnsweringRestInput(RestInput):
-    """The stock REST channel at /webhooks/rest/webhook (CONTRACT §2), plus: 400 for a body that is not a
+    """The stock REST channel at /webhooks/rest/webhook (docs/contract.md §2), plus: 400 for a body that is not a
     patron's message; the text cleaned and cut at MAX_TEXT characters, with a notice; the apology when a turn
     fails; the erasure of the conversation the patron asked for. A conversation's channel is always `rest` and
     request metadata is not kept: a client can neither pass for Telegram nor store data of its own."""

@@ -18,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap
 from bot.knowledge.files import KnowledgeError
 from bot.knowledge.messages import field_problem
 from bot.knowledge.partners import Commune, Partner
-from bot.partners.places import words
+from bot.matching import name_words
 from bot.matching import normalise
 
 TEXT_FIELDS = ("id", "pivot", "nom", "adresse", "complement_adresse", "code_postal", "commune", "code_insee",
@@ -69,7 +69,7 @@ def import_lieux(source: Path, out: Path, communes: Sequence[Commune], kind: Opt
             report.skipped += 1
             report.messages.append(f"{where}: ligne ignorée : {error}")
             continue
-        if " ".join(words(partner.commune)) not in known:
+        if " ".join(name_words(partner.commune)) not in known:
             notes.append(f"la commune « {partner.commune} » n'est pas dans communes.yml : ajoutez-la avant "
                          "`make validate`")
         _write(partner, path, f"{source.name}, line {line}")

@@ -14,8 +14,8 @@ from pydantic import AnyHttpUrl, BaseModel, Field, confloat, constr, validator
 
 from bot.contract import PARTNER_KINDS, PartnerKind
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
-from bot.partners.hours import problem as hours_problem
-from bot.partners.places import words
+from bot.hours import problem as hours_problem
+from bot.matching import name_words
 
 Text = constr(strip_whitespace=True, min_length=1)
 Id = constr(regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -69,7 +69,7 @@ class Commune(BaseModel, extra="forbid"):
     @property
     def key(self) -> str:
         """The name as compared with a place's `commune`: case, accents, hyphens and "St" do not count."""
-        return " ".join(words(self.nom))
+        return " ".join(name_words(self.nom))
 
 
 class Territory(BaseModel, extra="forbid"):
@@ -82,7 +82,7 @@ class Partner(BaseModel, extra="forbid"):
     """One partner place: national schema fields, then Aiguillage's extensions."""
 
     id: Id
-    kind: PartnerKind  # extension: CONTRACT §3 partner kind
+    kind: PartnerKind  # extension: docs/contract.md §3 partner kind
     nom: Text
     aliases: List[Text] = []  # extension: names patrons use, "la kaf", "la sécu", "pôle emploi"
     adresse: Text
@@ -136,7 +136,7 @@ class Partner(BaseModel, extra="forbid"):
         return str(url) if url else None
 
     def contract(self) -> dict[str, Any]:
-        """The `custom.partner` object of CONTRACT §5."""
+        """The `custom.partner` object of docs/contract.md §5."""
         return {"id": self.id, "kind": self.kind, "name": self.nom, "address": self.address,
                 "phone": self.telephone, "url": self.url, "opening_hours": self.horaires,
                 "latitude": self.latitude, "longitude": self.longitude}
@@ -163,7 +163,7 @@ def load_partner(path: Path, communes: Collection[str]) -> Partner:
     if partner.id != path.stem:
         problems.append(f"{path}:{line_of(document, ['id'])}: id « {partner.id} » doit être le nom du fichier "
                         f"« {path.stem} »")
-    if " ".join(words(partner.commune)) not in communes:
+    if " ".join(name_words(partner.commune)) not in communes:
         problems.append(f"{path}:{line_of(document, ['commune'])}: la commune « {partner.commune} » n'est pas "
                         f"dans communes.yml : ajoutez-la, ou corrigez son nom")
     if problems:

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field, conint, constr, root_validator, validator
 
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
 from bot.knowledge.partners import Id, PostalCode, Text, _quoted, phone, phone_display
-from bot.partners.hours import WEEKDAYS
-from bot.partners.hours import problem as hours_problem
+from bot.hours import WEEKDAYS
+from bot.hours import problem as hours_problem
 
 HOURS = re.compile(r"^(\d{1,2}):(\d{2}) ?- ?(\d{1,2}):(\d{2})$")
 

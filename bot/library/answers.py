@@ -1,5 +1,5 @@
 """The assistant's answers about the library itself, from `knowledge_base/sites.yml`: the reply to a question (a
-response of domain.yml and its words) and the site's card (CONTRACT v2 §5 `custom.site`)."""
+response of domain.yml and its words) and the site's card (docs/contract.md §5 `custom.site`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +9,7 @@ from typing import Any, Optional
 from bot.booking.slots import day_label
 from bot.knowledge.sites import Site, Sites
 from bot.library.questions import ACCESS, ADDRESS, DAY, HOURS, PHONE, SERVICE, Question
-from bot.partners.hours import PARIS, Opening, day_hours, describe, opening, said_hours, said_moment, week
+from bot.hours import PARIS, Opening, day_hours, describe, opening, said_hours, said_moment, week
 
 NO_HOURS = "Appelez avant de venir : je n'ai pas ses horaires."
 
@@ -90,7 +90,8 @@ def answering(site: Site, now: datetime) -> str:
 
 
 def card(site: Site, sites: Sites, now: datetime) -> dict[str, Any]:
-    """The site as CONTRACT v2 §5 `custom.site`, with its status in words (« Ouvert maintenant, jusqu'à 18 h. »)."""
+    """The site as docs/contract.md §5 `custom.site`, with its status in words (« Ouvert maintenant, jusqu'à
+    18 h. »)."""
     status = status_of(site, now)
     return {"id": site.id, "name": site.name, "address": site.full_address, "phone": site.phone,
             "opening_hours": site.opening_hours, "open_now": bool(status and status.open),

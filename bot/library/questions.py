@@ -9,7 +9,7 @@ from typing import Optional
 from bot.booking.preferences import Preference, parse_preference
 from bot.knowledge.sites import Service, Site, Sites
 from bot.matching import best_mention
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 from bot.partners.places import best_named
 
 SERVICE, DAY, HOURS, PHONE, ADDRESS, ACCESS, GENERAL = ("service", "day", "hours", "phone", "address", "access",

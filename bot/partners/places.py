@@ -7,15 +7,14 @@ from typing import TYPE_CHECKING, Iterable, List, Optional, Protocol, Sequence, 
 
 from rapidfuzz import fuzz
 
-from bot.matching import normalise
+from bot.matching import name_words
 
-if TYPE_CHECKING:  # the models import this module for `words`
+if TYPE_CHECKING:
     from bot.knowledge.partners import Commune, Partner
 
 MIN_SIMILARITY = 80  # rapidfuzz ratio from which typed words count as a name: "amboize" = "amboise" (86)
 MIN_PREFIX = 4  # the first words of a name count alone from this many letters: "joue" for Joué-lès-Tours
 MIN_FUZZY = 5  # shorter names must be typed exactly: "caf" is not "ça", "spdc" is not "spa"
-ABBREVIATIONS = {"st": "saint", "ste": "sainte"}
 POSTAL_CODE = re.compile(r"\b\d{5}\b")
 EARTH_RADIUS_KM = 6371.0
 Item = TypeVar("Item")
@@ -26,11 +25,6 @@ class Located(Protocol):
 
     latitude: float
     longitude: float
-
-
-def words(text: str) -> List[str]:
-    """Lower-case words without accents, "st" spelled out: "St-Cyr-sur-Loire" -> saint cyr sur loire."""
-    return [ABBREVIATIONS.get(word, word) for word in re.findall(r"[a-z0-9]+", normalise(text))]
 
 
 def find_commune(text: str, communes: Sequence[Commune]) -> Optional[Commune]:
@@ -66,8 +60,8 @@ def best_named(text: str, named: Sequence[Tuple[Item, Sequence[str]]], prefixes:
 
     With `prefixes`, the first words of a name count alone ("saint pierre" for Saint-Pierre-des-Corps).
     """
-    typed = words(text)
-    scored = [(max(_match(words(name), typed, prefixes) for name in names), item) for item, names in named]
+    typed = name_words(text)
+    scored = [(max(_match(name_words(name), typed, prefixes) for name in names), item) for item, names in named]
     best = max((score for score, _ in scored), default=None)
     if best is None or best[0] < MIN_SIMILARITY:
         return []

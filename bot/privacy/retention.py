@@ -1,6 +1,5 @@
 """Conversations are kept CONVERSATION_RETENTION_DAYS after their last message, then deleted from Rasa's SQL
-tracker store; the messages staff left out of the console's inbox lose their text after as many days (the booking
-jobs run this)."""
+tracker store (the jobs run this)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,7 +7,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import create_engine, delete, func, select
 
 from bot.privacy.events_table import EVENTS
-from bot.staff.decisions import Decisions
 
 
 def forget_old_conversations(tracker_store_url: str, now: datetime, days: int) -> int:
@@ -26,12 +24,3 @@ def forget_old_conversations(tracker_store_url: str, now: datetime, days: int) -
             return len(senders)
     finally:
         engine.dispose()
-
-
-def forget_old_dismissed_texts(database_url: str, now: datetime, days: int) -> int:
-    """Blank the text of the inbox messages staff left out more than `days` days ago; return how many."""
-    decisions = Decisions(database_url)
-    try:
-        return decisions.blank_dismissed(now - timedelta(days=days))
-    finally:
-        decisions.close()

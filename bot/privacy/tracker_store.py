@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import sessionmaker
 
-from bot.booking.database import engine_for
+from bot.db.engines import engine_for
 from bot.privacy.redaction import redact_data
 
 
@@ -31,7 +31,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     It reads and writes with SQLAlchemy Core statements built once, on pooled connections: Rasa's ORM queries and
     SQLAlchemy 1.4's new connection per session for SQLite files took a third of a turn's time. SQLite is set up
-    as the booking database (bot.booking.database.engine_for)."""
+    as the booking database (bot.db.engines.engine_for)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.booking.database import EngineSource, engine_for
+from bot.db.engines import EngineSource, engine_for
 from bot.booking.models import Mediator
 from bot.staff.models import ADMIN, ROLES, LoginFailure, StaffAccount, StaffSession
 

@@ -16,11 +16,13 @@ from typing import Any, Iterable, Iterator, Optional
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from bot.booking.models import CANCELLED, CONFIRMED, Booking
+from bot.booking.statuses import CANCELLED, CONFIRMED
+from bot.booking.models import Booking
 from bot.contract import PARTNER_KINDS, ROUTES
 from bot.knowledge import Topics
-from bot.labels import ROUTE_LABELS, STATUS_LABELS, UNMARKED, statuses_label
-from bot.partners.hours import PARIS
+from bot.labels import ROUTE_LABELS
+from bot.booking.statuses import STATUS_LABELS, UNMARKED, statuses_label
+from bot.hours import PARIS
 from bot.privacy.events_table import EVENTS
 from bot.triage.decision import FALLBACK_INTENT
 

@@ -13,12 +13,13 @@ from typing import Callable, Optional
 from sqlalchemy import select
 
 from bot.booking.contact import EMAIL, Contact
-from bot.booking.models import CANCELLED, CONFIRMED, Booking, Mediator, Site
+from bot.booking.statuses import CANCELLED, CONFIRMED
+from bot.booking.models import Booking, Mediator, Site
 from bot.booking.reminders import Mailer, Notify, greeting, mail_error, notified
 from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import Charter, Topics
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 from bot.staff.models import StaffAccount
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text
 
-from bot.booking.models import Base, UTCDateTime
+from bot.db.tables import Base, UTCDateTime
 
 ADMIN, MEDIATOR = "admin", "mediator"
 ROLES = (ADMIN, MEDIATOR)

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.booking.database import EngineSource, engine_for
+from bot.db.engines import EngineSource, engine_for
 from bot.evaluation import RouteScores, load_heldout, score_model, worse
 from bot.settings import ROOT, Settings
 from bot.staff.models import DEPLOYED, FAILED, REJECTED, RUNNING, UNCHANGED, StaffAccount, Training

@@ -1,4 +1,5 @@
-"""A bot turn, as Rasa's channels hand it over (CONTRACT §2: text, buttons, custom), turned into Telegram messages.
+"""A bot turn, as Rasa's channels hand it over (docs/contract.md §2: text, buttons, custom), turned into Telegram
+messages.
 
 - Consecutive texts become one message (fewer notifications, within Telegram's rate limits); texts are escaped for
   the HTML parse mode and split under Telegram's 4096 characters.

@@ -41,7 +41,7 @@ class Destination:
 
 @dataclass(frozen=True)
 class Decision:
-    """The triage of one message, as CONTRACT §3 describes it."""
+    """The triage of one message, as docs/contract.md §3 describes it."""
 
     destination: Destination
     scope: str

@@ -15,7 +15,7 @@ STOP_WORDS = frozenset("au aux avec ce comment de des du en et je la le les ma m
                        "sa se ses son sur un une".split())
 
 
-def words(text: str) -> list[str]:
+def meaningful_words(text: str) -> list[str]:
     """The words of `text` that carry meaning, normalised: "la pièce-jointe d'un mail" → piece jointe mail."""
     return [word for word in normalise(re.sub(r"\W+", " ", text)).split()
             if len(word) > 1 and word not in STOP_WORDS]
@@ -36,8 +36,8 @@ def _matched(typed: list[str], vocabulary: set[str]) -> float:
 def _score(tutorial: Tutorial, typed: list[str]) -> tuple[float, float]:
     """How well the typed words match the fiche's title, id and keywords; then its title and id alone,
     so that "facebook" puts the fiche about Facebook before the fiches that only mention it."""
-    name = set(words(tutorial.title)) | set(tutorial.id.split("-"))
-    return _matched(typed, name | set(words(" ".join(tutorial.keywords)))), _matched(typed, name)
+    name = set(meaningful_words(tutorial.title)) | set(tutorial.id.split("-"))
+    return _matched(typed, name | set(meaningful_words(" ".join(tutorial.keywords)))), _matched(typed, name)
 
 
 def search(catalogue: Iterable[Tutorial], query: str = "", theme: Optional[str] = None,
@@ -48,7 +48,7 @@ def search(catalogue: Iterable[Tutorial], query: str = "", theme: Optional[str] 
     """
     kept = sorted((tutorial for tutorial in catalogue if theme in (None, tutorial.theme)
                    and level in (None, tutorial.level)), key=catalogue_order)
-    typed = words(query)
+    typed = meaningful_words(query)
     if not typed:
         return kept
     scores = {tutorial.id: _score(tutorial, typed) for tutorial in kept}

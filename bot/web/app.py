@@ -12,7 +12,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from bot.booking.database import SharedEngines
+from bot.db.engines import SharedEngines
 from bot.booking.store import BookingStore
 from bot.knowledge import charter, sites
 from bot.knowledge.partners import phone_display

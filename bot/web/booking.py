@@ -12,9 +12,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, raw
 
 from bot.booking.calendar import booking_ics, mediator_feed
-from bot.booking.models import CONFIRMED
+from bot.booking.statuses import CONFIRMED
 from bot.booking.store import HORIZON, BookingStore
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 from bot.settings import Settings
 
 CALENDAR = "text/calendar; charset=utf-8"

@@ -6,8 +6,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.settings import settings
-from tests.browser.widget import (WEBHOOK, answer_with, axe_violations, choose, horizontal_overflow, log,
-                                  open_widget, say)
+from tests.browser.widget import (
+    WEBHOOK,
+    answer_with,
+    axe_violations,
+    choose,
+    horizontal_overflow,
+    log,
+    open_widget,
+    say,
+)
 
 REPORTS = settings.var_dir / "reports"
 NO_OVERFLOW = {"page": 0, "panel": 0, "panel_outside_window": 0}

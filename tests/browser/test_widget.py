@@ -8,8 +8,23 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.services import Stack
-from tests.browser.widget import (LAUNCHER, RECORD_SPEECH, answer_with, bot_messages, card, choose, custom, focused,
-                                  input_box, listen_buttons_per_turn, log, open_widget, say, spoken, wait_for_answer)
+from tests.browser.widget import (
+    LAUNCHER,
+    RECORD_SPEECH,
+    answer_with,
+    bot_messages,
+    card,
+    choose,
+    custom,
+    focused,
+    input_box,
+    listen_buttons_per_turn,
+    log,
+    open_widget,
+    say,
+    spoken,
+    wait_for_answer,
+)
 
 XSS = "<img src=x onerror=alert(1)>"
 SAFETY = "Ne donnez jamais vos mots de passe, même à un agent."

@@ -1,4 +1,4 @@
-"""A patron talking to the running assistant over the REST channel (CONTRACT §2), and contract checks."""
+"""A patron talking to the running assistant over the REST channel (docs/contract.md §2), and contract checks."""
 from __future__ import annotations
 
 import uuid
@@ -34,7 +34,7 @@ def triage_payloads(messages: list[Message]) -> list[dict[str, Any]]:
 
 
 def triage_of(messages: list[Message]) -> dict[str, Any]:
-    """The one `custom.triage` of a turn (CONTRACT §3), checked for shape."""
+    """The one `custom.triage` of a turn (docs/contract.md §3), checked for shape."""
     payloads = triage_payloads(messages)
     assert len(payloads) == 1, f"expected exactly one triage message, got {messages}"
     check_triage_shape(payloads[0])
@@ -61,18 +61,18 @@ def check_triage_shape(triage: dict[str, Any]) -> None:
 
 
 def customs(messages: list[Message], key: str) -> list[Any]:
-    """The `custom.<key>` payloads of a turn (CONTRACT §4 and §5)."""
+    """The `custom.<key>` payloads of a turn (docs/contract.md §4 and §5)."""
     return [m["custom"][key] for m in messages if isinstance(m.get("custom"), dict) and key in m["custom"]]
 
 
 def asked(messages: list[Message]) -> Optional[str]:
-    """What the bot asks for at the end of its turn (CONTRACT §4 `custom.ask`), if anything."""
+    """What the bot asks for at the end of its turn (docs/contract.md §4 `custom.ask`), if anything."""
     found = customs(messages, "ask")
     return found[-1] if found else None
 
 
 def booked(messages: list[Message]) -> Optional[dict[str, Any]]:
-    """The turn's `custom.booking` (CONTRACT §5), if any."""
+    """The turn's `custom.booking` (docs/contract.md §5), if any."""
     found = customs(messages, "booking")
     return found[0] if found else None
 

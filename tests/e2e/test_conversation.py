@@ -1,4 +1,4 @@
-"""End to end over REST: patrons' needs reach each route of CONTRACT §3, with one `custom.triage` per turn."""
+"""End to end over REST: patrons' needs reach each route of docs/contract.md §3, with one `custom.triage` per turn."""
 from __future__ import annotations
 
 import sqlite3

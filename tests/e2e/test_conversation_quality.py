@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 from bot.knowledge import sites
 from bot.services import Stack
-from bot.staff.inbox import unclear_messages
+from bot.staff.inbox.messages import unclear_messages
 from tests.e2e.chat import Chat, Message, asked, booked, buttons, customs, texts, triage_of, triage_payloads
 
 CARDS = ("partner", "site", "tutorial", "booking")  # what a card message carries; its words are the card's

@@ -12,7 +12,7 @@ import requests
 
 from bot.booking.reminders import send_due_reminders
 from bot.booking.store import BookingStore
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 from bot.services import Stack
 from bot.telegram.client import SECRET_HEADER, WEBHOOK_PATH, telegram_notify
 from bot.telegram.render import SHARE_PHONE
@@ -151,7 +151,8 @@ def test_rgpd_erases_the_conversation_and_the_bookings(telegram: TelegramChat, s
     booking = BookingStore(stack.settings.booking_database_url).find(code)
     assert booking.status == "cancelled" and booking.first_name is None and booking.contact is None
     with sqlite3.connect(stack.settings.var_dir / "tracker.db") as database:
-        left, = database.execute("select count(*) from events where sender_id = ?", (str(telegram.patron.user_id),)).fetchone()
+        left, = database.execute("select count(*) from events where sender_id = ?",
+                                 (str(telegram.patron.user_id),)).fetchone()
     assert left == 0
     assert "Bonjour" in text_of(telegram.send(telegram.patron.command("/start")))  # a new conversation
 

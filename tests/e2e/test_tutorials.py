@@ -46,7 +46,8 @@ def test_every_theme_offers_a_fiche_whose_page_shows_its_steps(chat: Chat, theme
 
 
 def test_the_level_found_is_remembered_for_the_next_need(chat: Chat) -> None:
-    tutorial = offered(diagnose(chat, "je voudrais apprendre à faire un appel vidéo", ("Je suis à l'aise", "Oui, tout seul")))
+    answers = ("Je suis à l'aise", "Oui, tout seul")
+    tutorial = offered(diagnose(chat, "je voudrais apprendre à faire un appel vidéo", answers))
     assert tutorial["theme"] == "visio"
     messages = chat.say("/learn_email")
     assert not customs(messages, "ask"), "no second diagnostic"

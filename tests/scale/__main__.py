@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.booking.jobs import ensure_database
+from bot.booking.store import ensure_database
 from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.training import ensure_model

@@ -1,4 +1,4 @@
-"""Simulated patrons: scripted conversations over the REST channel (CONTRACT §2), each request timed and
+"""Simulated patrons: scripted conversations over the REST channel (docs/contract.md §2), each request timed and
 attributed to the Rasa replica that answered it."""
 from __future__ import annotations
 

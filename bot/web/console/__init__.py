@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sanic import Blueprint
 
-from bot.booking.database import EngineSource
+from bot.db.engines import EngineSource
 from bot.settings import Settings
 from bot.web.console import accounts, activity, agenda, content, guard, inbox, sign_in, training
 

@@ -9,7 +9,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.booking.database import EngineSource
+from bot.db.engines import EngineSource
 from bot.booking.store import BookingStore
 from bot.settings import Settings
 from bot.staff.accounts import AccountError, AccountNotFound

@@ -14,17 +14,18 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.booking.database import EngineSource
+from bot.db.engines import EngineSource
 from bot.booking.exports import spreadsheet_csv
-from bot.booking.models import CANCELLED
+from bot.booking.statuses import CANCELLED
 from bot.contract import ROUTES
 from bot.knowledge import Topics, topics
 from bot.settings import Settings
-from bot.labels import ROUTE_LABELS, STATUS_LABELS, statuses_label
+from bot.labels import ROUTE_LABELS
+from bot.booking.statuses import STATUS_LABELS, statuses_label
 from bot.staff.activity import (NEEDS, PERIODS, Activity, activity, appointments, conversation, conversations,
                                 last_weeks, partner_kinds, period, report_rows)
-from bot.staff.decisions import Decisions
-from bot.staff.inbox import unclear_messages, undecided
+from bot.staff.inbox.decisions import Decisions
+from bot.staff.inbox.messages import unclear_messages, undecided
 from bot.web.booking import download
 from bot.web.charts import Row, small_multiples
 from bot.web.console.guard import Guard, SignedIn, whole_number

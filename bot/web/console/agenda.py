@@ -13,14 +13,15 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.booking.database import EngineSource
-from bot.booking.models import CANCELLED, CONFIRMED, DONE, NO_SHOW, Booking
+from bot.db.engines import EngineSource
+from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW
+from bot.booking.models import Booking
 from bot.booking.reminders import Mailer
 from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import charter, topics
-from bot.labels import STATUS_LABELS
-from bot.partners.hours import PARIS
+from bot.booking.statuses import STATUS_LABELS
+from bot.hours import PARIS
 from bot.settings import Settings
 from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, Told, cancellation_text, iso_week, monday_named,
                              topic_label, week_bounds)

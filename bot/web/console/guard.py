@@ -15,7 +15,7 @@ from sanic.exceptions import Forbidden, NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.booking.database import EngineSource
+from bot.db.engines import EngineSource
 from bot.settings import Settings
 from bot.staff.accounts import SignedIn, StaffAccounts
 from bot.staff.models import ROLES

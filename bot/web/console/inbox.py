@@ -15,11 +15,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.booking.database import EngineSource
+from bot.db.engines import EngineSource
 from bot.settings import Settings
-from bot.staff.inbox import grouped, unclear_messages, undecided
-from bot.staff.teacher import Message, Refused, Teacher, Undone
-from bot.staff.teaching import TeachingError
+from bot.staff.inbox.messages import grouped, unclear_messages, undecided
+from bot.staff.inbox.teacher import Message, Refused, Teacher, Undone
+from bot.staff.inbox.examples import TeachingError
 from bot.web.console.guard import Guard, SignedIn, one_row
 from bot.web.pages import page
 

@@ -7,7 +7,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.booking.database import EngineSource
+from bot.db.engines import EngineSource
 from bot.settings import Settings
 from bot.staff.accounts import SignInRefused
 from bot.web.console.guard import SESSION_COOKIE, SIGN_IN_PAGE, Guard, SignedIn, private, same

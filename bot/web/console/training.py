@@ -6,7 +6,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 
-from bot.booking.database import EngineSource
+from bot.db.engines import EngineSource
 from bot.evaluation import ROUTE_LABELS, percent
 from bot.settings import Settings
 from bot.staff.retraining import STAGES, TrainingBusy, Trainings

@@ -2,7 +2,7 @@
 //   <script src="https://…/static/widget.js" data-bot-url="https://…/webhooks/rest/webhook" defer></script>
 // Options (data- attributes): data-title, data-color (#rrggbb), data-phone (said when the assistant does not
 // answer), data-lang. Everything lives in a Shadow DOM, so the host page's styles and ours never mix.
-// It talks to Rasa's REST channel (CONTRACT §2) and keeps the conversation in sessionStorage across pages.
+// It talks to Rasa's REST channel (docs/contract.md §2) and keeps the conversation in sessionStorage across pages.
 // Bot text is only ever set with textContent: links are <a> elements built here, for http(s) addresses only.
 (function () {
   "use strict";
@@ -19,7 +19,7 @@
                    Aug: "août", Sep: "septembre", Oct: "octobre", Nov: "novembre", Dec: "décembre" };
   const DEFAULT_INPUT = { label: "Votre message", type: "text", autocomplete: "off" };
   const ANSWER = { label: "Votre réponse", type: "text", autocomplete: "off" };
-  // The input for each `custom.ask` (CONTRACT §4): its label says what is asked, its type picks the keyboard.
+  // The input for each `custom.ask` (docs/contract.md §4): its label says what is asked, its type picks the keyboard.
   const INPUTS = {
     site: { label: "La bibliothèque de votre choix", type: "text", autocomplete: "off" },
     slot: { label: "Le jour qui vous va", type: "text", autocomplete: "off" },

@@ -1,6 +1,5 @@
-"""The jobs `make run` starts (`python -m bot jobs`): booking reminders, the erasure of bookings' personal data,
-of old conversations and of the texts of old messages left out of the inbox, every few minutes; and
-`ensure_database`, which the processes that use the booking database call once at start."""
+"""The jobs `make run` starts (`python -m bot jobs`), every few minutes: booking reminders, the erasure of bookings'
+personal data, of old conversations and of the texts of old messages left out of the inbox."""
 from __future__ import annotations
 
 import logging
@@ -10,24 +9,14 @@ from datetime import datetime
 from typing import Optional
 
 from bot.booking.reminders import Mailer, Notify, send_due_reminders
-from bot.booking.store import BookingStore, utc_now
-from bot.privacy.retention import forget_old_conversations, forget_old_dismissed_texts
+from bot.booking.store import BookingStore, ensure_database, utc_now
+from bot.privacy.retention import forget_old_conversations
+from bot.staff.inbox.decisions import forget_old_dismissed_texts
 from bot.settings import LOG_FORMAT, Settings
 from bot.telegram.client import telegram_notify
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 600
-
-
-def ensure_database(settings: Settings) -> BookingStore:
-    """The booking store, its tables up to date and loaded with knowledge_base/sites.yml."""
-    from bot.knowledge import sites
-
-    store = BookingStore(settings.booking_database_url)
-    store.migrate()
-    if store.load_knowledge(sites(settings.knowledge_dir / "sites.yml")):
-        log.info("sites, availability and closures loaded from %s", settings.knowledge_dir / "sites.yml")
-    return store
 
 
 def run_once(store: BookingStore, settings: Settings, mailer: Optional[Mailer], now: datetime,

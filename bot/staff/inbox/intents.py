@@ -9,7 +9,7 @@ import yaml
 
 from bot.knowledge import Charter, Topics
 from bot.knowledge.files import load_model
-from bot.staff.teaching import Known, read
+from bot.staff.inbox.examples import Known, read
 
 STAFF_FILE = "data/nlu/staff.yml"  # the intents staff created, each with its label in `metadata`
 CONVERSATION = {  # the intents outside the charter that patrons type

@@ -1,4 +1,5 @@
-"""Engines and migrations of the booking database: any SQLAlchemy URL, SQLite under var/ by default."""
+"""Engines of the application database (bookings, staff, console) and of the conversations: any SQLAlchemy URL,
+SQLite under var/ by default."""
 from __future__ import annotations
 
 import sqlite3
@@ -6,15 +7,11 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import QueuePool
 
-MIGRATIONS = Path(__file__).parent / "migrations"
-MIGRATION_LOCK = 0x41494755  # any number: the PostgreSQL advisory lock of migrations
 SQLITE_TIMEOUT = 30  # seconds a writer waits for another one instead of failing with "database is locked"
 
 EngineSource = Callable[[str], Engine]  # what the stores get their engine from: `engine_for`, or SharedEngines
@@ -98,40 +95,3 @@ def _switch_to_wal(cursor: Any) -> None:
             if "locked" not in str(error) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
-
-
-def _lock(connection: Connection) -> None:
-    """Hold the database for this transaction: SQLite's exclusive lock, a PostgreSQL advisory lock."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN EXCLUSIVE")
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
-
-
-def alembic_config() -> Config:
-    """Alembic's configuration, built in code: no alembic.ini needed to migrate."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return config
-
-
-def upgrade(url: str) -> None:
-    """Bring the database at `url` to the newest revision; nothing happens when it is already there."""
-    engine = engine_for(url)
-    try:
-        upgrade_engine(engine)
-    finally:
-        engine.dispose()
-
-
-def upgrade_engine(engine: Engine) -> None:
-    """`upgrade` on an engine already made (an in-memory SQLite database is one per engine).
-
-    Processes that start together migrate one after the other: the first takes a lock, the others wait
-    for it, then find nothing to do.
-    """
-    with engine.begin() as connection:
-        _lock(connection)
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator, Optional
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.sql import Select
 from sqlalchemy.orm import sessionmaker
 
-from bot.booking.database import EngineSource, engine_for
+from bot.db.engines import EngineSource, engine_for
 from bot.staff.models import DISMISSED, InboxDecision, StaffAccount
 
 RECENT = 100  # decisions the "Déjà traités" page lists
@@ -85,3 +85,12 @@ class Decisions:
         return select(InboxDecision.id, InboxDecision.text, InboxDecision.decision, InboxDecision.intent,
                       StaffAccount.name, InboxDecision.decided_at).outerjoin(
             StaffAccount, StaffAccount.id == InboxDecision.decided_by)
+
+
+def forget_old_dismissed_texts(database_url: str, now: datetime, days: int) -> int:
+    """Blank the text of the inbox messages staff left out more than `days` days ago; return how many."""
+    decisions = Decisions(database_url)
+    try:
+        return decisions.blank_dismissed(now - timedelta(days=days))
+    finally:
+        decisions.close()

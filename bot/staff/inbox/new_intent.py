@@ -19,16 +19,16 @@ from ruamel.yaml import YAML
 
 from bot.knowledge import Charter, KnowledgeError
 from bot.matching import normalise
-from bot.staff.intents import STAFF_FILE, charter_of
+from bot.staff.inbox.intents import STAFF_FILE, charter_of
 from bot.staff.files import current
-from bot.staff.teaching import Refused, TeachingError, block_examples, check, unreadable, without_intent
+from bot.staff.inbox.examples import Refused, TeachingError, block_examples, check, unreadable, without_intent
 
 DOMAIN, TRIAGE_RULES, CHARTER = "domain.yml", "data/rules/triage.yml", "charter.yml"
 TRIAGE_ACTION = "action_triage"
 NAME_LENGTH = 40  # characters of the name after its prefix
 SPELLED_OUT = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss"})
-STAFF_HEADER = ("# Intents that staff created from the console's inbox (bot/staff/new_intent.py), each with the label\n"
-                "# they gave it; the console adds examples at the end of each examples block.\n"
+STAFF_HEADER = ("# Intents that staff created from the console's inbox (bot/staff/inbox/new_intent.py), each with the\n"
+                "# label they gave it; the console adds examples at the end of each examples block.\n"
                 'version: "3.1"\n\nnlu:\n')
 
 

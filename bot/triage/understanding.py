@@ -1,10 +1,11 @@
 """What NLU understood of a patron's message, as triage reads it."""
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Tuple
 
-from bot.actions.referrals import organisms_named
-from bot.triage import Understanding
+from bot.knowledge import partners
+from bot.partners.places import partners_named
+from bot.triage.decision import Understanding
 
 
 def understanding_of(message: Dict[str, Any]) -> Understanding:
@@ -18,3 +19,9 @@ def understanding_of(message: Dict[str, Any]) -> Understanding:
         entities=[(entity["entity"], str(entity["value"])) for entity in message.get("entities", [])]
         + organisms_named(message.get("text") or ""),
     )
+
+
+def organisms_named(text: str) -> List[Tuple[str, str]]:
+    """("organism", kind) when the patron named partner places, by name or alias, all of one kind."""
+    kinds = {place.kind for place in partners_named(text, partners())}
+    return [("organism", kinds.pop())] if len(kinds) == 1 else []

@@ -10,16 +10,16 @@ from typing import ContextManager, Mapping, Optional, Sequence, Union
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.booking.database import EngineSource, engine_for
+from bot.db.engines import EngineSource, engine_for
 from bot.privacy.redaction import redact
 from bot.settings import Settings
-from bot.staff.decisions import Decisions
-from bot.staff.inbox import key_of
-from bot.staff.intents import STAFF_FILE, Catalogue, catalogue
+from bot.staff.inbox.decisions import Decisions
+from bot.staff.inbox.messages import key_of
+from bot.staff.inbox.intents import STAFF_FILE, Catalogue, catalogue
 from bot.staff.models import ASSIGNED, DISMISSED
-from bot.staff.new_intent import intent_removed_files, new_intent_files
-from bot.staff.teaching import (Known, Refused, TeachingError, check, cleaned, examples_added, known_examples,
-                                problems, read, without_example, write_all)
+from bot.staff.inbox.new_intent import intent_removed_files, new_intent_files
+from bot.staff.inbox.examples import (Known, Refused, TeachingError, check, cleaned, examples_added, known_examples,
+                                     problems, read, without_example, write_all)
 
 LABEL_LENGTH = 60  # characters of a new intent's label
 

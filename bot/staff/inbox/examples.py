@@ -66,7 +66,7 @@ def nlu_files(project: Path) -> list[Path]:
     return sorted((project / NLU_FOLDER).glob("*.yml"))
 
 
-def words(text: str) -> str:
+def comparable_text(text: str) -> str:
     """The text's words, lower case and without accents, punctuation left out: what tells two examples apart."""
     return " ".join(re.findall(r"\w+", normalise(text)))
 
@@ -83,7 +83,7 @@ def known_examples(project: Path) -> Known:
         for item in (yaml.load(read(path), Loader=yaml.CSafeLoader) or {}).get("nlu") or []:
             if "intent" in item and isinstance(item.get("examples"), str):
                 files[item["intent"]] = path
-                intent_of.update((words(text), item["intent"]) for text in block_examples(item["examples"]))
+                intent_of.update((comparable_text(text), item["intent"]) for text in block_examples(item["examples"]))
     return Known(files, intent_of)
 
 
@@ -97,11 +97,11 @@ def cleaned(text: str) -> str:
 def problems(examples: Sequence[str], known: Known, project: Path) -> dict[int, str]:
     """Why some examples (by position) cannot be taught: no word, too long, already an example, written twice,
     or a held-out test message (its words nearly the same, in any order)."""
-    heldout = [words(item["text"]) for item in load_heldout(project)]
+    heldout = [comparable_text(item["text"]) for item in load_heldout(project)]
     found: dict[int, str] = {}
     seen: set[str] = set()
     for index, example in enumerate(examples):
-        key = words(example)
+        key = comparable_text(example)
         if not key:
             found[index] = "Le texte est vide : écrivez au moins un mot."
         elif len(example) > MAX_LENGTH:

@@ -1,12 +1,13 @@
-"""Alembic environment: the booking and staff models' metadata; the connection `upgrade()` gives, else the URL of
-the settings (for `alembic -c bot/booking/alembic.ini revision --autogenerate -m "..."`)."""
+"""Alembic environment: the metadata of every table (bookings, staff and console); the connection `upgrade()`
+gives, else the URL of the settings (for `alembic -c bot/db/alembic.ini revision --autogenerate -m "..."`)."""
 from __future__ import annotations
 
 from alembic import context
 
-import bot.staff.models  # noqa: F401  (the staff tables share the metadata)
-from bot.booking.database import engine_for
-from bot.booking.models import Base
+import bot.booking.models  # noqa: F401  (every model adds its tables to the shared metadata, for autogenerate)
+import bot.staff.models  # noqa: F401
+from bot.db.engines import engine_for
+from bot.db.tables import Base
 
 
 def run_migrations(connection) -> None:

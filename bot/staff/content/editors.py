@@ -24,9 +24,9 @@ from bot.booking.store import BookingStore
 from bot.knowledge import KnowledgeError, Sites, sites
 from bot.knowledge.files import line_of, parse_yaml, validate
 from bot.knowledge.tutorials import FRONT_MATTER
-from bot.partners.hours import PARIS
+from bot.hours import PARIS
 from bot.settings import Settings
-from bot.staff.content import Problem, domain_problems, knowledge_problems
+from bot.staff.content.edits import Problem, domain_problems, knowledge_problems
 
 log = logging.getLogger(__name__)
 BRACES = ("Une accolade { ou } est seule : l'assistant ne pourrait pas envoyer ce texte. Retirez-la, ou gardez "
