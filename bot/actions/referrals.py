@@ -69,6 +69,7 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
     """A new referral from triage: the only place of the kind, the nearest to the commune the patron
     named now or before, or else the question of their commune."""
     kind = decision.destination.target
+    assert kind is not None  # the charter gives every referral need a partner kind
     commune = find_commune(text, communes()) or commune_by_key(tracker.get_slot("commune"))
     if len(places_of(kind)) == 1 or commune:
         return show(dispatcher, best_place(kind, commune), commune)

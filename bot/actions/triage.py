@@ -28,7 +28,7 @@ def label_of(destination: Destination) -> str:
 
 
 def button_for(destination: Destination) -> Dict[str, str]:
-    need, _ = charter().need_of(destination.intent)
+    need, _ = charter().triage_need(destination.intent)
     return {"title": need.title_for(destination.target, topics()), "payload": f"/{destination.intent}"}
 
 

@@ -87,7 +87,7 @@ class BookingStore:
         """The confirmed bookings to come that `sites` would no longer offer: a closure on their day, their
         permanence, site or mediator gone. Loading it does not cancel them: staff do, from the agenda."""
         permanences, closures = _availability(sites), _closures(sites)
-        holidays = {site.id: site.closed_on_public_holidays for site in sites.sites}
+        holidays: dict[str, bool] = {site.id: site.closed_on_public_holidays for site in sites.sites}
         with self.session() as session:
             coming = session.execute(select(Booking).where(Booking.status == CONFIRMED, Booking.start > self.clock())
                                      .order_by(Booking.start, Booking.id)).scalars().all()
@@ -101,6 +101,12 @@ class BookingStore:
     def site(self, site_id: str) -> Optional[Site]:
         with self.session() as session:
             return session.get(Site, site_id)
+
+    def site_of(self, site_id: str) -> Site:
+        """The site of a booking or of a slot offered: one of the database (a site gone from the sites file stays,
+        inactive)."""
+        with self.session() as session:
+            return session.execute(select(Site).where(Site.id == site_id)).scalar_one()
 
     def mediator(self, mediator_id: str) -> Optional[Mediator]:
         with self.session() as session:

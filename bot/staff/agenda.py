@@ -186,7 +186,7 @@ class Agenda:
         booking = self.cancellable(booking_id)
         if not self.store.cancel_for_staff(booking_id, account_id):
             raise Refused("Ce rendez-vous vient d'être annulé par quelqu'un d'autre, ou il a commencé.")
-        via = self._tell(booking, cancellation_text(booking, self.store.site(booking.site_id), words))
+        via = self._tell(booking, cancellation_text(booking, self.store.site_of(booking.site_id), words))
         booking.cancelled_via = "+".join(via) or NOBODY
         self.store.record_told(booking_id, booking.cancelled_via)
         return booking, Told.of(booking)

@@ -290,7 +290,7 @@ def _partner(knowledge: Path, path: Path) -> Edit:
     return PartnerEdit(knowledge, path.stem, name) if name else _text(knowledge, path)
 
 
-def _text(knowledge: Path, path: Path) -> TextEdit:
+def _text(knowledge: Path, path: Path) -> Edit:
     return TextEdit(knowledge, path.relative_to(knowledge).as_posix(), _name(knowledge, path))
 
 
@@ -319,8 +319,8 @@ def dump_yaml(document: Any) -> str:
 def _yaml() -> YAML:
     """Round-trip YAML as the project writes it: quotes kept, long lines not folded, lists indented by two."""
     yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+    yaml.preserve_quotes = True  # type: ignore[assignment]  # ruamel types it as None, its default
+    yaml.width = 4096  # type: ignore[assignment]  # ruamel types it as None, its default
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
 

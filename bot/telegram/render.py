@@ -115,7 +115,8 @@ def render_turn(messages: list[dict[str, Any]]) -> list[Outgoing]:
     outgoing: list[Outgoing] = []
     draft = Draft()
     for message in messages:
-        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+        found = message.get("custom")
+        custom = found if isinstance(found, dict) else {}
         if str(message.get("text") or "").strip():
             if draft.buttons:  # a message with buttons ends the draft
                 outgoing += draft.messages()

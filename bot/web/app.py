@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> Sanic:
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
-    @app.listener("after_server_stop")
+    @app.after_server_stop
     async def close(*_: Any) -> None:
         engines.dispose()
 

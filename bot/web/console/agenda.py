@@ -83,7 +83,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     def cancel_page(request: Request, staff: SignedIn, booking_id: int, status: int = 200,
                     error: str = "") -> HTTPResponse:
         booking = agenda.cancellable(booking_id)
-        site = store.site(booking.site_id)
+        site = store.site_of(booking.site_id)
         return page("console/agenda_cancel.html", status=status, staff=staff, booking=booking, site=site,
                     error=error, words=request.form.get("mots", ""), longest=WORDS_LENGTH,
                     message=cancellation_text(booking, site, ""), query=request.query_string, **LABELS)
