@@ -215,11 +215,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     lieux.add_argument("--out", type=Path, default=settings.knowledge_dir / "partners",
                        help="folder of the partner files (default: %(default)s)")
     lieux.add_argument("--force", action="store_true", help="replace existing partner files")
-    staff = commands.add_parser("staff-add", help=staff_add.__doc__.splitlines()[0])
+    staff = commands.add_parser("staff-add", help=(staff_add.__doc__ or "staff-add").splitlines()[0])
     staff.add_argument("email")
     staff.add_argument("name", help="the name the console shows")
     staff.add_argument("--role", choices=ROLES, default=ADMIN, help="default: %(default)s")
-    retraining = commands.add_parser("retrain", help=retrain.__doc__.splitlines()[0])
+    retraining = commands.add_parser("retrain", help=(retrain.__doc__ or "retrain").splitlines()[0])
     retraining.add_argument("training_id", type=int)
     args = parser.parse_args(argv)
     if args.command == "retrain":

@@ -92,7 +92,7 @@ def worse(old: RouteScores, new: RouteScores) -> list[str]:
     if sum(new.right.values()) < sum(old.right.values()):
         reasons.append(f"il se trompe plus souvent : {percent(new.accuracy)} de bonnes réponses au lieu de "
                        f"{percent(old.accuracy)}")
-    for route, total in sorted(old.total.items()):
+    for route in sorted(old.total):
         if old.right.get(route, 0) - new.right.get(route, 0) > MAX_ROUTE_LOSS:
             reasons.append(f"« {ROUTE_LABELS.get(route, route)} » : {percent(new.of(route))} au lieu de "
                            f"{percent(old.of(route))}")

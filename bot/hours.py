@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Optional
+from typing import Optional, Union
 from zoneinfo import ZoneInfo
 
-from opening_hours import OpeningHours, ParserError, State
+from opening_hours import OpeningHours, ParserError, State  # type: ignore[attr-defined]  # missing from its stub
 
 PARIS = ZoneInfo("Europe/Paris")
 HORIZON = timedelta(days=366)  # an opening further away counts as none
@@ -139,6 +139,6 @@ def said_moment(moment: datetime, now: datetime, today: str = "aujourd'hui à ")
     return day + _clock(moment)
 
 
-def _clock(moment: datetime) -> str:
+def _clock(moment: Union[datetime, time]) -> str:
     """French clock time: "9 h", "13 h 30"."""
     return f"{moment.hour} h" + (f" {moment.minute:02d}" if moment.minute else "")

@@ -11,8 +11,8 @@ from typing import Optional
 from bot.booking.reminders import Mailer, Notify, send_due_reminders
 from bot.booking.store import BookingStore, ensure_database, utc_now
 from bot.privacy.retention import forget_old_conversations
-from bot.staff.inbox.decisions import forget_old_dismissed_texts
 from bot.settings import LOG_FORMAT, Settings
+from bot.staff.inbox.decisions import forget_old_dismissed_texts
 from bot.telegram.client import telegram_notify
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from graphlib import TopologicalSorter
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 import rasa.core.processor
-
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction

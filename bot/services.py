@@ -33,10 +33,9 @@ class Service:
     process: Optional[subprocess.Popen] = None
 
     def start(self, log_dir: Path) -> None:
-        log = open(log_dir / f"{self.name}.log", "ab")
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(log_dir / f"{self.name}.log", "ab") as log:  # the process keeps its own copy of the file
+            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
 
     def is_ready(self) -> bool:
         if self.ready_url is None:

@@ -10,9 +10,9 @@ from rasa_sdk.events import ActionExecutionRejected, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import library, privacy
-from bot.triage.understanding import understanding_of
 from bot.knowledge import charter
 from bot.triage import triage
+from bot.triage.understanding import understanding_of
 
 Events = List[Dict[str, Any]]
 CONFIDENT = 0.6  # NLU confidence from which a message that answers nothing is taken for what NLU says

@@ -13,10 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot.booking.contact import Contact, parse_contact
-from bot.booking.store import ensure_database
 from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
-from bot.booking.store import BookingNotFound, BookingStore, SlotTaken
+from bot.booking.store import BookingNotFound, BookingStore, SlotTaken, ensure_database
 from bot.hours import PARIS
 from bot.settings import settings
 from bot.triage import Decision
@@ -121,16 +120,17 @@ class ActionAskBookingRecapOk(Action):
             first_name, need = tracker.get_slot("first_name"), tracker.get_slot("accessibility")
             known = store().held_contact(channel_of(tracker), tracker.sender_id)
         dispatcher.utter_message(
-            response="utter_booking_recap", slot=slot.label, site=store().site(slot.site_id).name,
+            response="utter_booking_recap", slot=slot.label, site=store().site_of(slot.site_id).name,
             first_name=first_name or "-", contact=known.display if isinstance(known, Contact) else NONE,
             accessibility=need or NONE,
-            buttons=[{"title": "Oui, je confirme", "payload": "/affirm"}, {"title": "Non, je change", "payload": "/deny"}])
+            buttons=[{"title": "Oui, je confirme", "payload": "/affirm"},
+                     {"title": "Non, je change", "payload": "/deny"}])
         return []
 
 
 def confirm(dispatcher: CollectingDispatcher, booking: Any) -> None:
     """The confirmation: when, where, the code, the calendar file; `custom.booking` of docs/contract.md §5."""
-    site = store().site(booking.site_id)
+    site = store().site_of(booking.site_id)
     ics_url = f"{settings.public_web_url}/rendez-vous/{booking.display_code}.ics"
     dispatcher.utter_message(
         response="utter_booking_confirmed", slot=booking.slot.label, site=site.name, address=site.full_address,
@@ -199,10 +199,12 @@ class ActionManageBooking(Action):
             return cleared("booking_code", "code_purpose")
         if tracker.get_slot("code_purpose") == "move":
             booking = store().find(code)
+            assert booking is not None  # the code form keeps only a code it found
             dispatcher.utter_message(response="utter_booking_moving", slot=booking.slot.label)
             return [*cleared(*FORM_SLOTS, "booking_code", "code_purpose"), SlotSet("moving_code", code),
                     SlotSet("booking_site", booking.site_id), FollowupAction("booking_form")]
         booking = store().cancel(code)
+        assert booking is not None  # as above: cancel() returns it, cancelled or not
         dispatcher.utter_message(response="utter_booking_cancelled", slot=booking.slot.label,
                                  json_message={"booking": booking.contract()})
         return cleared("booking_code", "code_purpose")

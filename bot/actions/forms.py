@@ -16,16 +16,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions.asides import NEW_NEED, aside_of, answer_aside, intent_of, leave_for_triage
 from bot.actions import booking
+from bot.actions.asides import NEW_NEED, answer_aside, aside_of, intent_of, leave_for_triage
 from bot.actions.booking import FORM_SLOTS, GIVE_UP, MORE, NONE, SLOTS_SHOWN, Events, channel_of
 from bot.booking.codes import find_code
 from bot.booking.contact import Contact, parse_contact, says_none
 from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
 from bot.booking.store import utc_now
-from bot.matching import normalise
 from bot.hours import PARIS
+from bot.matching import normalise
 
 CHOICE_SIMILARITY = 80  # rapidfuzz token-set ratio from which typed words name a site or a choice
 FIRST_NAME = re.compile(r"^[^\W\d_]+(?:[ '’-][^\W\d_]+)*$")

@@ -12,12 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.actions import booking
+from bot.hours import paris_now
 from bot.knowledge import Sites, sites
 from bot.knowledge.sites import Site
 from bot.library.answers import answer as library_answer
 from bot.library.answers import answering, card
 from bot.library.questions import named_site, read_question
-from bot.hours import paris_now
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]

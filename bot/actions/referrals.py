@@ -9,9 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.hours import describe, opening, paris_now
 from bot.knowledge import communes, partners, topics
 from bot.knowledge.partners import Commune, Partner
-from bot.hours import describe, opening, paris_now
 from bot.matching import name_words
 from bot.partners.places import find_commune, nearest
 from bot.triage import Decision
@@ -64,6 +64,7 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
     """A new referral from triage: the only place of the kind, the nearest to the commune the patron
     named now or before, or else the question of their commune."""
     kind = decision.destination.target
+    assert kind is not None  # the charter gives every referral need a partner kind
     commune = find_commune(text, communes()) or commune_by_key(tracker.get_slot("commune"))
     if len(places_of(kind)) == 1 or commune:
         return show(dispatcher, best_place(kind, commune), commune)

@@ -8,9 +8,9 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import booking, library, referrals, tutorials
-from bot.triage.understanding import understanding_of
 from bot.knowledge import charter, topics
 from bot.triage import Decision, Destination, triage
+from bot.triage.understanding import understanding_of
 
 Events = List[Dict[str, Any]]
 # What follows a route's answer in the same turn: the fiche offered, the partner's card, the booking form.
@@ -28,7 +28,7 @@ def label_of(destination: Destination) -> str:
 
 
 def button_for(destination: Destination) -> Dict[str, str]:
-    need, _ = charter().need_of(destination.intent)
+    need, _ = charter().triage_need(destination.intent)
     return {"title": need.title_for(destination.target, topics()), "payload": f"/{destination.intent}"}
 
 

@@ -68,7 +68,7 @@ def offer(dispatcher: CollectingDispatcher, tutorial: Tutorial, wish: Wish, then
     return [SlotSet("tutorials_shown", list(seen.shown))]
 
 
-def proceed(dispatcher: CollectingDispatcher, wish: Wish, level: Optional[str],
+def proceed(dispatcher: CollectingDispatcher, wish: Wish, level: Optional[Level],
             answers: Dict[str, Any], then: Optional[str] = None) -> Events:
     """Offer the best fiche at the patron's level; while the level is unknown, ask the next
     diagnostic question, and once the diagnostic is complete, remember its level."""
@@ -92,12 +92,13 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
     need has its own level, as a scam in progress). The answer on ease with devices is kept; practice is asked
     again since it depends on the theme. A second need of the message is remembered for the fiche's buttons."""
     theme = decision.destination.target
+    assert theme is not None  # the charter gives every tutorial need a theme
     wish = Wish(theme=theme, request="" if request.startswith("/") else request, device=tracker.get_slot("device"))
     then = decision.then.intent if decision.then else None
     events = [SlotSet("tutorial_theme", theme), SlotSet("tutorial_request", wish.request),
               SlotSet("tutorials_shown", []), SlotSet("diagnostic_practice", None), SlotSet("then_intent", then)]
     answers = {"diagnostic_ease": tracker.get_slot("diagnostic_ease")}
-    need, _ = charter().need_of(decision.destination.intent)
+    need, _ = charter().triage_need(decision.destination.intent)
     return events + proceed(dispatcher, wish, level_of(tracker) or need.level, answers, then)
 
 

@@ -77,7 +77,7 @@ def slots_between(start: datetime, end: datetime, permanences: Sequence[Weekly],
                   closed_on_public_holidays: Mapping[str, bool]) -> list[Slot]:
     """Every slot starting in [start, end) on open days, earliest first. `closed_on_public_holidays` by site id."""
     first, last = start.astimezone(PARIS).date(), end.astimezone(PARIS).date()
-    slots = []
+    slots: list[Slot] = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
         for permanence in permanences:

@@ -9,10 +9,10 @@ import io
 from datetime import datetime
 from typing import Iterable, Mapping, Optional, Sequence
 
-from bot.knowledge.partners import phone_display
 from bot.booking.models import Booking
 from bot.booking.statuses import STATUS_LABELS
 from bot.hours import PARIS
+from bot.knowledge.partners import phone_display
 
 COLUMNS = ["code", "statut", "date", "heure", "fin", "lieu", "médiateur", "thème", "urgent", "prénom", "contact",
            "type de contact", "accessibilité", "canal", "réservé le", "annulé le", "déplacé le",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from rapidfuzz import fuzz, process
 
@@ -88,7 +88,7 @@ def _words(text: str) -> list[str]:
     return plain.split()
 
 
-def _merge(found: Optional[Preference], **changes: object) -> Preference:
+def _merge(found: Optional[Preference], **changes: Any) -> Preference:
     return replace(found or Preference(), **changes)
 
 
@@ -128,7 +128,7 @@ def _weekdays_and_parts(words: list[str], found: Optional[Preference]) -> Option
         negated = bool(NEGATIONS & set(words[max(0, index - 2):index]))
         for field, value in _meanings(word):
             (unwanted if negated else wanted)[field].add(value)
-    everything = {"weekdays": set(range(7)), "parts": set(PARTS)}
+    everything: dict[str, set] = {"weekdays": set(range(7)), "parts": set(PARTS)}
     changes = {}
     for field in ("weekdays", "parts"):
         if wanted[field] or unwanted[field]:
@@ -162,8 +162,8 @@ def _dates(plain: str, today: date, found: Optional[Preference]) -> Optional[Pre
         day = _date(number, month, None, today) if month else None
         if day:
             return _merge(found, first_day=day, last_day=day, weekdays=frozenset())
-    match = DAY_OF_MONTH.search(plain)
-    day = _next_day_of_month(match.group(1), today) if match else None
+    day_of_month = DAY_OF_MONTH.search(plain)
+    day = _next_day_of_month(day_of_month.group(1), today) if day_of_month else None
     return _merge(found, first_day=day, last_day=day, weekdays=frozenset()) if day else found
 
 

@@ -104,7 +104,7 @@ def send_due_reminders(store: BookingStore, now: datetime, mailer: Optional[Mail
         return 0
     done = 0
     for booking in store.due_reminders(now):
-        site = store.site(booking.site_id)
+        site = store.site_of(booking.site_id)
         via = []
         if mailer and booking.contact_kind == EMAIL and booking.contact:
             try:

@@ -18,18 +18,18 @@ from sqlalchemy.sql.expression import Update
 
 from bot.booking.availability import overlaps, slots_between
 from bot.booking.codes import new_code, normalise_code
-from bot.db.engines import EngineSource, engine_for
-from bot.db.upgrade import upgrade_engine
-from bot.booking.exports import bookings_csv
 from bot.booking.contact import Contact
-from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW
+from bot.booking.exports import bookings_csv
 from bot.booking.models import Availability, Booking, Closure, HeldContact, KnowledgeState, Mediator, Site
 from bot.booking.preferences import Preference
 from bot.booking.slots import Slot
+from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW
+from bot.db.engines import EngineSource, engine_for
+from bot.db.upgrade import upgrade_engine
+from bot.hours import PARIS
 from bot.knowledge import sites
 from bot.knowledge.sites import Sites
 from bot.settings import Settings
-from bot.hours import PARIS
 
 log = logging.getLogger(__name__)
 HORIZON = timedelta(weeks=8)  # slots are offered up to this far ahead
@@ -92,7 +92,7 @@ class BookingStore:
         """The confirmed bookings to come that `sites` would no longer offer: a closure on their day, their
         permanence, site or mediator gone. Loading it does not cancel them: staff do, from the agenda."""
         permanences, closures = _availability(sites), _closures(sites)
-        holidays = {site.id: site.closed_on_public_holidays for site in sites.sites}
+        holidays: dict[str, bool] = {site.id: site.closed_on_public_holidays for site in sites.sites}
         with self.session() as session:
             coming = session.execute(select(Booking).where(Booking.status == CONFIRMED, Booking.start > self.clock())
                                      .order_by(Booking.start, Booking.id)).scalars().all()
@@ -106,6 +106,12 @@ class BookingStore:
     def site(self, site_id: str) -> Optional[Site]:
         with self.session() as session:
             return session.get(Site, site_id)
+
+    def site_of(self, site_id: str) -> Site:
+        """The site of a booking or of a slot offered: one of the database (a site gone from the sites file stays,
+        inactive)."""
+        with self.session() as session:
+            return session.execute(select(Site).where(Site.id == site_id)).scalar_one()
 
     def mediator(self, mediator_id: str) -> Optional[Mediator]:
         with self.session() as session:

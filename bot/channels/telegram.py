@@ -104,7 +104,7 @@ class TelegramInput(InputChannel):
                 log.warning("Bot API not reachable, Telegram will send the update again: %s", error)
                 return response.json({"error": "Bot API not reachable"}, status=503)
             update = parse_update(request.body, bot)
-            if update is not None and update.effective_chat is not None:
+            if update is not None:
                 await self.answer(update, on_new_message)
             return response.text("")
 
@@ -112,9 +112,10 @@ class TelegramInput(InputChannel):
 
     async def answer(self, update: Update, on_new_message: OnNewMessage) -> None:
         """Hand what the patron said or clicked to Rasa, then send the turn's messages."""
-        chat_id = update.effective_chat.id
-        if update.effective_chat.type != ChatType.PRIVATE:
+        chat = update.effective_chat
+        if chat is None or chat.type != ChatType.PRIVATE:
             return  # a patron's needs and bookings are not for a group to read
+        chat_id = chat.id
         if update.callback_query:
             said = await self.clicked(update.callback_query, str(chat_id))
         elif update.message:
@@ -122,7 +123,9 @@ class TelegramInput(InputChannel):
         else:
             return  # edited messages and other updates need no answer
         if said.reply:
-            return await self.deliver(chat_id, [{"text": said.reply}])
+            await self.deliver(chat_id, [{"text": said.reply}])
+            return
+        assert said.text is not None  # what the patron said holds a text or a reply
         collector = TurnCollector()
         await take_turn(on_new_message, UserMessage(clean(said.text), collector, str(chat_id), input_channel=CHANNEL))
         await self.deliver(chat_id, collector.messages)
@@ -130,9 +133,10 @@ class TelegramInput(InputChannel):
     async def clicked(self, query: CallbackQuery, sender_id: str) -> Heard:
         """The payload of the clicked button. The click is acknowledged and the choice written under the
         question in place of its buttons, so the patron sees what they chose and cannot click twice."""
-        title, payload = button_of(query)
-        if payload.startswith("#"):  # too long for Telegram: found again in the conversation
-            payload = await button_payload(sender_id, title, int(payload[1:]) if payload[1:].isdigit() else -1)
+        title, data = button_of(query)
+        payload: Optional[str] = data
+        if data.startswith("#"):  # too long for Telegram: found again in the conversation
+            payload = await button_payload(sender_id, title, int(data[1:]) if data[1:].isdigit() else -1)
         try:
             await query.answer()
             if isinstance(query.message, Message) and query.message.text:

@@ -52,7 +52,7 @@ def validate_all(folder: Path = settings.knowledge_dir) -> list[str]:
     for name, load in (("charter.yml", charter), ("topics.yml", topics), ("tutorials", tutorials),
                        ("communes.yml", communes), ("partners", partners), ("sites.yml", sites)):
         try:
-            load.__wrapped__(folder / name)  # type: ignore[attr-defined]  # the loader itself, not its results kept
+            load.__wrapped__(folder / name)  # the loader itself, not its results kept
         except KnowledgeError as error:
             if str(error) not in problems:  # partners() repeats the error of communes()
                 problems.append(str(error))

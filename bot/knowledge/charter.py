@@ -4,7 +4,7 @@ from __future__ import annotations
 import string
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-from pydantic import BaseModel, Field, confloat, constr, root_validator, validator
+from pydantic import BaseModel, ConstrainedFloat, ConstrainedStr, Field, root_validator, validator
 
 from bot.contract import PARTNER_KINDS, THEMES, Route, Scope
 from bot.knowledge.tutorials import Level
@@ -12,8 +12,27 @@ from bot.knowledge.tutorials import Level
 if TYPE_CHECKING:
     from bot.knowledge.topics import Topics
 
-Text = constr(strip_whitespace=True, min_length=1)
 TARGETS = {"tutorial": THEMES, "referral": PARTNER_KINDS}
+
+
+class Text(ConstrainedStr):
+    """Text without surrounding spaces, never empty."""
+
+    strip_whitespace = True
+    min_length = 1
+
+
+class ResponseName(ConstrainedStr):
+    """The name of a response of domain.yml."""
+
+    regex = r"^utter_\w+$"
+
+
+class Margin(ConstrainedFloat):
+    """A difference of two confidences."""
+
+    ge = 0
+    le = 1
 
 
 class Need(BaseModel, extra="forbid"):
@@ -24,7 +43,7 @@ class Need(BaseModel, extra="forbid"):
     when_urgent: Optional[Scope] = None  # scope when the patron has a deadline within two days
     route: Route
     intents: Dict[Text, Optional[str]]  # intent -> theme (tutorial) or partner kind (referral)
-    reply: Optional[constr(regex=r"^utter_\w+$")] = None  # a response of domain.yml said instead of the route's
+    reply: Optional[ResponseName] = None  # a response of domain.yml said instead of the route's
     level: Optional[Level] = None  # tutorial route: the fiche of this level is offered at once, without questions
 
     def title_for(self, target: Optional[str], topics: "Topics") -> str:
@@ -74,7 +93,7 @@ class ForbiddenAct(BaseModel, extra="forbid"):
 class Charter(BaseModel, extra="forbid"):
     """The whole charter file."""
 
-    clarify_margin: confloat(ge=0, le=1)
+    clarify_margin: Margin
     urgency_markers: List[Text] = Field(min_items=1)
     needs: Dict[Text, Need]
     forbidden: List[ForbiddenAct] = Field(min_items=1)
@@ -93,9 +112,17 @@ class Charter(BaseModel, extra="forbid"):
     def need_of(self, intent: str) -> Optional[Tuple[Need, Optional[str]]]:
         """The need an intent expresses and its target, or None for a non-triage intent."""
         for need in self.needs.values():
-            if intent in need.intents:
-                return need, need.intents[intent]
+            for expressed, target in need.intents.items():
+                if expressed == intent:
+                    return need, target
         return None
+
+    def triage_need(self, intent: str) -> Tuple[Need, Optional[str]]:
+        """The need a triage intent expresses and its target; KeyError for any other intent."""
+        found = self.need_of(intent)
+        if found is None:
+            raise KeyError(intent)
+        return found
 
     @property
     def forbidden_words(self) -> Dict[str, ForbiddenAct]:

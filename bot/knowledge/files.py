@@ -6,6 +6,7 @@ from typing import Any, Iterator, Optional, Sequence, Type, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import SafeConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import Node, ScalarNode
@@ -88,9 +89,9 @@ def line_of(document: Any, location: Sequence[Any]) -> int:
     line, node = 0, document
     for key in location:
         try:
-            if isinstance(node, list) and isinstance(key, int):
+            if isinstance(node, CommentedSeq) and isinstance(key, int):
                 line, node = node.lc.item(key)[0], node[key]
-            elif isinstance(node, dict) and key in node:
+            elif isinstance(node, CommentedMap) and key in node:
                 line, node = node.lc.key(key)[0], node[key]
             else:
                 break

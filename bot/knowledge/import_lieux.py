@@ -9,7 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
@@ -18,8 +18,7 @@ from ruamel.yaml.comments import CommentedMap
 from bot.knowledge.files import KnowledgeError
 from bot.knowledge.messages import field_problem
 from bot.knowledge.partners import Commune, Partner
-from bot.matching import name_words
-from bot.matching import normalise
+from bot.matching import name_words, normalise
 
 TEXT_FIELDS = ("id", "pivot", "nom", "adresse", "complement_adresse", "code_postal", "commune", "code_insee",
                "latitude", "longitude", "telephone", "horaires", "prise_rdv", "presentation_resume",
@@ -52,7 +51,8 @@ class RowError(ValueError):
 def import_lieux(source: Path, out: Path, communes: Sequence[Commune], kind: Optional[str] = None,
                  force: bool = False) -> Report:
     """Write one partner file in `out` per usable row of `source`; refuse to replace files unless `force`."""
-    report, first_line_of = Report(), {}
+    report = Report()
+    first_line_of: Dict[str, int] = {}
     known = {commune.key for commune in communes}
     out.mkdir(parents=True, exist_ok=True)
     for line, row in _rows(source):
@@ -93,7 +93,7 @@ def _rows(source: Path) -> Iterator[Tuple[int, Dict[str, str]]]:
 
 def _partner(row: Dict[str, str], kind: Optional[str]) -> Tuple[Partner, List[str]]:
     """The row as a partner, and notes on what changed; optional fields that do not fit are left out."""
-    record = {name: row[name].strip() for name in TEXT_FIELDS if (row.get(name) or "").strip()}
+    record: Dict[str, Any] = {name: row[name].strip() for name in TEXT_FIELDS if (row.get(name) or "").strip()}
     record.update({name: values for name in LIST_FIELDS if (values := _values(row.get(name)))})
     record["kind"] = kind or _kind(row)
     notes = []
@@ -131,6 +131,6 @@ def _write(partner: Partner, path: Path, origin: str) -> None:
         f"Imported from {origin} (lieux de médiation numérique).\n"
         f"Add by hand: aliases, topics, bring, accessibility (see docs/partners.md).")
     yaml = YAML()
-    yaml.width = 120
+    yaml.width = 120  # type: ignore[assignment]  # ruamel types it as None, its default
     with path.open("w", encoding="utf-8") as file:
         yaml.dump(document, file)

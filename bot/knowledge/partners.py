@@ -10,26 +10,60 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Collection, List, Literal, Optional, Sequence
 
-from pydantic import AnyHttpUrl, BaseModel, Field, confloat, constr, validator
+from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, Field, validator
 
 from bot.contract import PARTNER_KINDS, PartnerKind
-from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
 from bot.hours import problem as hours_problem
+from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
 from bot.matching import name_words
 
-Text = constr(strip_whitespace=True, min_length=1)
-Id = constr(regex=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-PostalCode = constr(regex=r"^\d{5}$")
-InseeCode = constr(regex=r"^([013-9]\d|2[AB1-9])\d{3}$")
-Email = constr(regex=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-Latitude = confloat(ge=-90, le=90)
-Longitude = confloat(ge=-180, le=180)
 Public = Literal["Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"]
 Support = Literal["Surdité", "Handicaps moteurs", "Handicaps mentaux", "Illettrisme", "Langues étrangères (anglais)",
                   "Langues étrangères (autres)", "Déficience visuelle"]
 Access = Literal["Se présenter", "Téléphoner", "Contacter par mail", "Envoyer un mail avec une fiche de prescription",
                  "Prendre un RDV en ligne", "Ce lieu n'accueille pas de public"]
 PHONE = re.compile(r"^(?:\+33 ?|0)([1-9](?:[ .]?\d{2}){4})$")  # metropolitan France
+
+
+class Text(ConstrainedStr):
+    """Text without surrounding spaces, never empty."""
+
+    strip_whitespace = True
+    min_length = 1
+
+
+class Summary(Text):
+    """A presentation of 280 characters at most."""
+
+    max_length = 280
+
+
+class Id(ConstrainedStr):
+    """Lower case words and digits joined by hyphens."""
+
+    regex = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+
+
+class PostalCode(ConstrainedStr):
+    regex = r"^\d{5}$"
+
+
+class InseeCode(ConstrainedStr):
+    regex = r"^([013-9]\d|2[AB1-9])\d{3}$"
+
+
+class Email(ConstrainedStr):
+    regex = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class Latitude(ConstrainedFloat):
+    ge = -90
+    le = 90
+
+
+class Longitude(ConstrainedFloat):
+    ge = -180
+    le = 180
 
 
 def _quoted(value: Any) -> Any:
@@ -98,7 +132,7 @@ class Partner(BaseModel, extra="forbid"):
     horaires: Text  # OpenStreetMap opening_hours
     prise_rdv: Optional[AnyHttpUrl] = None
     modalites_acces: List[Access] = []
-    presentation_resume: Optional[constr(strip_whitespace=True, min_length=1, max_length=280)] = None
+    presentation_resume: Optional[Summary] = None
     publics_specifiquement_adresses: List[Public] = []
     prise_en_charge_specifique: List[Support] = []
     fiche_acces_libre: Optional[AnyHttpUrl] = None

@@ -8,10 +8,11 @@ import os
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Callable, Generic, Optional, TypeVar
+from typing import Callable, Generic, Optional, Protocol, TypeVar
 
 log = logging.getLogger(__name__)
 Loaded = TypeVar("Loaded")
+Loaded_co = TypeVar("Loaded_co", covariant=True)
 Stamp = tuple[tuple[str, int, int, int], ...]
 
 
@@ -47,13 +48,23 @@ def _stamp_of(file: str, found: os.stat_result) -> tuple[str, int, int, int]:
     return file, found.st_ino, found.st_mtime_ns, found.st_size
 
 
+class Loader(Protocol[Loaded_co]):
+    """A decorated loader: called without a path, it loads its default one."""
+
+    def __call__(self, path: Path = ...) -> Loaded_co: ...
+
+    @property
+    def __wrapped__(self) -> Callable[[Path], Loaded_co]:
+        """The loader itself, whose results are not kept."""
+
+
 @dataclass(frozen=True)
 class Kept(Generic[Loaded]):
     stamp: Stamp
     value: Loaded
 
 
-def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Callable[[Path], Loaded]]:
+def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Loader[Loaded]]:
     """The decorated loader of one path, its result kept for each path until a file it reads changes: the file at
     the path, every file under it when it is a folder, and `siblings` (names beside it).
 
@@ -61,7 +72,7 @@ def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Callable[[
     by hand while the assistant runs never stops it. The first load raises, as the loader does.
     """
 
-    def decorate(load: Callable[[Path], Loaded]) -> Callable[[Path], Loaded]:
+    def decorate(load: Callable[[Path], Loaded]) -> Loader[Loaded]:
         kept: dict[Path, Kept[Loaded]] = {}
         default, = (parameter.default for parameter in inspect.signature(load).parameters.values())
 

@@ -9,12 +9,13 @@ from datetime import date, time
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
-from pydantic import BaseModel, Field, conint, constr, root_validator, validator
+from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, Field, root_validator, validator
 
-from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
-from bot.knowledge.partners import Id, PostalCode, Text, _quoted, phone, phone_display
 from bot.hours import WEEKDAYS
 from bot.hours import problem as hours_problem
+from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
+from bot.knowledge.partners import Id, PostalCode, Text, _quoted, phone_display
+from bot.knowledge.partners import phone as french_phone
 
 HOURS = re.compile(r"^(\d{1,2}):(\d{2}) ?- ?(\d{1,2}):(\d{2})$")
 
@@ -70,7 +71,7 @@ class Site(SiteContact, BaseModel, extra="forbid"):
     closed_on_public_holidays: bool = True  # French public holidays, from opening-hours-py
 
     _text = validator("phone", "postal_code", pre=True, allow_reuse=True)(_quoted)
-    _phone = validator("phone", allow_reuse=True)(phone)
+    _phone = validator("phone", allow_reuse=True)(french_phone)  # `phone` is the field here
 
     @validator("opening_hours")
     def _hours(cls, hours: Optional[str]) -> Optional[str]:
@@ -88,14 +89,28 @@ class Mediator(BaseModel, extra="forbid"):
     first_name: Text
 
 
+class Weekday(ConstrainedStr):
+    """A day's French name, in lower case: "mardi"."""
+
+    strip_whitespace = True
+    to_lower = True
+
+
+class SlotMinutes(ConstrainedInt):
+    """The length of an appointment, from ten minutes to four hours."""
+
+    ge = 10
+    le = 240
+
+
 class Availability(BaseModel, extra="forbid"):
     """A weekly permanence: one mediator at one site, cut into slots of `slot_minutes`."""
 
     mediator: Id
     site: Id
-    weekday: constr(strip_whitespace=True, to_lower=True)  # French name: "mardi"
+    weekday: Weekday  # French name: "mardi"
     hours: str  # "14:00-17:00", Europe/Paris wall-clock time
-    slot_minutes: conint(ge=10, le=240)
+    slot_minutes: SlotMinutes
     valid_from: Optional[date] = None  # first day of the permanence, if it starts later
     valid_until: Optional[date] = None  # last day, if it ends
 

@@ -31,7 +31,9 @@ class Topics(BaseModel, extra="forbid"):
 
     def label(self, target: str) -> str:
         """Label of a theme, a partner kind or a level."""
-        return self.themes.get(target) or self.partner_kinds.get(target) or self.levels[target]
+        labels: Dict[str, str] = {name: label for named in (self.themes, self.partner_kinds, self.levels)
+                                  for name, label in named.items()}
+        return labels[target]
 
     def named(self, target: str) -> str:
         """The label of a theme, a partner kind or a level; the id itself when the knowledge base has none (a

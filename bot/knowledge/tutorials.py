@@ -6,12 +6,11 @@ from pathlib import Path
 from typing import List, Literal, get_args
 from xml.etree import ElementTree
 
-from pydantic import BaseModel, Field, conint, constr
+from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, Field
 
 from bot.contract import THEMES, Theme
 from bot.knowledge.files import KnowledgeError, parse_yaml, read_text, validate
 
-Text = constr(strip_whitespace=True, min_length=1)
 SLUG = r"[a-z0-9]+(-[a-z0-9]+)*"  # lower case, digits and hyphens: tutorial ids, illustration names
 Level = Literal["debutant", "intermediaire", "avance"]
 LEVELS: tuple[Level, ...] = get_args(Level)  # simplest first
@@ -26,14 +25,34 @@ IMAGE_NAME = re.compile(rf"{SLUG}\.svg")
 MIN_STEPS, MAX_STEPS = 3, 15
 
 
+class Text(ConstrainedStr):
+    """Text without surrounding spaces, never empty."""
+
+    strip_whitespace = True
+    min_length = 1
+
+
+class Slug(ConstrainedStr):
+    """Lower case words and digits joined by hyphens."""
+
+    regex = rf"^{SLUG}$"
+
+
+class Minutes(ConstrainedInt):
+    """A tutorial's duration: three hours at most."""
+
+    gt = 0
+    le = 180
+
+
 class FrontMatter(BaseModel, extra="forbid"):
     """What a tutorial's front matter may hold; steps and body come from the Markdown below it."""
 
-    id: constr(regex=rf"^{SLUG}$")
+    id: Slug
     theme: Theme
     level: Level
     title: Text
-    duration: conint(gt=0, le=180)  # minutes
+    duration: Minutes
     objectives: List[Text] = Field(min_items=1)
     prerequisites: List[Text] = []
     keywords: List[Text] = Field(min_items=1)

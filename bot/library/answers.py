@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Optional
 
 from bot.booking.slots import day_label
+from bot.hours import PARIS, Opening, day_hours, describe, opening, said_hours, said_moment, week
 from bot.knowledge.sites import Site, Sites
 from bot.library.questions import ACCESS, ADDRESS, DAY, HOURS, PHONE, SERVICE, Question
-from bot.hours import PARIS, Opening, day_hours, describe, opening, said_hours, said_moment, week
 
 NO_HOURS = "Appelez avant de venir : je n'ai pas ses horaires."
 
@@ -81,11 +81,11 @@ def status_of(site: Site, now: datetime) -> Optional[Opening]:
 def answering(site: Site, now: datetime) -> str:
     """Whether someone answers the site's phone now, and until or from when, in one plain French sentence."""
     status = status_of(site, now)
-    if status is None or status.next_change is None and not status.open:
-        return NO_HOURS
-    if status.open:
+    if status is not None and status.open:
         until = f", jusqu'à {said_moment(status.next_change, now, today='')}" if status.next_change else ""
         return f"Quelqu'un vous répond maintenant{until}."
+    if status is None or status.next_change is None:
+        return NO_HOURS
     return f"Personne ne répond maintenant : rappelez {said_moment(status.next_change, now)}."
 
 

@@ -7,9 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Optional
 
 from bot.booking.preferences import Preference, parse_preference
+from bot.hours import PARIS
 from bot.knowledge.sites import Service, Site, Sites
 from bot.matching import best_mention
-from bot.hours import PARIS
 from bot.partners.places import best_named
 
 SERVICE, DAY, HOURS, PHONE, ADDRESS, ACCESS, GENERAL = ("service", "day", "hours", "phone", "address", "access",

@@ -76,6 +76,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         """Answer with `weights`: intents, coefficients, intercepts, the width of each featurizer's block, and
         `idf<index>` for each block of counts."""
         self.weights = weights
+        self._intercepts = weights["intercepts"]
         self._projection = np.ascontiguousarray(weights["coefficients"].T)  # features x intents: no copy per product
         self._idf = [weights.get(f"idf{index}") for index in range(len(weights["widths"]))]
         self._starts = np.concatenate([[0], np.cumsum(weights["widths"])[:-1]])  # each block's first feature
@@ -101,11 +102,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(regression.classes_) == 2:  # scikit-learn keeps the second intent's row only; the first scores 0
             coefficients = np.vstack([np.zeros_like(coefficients), coefficients])
             intercepts = np.concatenate([[0.0], intercepts])
-        self._use({"intents": regression.classes_.astype(str), "coefficients": coefficients,
+        trained = {"intents": regression.classes_.astype(str), "coefficients": coefficients,
                    "intercepts": intercepts, "widths": widths,
-                   **{f"idf{index}": weights for index, weights in enumerate(idf) if weights is not None}})
+                   **{f"idf{index}": weights for index, weights in enumerate(idf) if weights is not None}}
+        self._use(trained)
         with self._storage.write_to(self._resource) as folder:
-            np.savez(folder / WEIGHTS_FILE, **self.weights)
+            np.savez(folder / WEIGHTS_FILE, **trained)
         return self._resource
 
     @classmethod
@@ -134,7 +136,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _scores(self, message: Message) -> np.ndarray:
         """The intents' scores of one message: `weighted` and the product with the coefficients, for one row,
         on the features' own arrays (building sparse matrices per message cost more than the arithmetic)."""
-        scores = self.weights["intercepts"].copy()
+        scores = self._intercepts.copy()
         for features, idf, start in zip(sentence_features(message), self._idf, self._starts):
             if idf is None:
                 values = np.asarray(features.features, dtype=np.float64).ravel()

@@ -23,8 +23,11 @@ Item = TypeVar("Item")
 class Located(Protocol):
     """Anything with a latitude and a longitude: a commune's centre, a place."""
 
-    latitude: float
-    longitude: float
+    @property
+    def latitude(self) -> float: ...
+
+    @property
+    def longitude(self) -> float: ...
 
 
 def find_commune(text: str, communes: Sequence[Commune]) -> Optional[Commune]:

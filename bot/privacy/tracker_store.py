@@ -15,6 +15,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from bot.db.engines import engine_for
@@ -32,6 +33,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     It reads and writes with SQLAlchemy Core statements built once, on pooled connections: Rasa's ORM queries and
     SQLAlchemy 1.4's new connection per session for SQLite files took a third of a turn's time. SQLite is set up
     as the booking database (bot.db.engines.engine_for)."""
+
+    engine: Engine  # SQLTrackerStore's, which Rasa ships without types
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

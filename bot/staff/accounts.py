@@ -13,8 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.engines import EngineSource, engine_for
 from bot.booking.models import Mediator
+from bot.db.engines import EngineSource, engine_for
 from bot.staff.models import ADMIN, ROLES, LoginFailure, StaffAccount, StaffSession
 
 PASSWORD_LENGTHS = range(12, 1001)  # long enough to resist guessing; bounded so hashing stays cheap
@@ -153,7 +153,7 @@ class StaffAccounts:
             account = None if limited else session.scalar(
                 select(StaffAccount).where(StaffAccount.email == email, StaffAccount.active.is_(True)))
             accepted = not limited and self._password_matches(account, password)
-            if accepted:
+            if accepted and account is not None:  # a password matches an account only
                 session.execute(delete(LoginFailure).where(LoginFailure.key == keys["email"]))
                 session.add(StaffSession(token_hash=digest(token), account_id=account.id, created_at=now,
                                          last_seen_at=now, csrf_token=secrets.token_urlsafe(32)))

@@ -11,18 +11,17 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import groupby
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 
-from bot.booking.statuses import CANCELLED, CONFIRMED
 from bot.booking.models import Booking
+from bot.booking.statuses import CANCELLED, CONFIRMED, STATUS_LABELS, UNMARKED, statuses_label
 from bot.contract import PARTNER_KINDS, ROUTES
+from bot.hours import PARIS
 from bot.knowledge import Topics
 from bot.labels import ROUTE_LABELS
-from bot.booking.statuses import STATUS_LABELS, UNMARKED, statuses_label
-from bot.hours import PARIS
 from bot.privacy.events_table import EVENTS
 from bot.triage.decision import FALLBACK_INTENT
 
@@ -83,8 +82,8 @@ class Week:
     messages: int = 0  # written by patrons (buttons aside)
     fallback: int = 0  # of which the assistant did not understand
     clarify: int = 0  # of which made the assistant ask which need was meant
-    routes: Counter[str] = field(default_factory=Counter)  # where triage sent the needs
-    partners: Counter[str] = field(default_factory=Counter)  # referrals, by partner kind
+    routes: Counter[Optional[str]] = field(default_factory=Counter)  # where triage sent the needs
+    partners: Counter[Optional[str]] = field(default_factory=Counter)  # referrals, by partner kind
     bookings: Counter[str] = field(default_factory=Counter)  # appointments of the week, by status
 
     @property
@@ -103,7 +102,7 @@ class Activity:
     period: Period
     weeks: list[Week]
     total: Week
-    places: Counter[tuple[str, str]]  # (partner kind, place name) → cards shown
+    places: Counter[tuple[Optional[str], Optional[str]]]  # (partner kind, place name) → cards shown
 
 
 @dataclass(frozen=True)
@@ -164,7 +163,7 @@ def count(within: Period, events: Iterable[tuple[str, str, float, dict]],
           booked: Iterable[tuple[datetime, str]]) -> Activity:
     """The figures of `events` (as read_events gives them) and of the appointments `booked`, per week."""
     weeks = {monday: Week(monday) for monday in within.weeks}
-    places: Counter[tuple[str, str]] = Counter()
+    places: Counter[tuple[Optional[str], Optional[str]]] = Counter()
     senders: dict[date, set[str]] = {monday: set() for monday in within.weeks}
     for sender, rows in groupby(events, key=lambda row: row[0]):
         for monday in _count_conversation(rows, weeks, places):
@@ -178,15 +177,16 @@ def count(within: Period, events: Iterable[tuple[str, str, float, dict]],
 
 
 def _count_conversation(rows: Iterable[tuple[str, str, float, dict]], weeks: dict[date, Week],
-                        places: Counter[tuple[str, str]]) -> set[date]:
+                        places: Counter[tuple[Optional[str], Optional[str]]]) -> set[date]:
     """Count one conversation's messages and needs in `weeks`, its partner cards in `places`; the weeks in
     which the patron wrote."""
     wrote_in: set[date] = set()
     written: Optional[Week] = None  # the week of the patron's last written message, until it is answered
     for _, type_name, timestamp, event in rows:
-        week = weeks[monday_of(_moment(timestamp))]
+        monday = monday_of(_moment(timestamp))
+        week = weeks[monday]
         if type_name == "user":
-            wrote_in.add(week.monday)
+            wrote_in.add(monday)
             written = week if _written(event) else None
             week.messages += bool(written)
             week.fallback += bool(written) and _intent(event) == FALLBACK_INTENT
@@ -252,7 +252,7 @@ def partner_kinds(figures: Activity) -> list[str]:
     return [kind for kind in PARTNER_KINDS if kind in found] + sorted(set(found) - set(PARTNER_KINDS))
 
 
-def report_rows(figures: Activity, topics: Topics) -> list[list[object]]:
+def report_rows(figures: Activity, topics: Topics) -> list[Sequence[object]]:
     """The activity report: a header, a row per week (its Monday), then the period's total; every partner kind
     of the contract has its column, so that the reports of several periods line up."""
     kinds = list(dict.fromkeys([*PARTNER_KINDS, *partner_kinds(figures)]))
@@ -261,12 +261,13 @@ def report_rows(figures: Activity, topics: Topics) -> list[list[object]]:
               *(f"orientations : {topics.named(kind)}" for kind in kinds),
               *(f"rendez-vous {statuses_label(status)}" for status in STATUS_LABELS)]
 
-    def row(name: str, week: Week) -> list[object]:
+    def row(week: Week) -> list[object]:
+        name = week.monday.isoformat() if week.monday else "total"  # the period's total has no Monday
         return [name, week.conversations, week.messages, week.fallback, week.clarify,
                 *(week.routes[route] for route in NEEDS), *(week.partners[kind] for kind in kinds),
                 *(week.bookings[status] for status in STATUS_LABELS)]
 
-    return [header, *(row(week.monday.isoformat(), week) for week in figures.weeks), row("total", figures.total)]
+    return [header, *(row(week) for week in figures.weeks), row(figures.total)]
 
 
 # Conversations ------------------------------------------------------------------------------------------------
@@ -358,7 +359,7 @@ def triage_in_words(triage: dict, topics: Topics) -> str:
     if triage.get("route") == "clarify":
         offered = " ; ".join(need_in_words(candidate, topics) for candidate in triage.get("candidates") or [])
         return f"Besoin pas clair, l'assistant a proposé : {offered}"
-    scope = SCOPE_LABELS.get(triage.get("scope"))
+    scope = SCOPE_LABELS.get(triage.get("scope", ""))
     sure = round(float(triage.get("confidence") or 0) * 100)
     return " – ".join([f"Besoin : {need_in_words(triage, topics)}", *([scope] if scope else []), f"sûr à {sure} %"])
 
@@ -366,6 +367,6 @@ def triage_in_words(triage: dict, topics: Topics) -> str:
 def need_in_words(need: dict, topics: Topics) -> str:
     """"apprendre (fiche), les e-mails": the route, and its theme or partner kind."""
     target = need.get("theme") or need.get("partner")
-    route = ROUTE_LABELS.get(need.get("route"), need.get("route"))
+    route = ROUTE_LABELS.get(need.get("route", ""), need.get("route", ""))
     return f"{route}, {topics.named(target)}" if target else route
 

@@ -13,13 +13,13 @@ from typing import Callable, Optional
 from sqlalchemy import select
 
 from bot.booking.contact import EMAIL, Contact
-from bot.booking.statuses import CANCELLED, CONFIRMED
 from bot.booking.models import Booking, Mediator, Site
 from bot.booking.reminders import Mailer, Notify, greeting, mail_error, notified
 from bot.booking.slots import day_label, time_label
+from bot.booking.statuses import CANCELLED, CONFIRMED
 from bot.booking.store import BookingNotFound, BookingStore
-from bot.knowledge import Charter, Topics
 from bot.hours import PARIS
+from bot.knowledge import Charter, Topics
 from bot.staff.models import StaffAccount
 
 log = logging.getLogger(__name__)
@@ -187,7 +187,7 @@ class Agenda:
         booking = self.cancellable(booking_id)
         if not self.store.cancel_for_staff(booking_id, account_id):
             raise Refused("Ce rendez-vous vient d'être annulé par quelqu'un d'autre, ou il a commencé.")
-        via = self._tell(booking, cancellation_text(booking, self.store.site(booking.site_id), words))
+        via = self._tell(booking, cancellation_text(booking, self.store.site_of(booking.site_id), words))
         booking.cancelled_via = "+".join(via) or NOBODY
         self.store.record_told(booking_id, booking.cancelled_via)
         return booking, Told.of(booking)

@@ -56,9 +56,9 @@ def _replace_all(changes: Mapping[Path, Optional[str]], previous: Mapping[Path, 
         for path in (path for path, text in changes.items() if text is None):
             path.unlink(missing_ok=True)
     except OSError:
-        for path, text in previous.items():
-            if current(path) != text:
-                _restore(path, text)
+        for path, had in previous.items():
+            if current(path) != had:
+                _restore(path, had)
         raise
     finally:
         for temporary in temporaries:

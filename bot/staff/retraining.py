@@ -117,8 +117,9 @@ class Trainings:
                                    .order_by(Training.id.desc()).limit(limit)).all()
         views = [_view(training, name or "compte supprimé") for training, name in rows]
         in_service = next((view for view in views if view.status == DEPLOYED), None)
-        return [replace(view, restorable=view is in_service and bool(view.previous_model)
-                        and (self.settings.models_dir / view.previous_model).exists()) for view in views]
+        return [replace(view, restorable=bool(view is in_service and view.previous_model
+                                              and (self.settings.models_dir / view.previous_model).exists()))
+                for view in views]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ import itertools
 import logging
 import signal
 from collections import defaultdict
+from typing import Sequence
 
 import httpx
 from telegram import Update
@@ -47,7 +48,7 @@ async def forward(rasa: httpx.AsyncClient, url: str, secret: str, update: Update
         await asyncio.sleep(wait)
 
 
-async def forward_all(rasa: httpx.AsyncClient, url: str, secret: str, updates: list[Update],
+async def forward_all(rasa: httpx.AsyncClient, url: str, secret: str, updates: Sequence[Update],
                       stop: asyncio.Event) -> None:
     """Forward a batch: each chat's updates in order, the chats concurrently."""
     by_chat: dict[object, list[Update]] = defaultdict(list)

@@ -20,8 +20,15 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
-from telegram import (Bot, InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, Message,
-                      ReplyKeyboardMarkup, ReplyKeyboardRemove)
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.constants import MessageLimit, ParseMode
 
 Markup = Union[InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, None]
@@ -116,7 +123,8 @@ def render_turn(messages: list[dict[str, Any]]) -> list[Outgoing]:
     outgoing: list[Outgoing] = []
     draft = Draft()
     for message in messages:
-        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
+        found = message.get("custom")
+        custom = found if isinstance(found, dict) else {}
         if str(message.get("text") or "").strip():
             if draft.buttons:  # a message with buttons ends the draft
                 outgoing += draft.messages()

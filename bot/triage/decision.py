@@ -5,7 +5,7 @@ Pure functions: no Rasa import, so the rules are tested on their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Iterable, Optional, Sequence
 
 from bot.knowledge import Charter, ForbiddenAct
 from bot.matching import best_mention
@@ -88,7 +88,7 @@ def triage(understanding: Understanding, charter: Charter) -> Decision:
         options = _clarify_options(ranked, charter, within=None if unsure else charter.clarify_margin)
         if len(options) > 1 and options[0].intent == ranked[0][0]:
             return Decision(Destination("", "clarify"), "none", ranked[0][1], candidates=options)
-    learning = charter.need_of(ranked[0][0])[0].route == "tutorial"
+    learning = charter.triage_need(ranked[0][0])[0].route == "tutorial"
     return _decide(understanding, ranked[0], charter, then=organism if learning else None)
 
 
@@ -96,7 +96,7 @@ NOT_UNDERSTOOD = Decision(Destination(FALLBACK_INTENT, "out_of_scope"), "none", 
 
 
 def _destination(intent: str, charter: Charter) -> Destination:
-    need, target = charter.need_of(intent)
+    need, target = charter.triage_need(intent)
     return Destination(intent, need.route, target)
 
 
@@ -116,13 +116,13 @@ def _clarify_options(ranked: list[tuple[str, float]], charter: Charter,
 def _decide(understanding: Understanding, best: tuple[str, float], charter: Charter,
             then: Optional[str] = None) -> Decision:
     intent, confidence = best
-    need, target = charter.need_of(intent)
+    need, target = charter.triage_need(intent)
     target = _named_organism(understanding, need.intents.values()) or target
     urgent = bool(need.when_urgent and best_mention(understanding.text, charter.urgency_markers))
     forbidden = _forbidden_act(understanding.text, charter) if need.route == "charter" else None
     return Decision(
         Destination(intent, need.route, target),
-        need.when_urgent if urgent else need.scope,
+        need.when_urgent if urgent and need.when_urgent else need.scope,
         confidence,
         urgent=urgent,
         forbidden=forbidden,
@@ -134,7 +134,7 @@ def _skill_then_organism(pair: list[tuple[str, float]], organism: Optional[str],
                          charter: Charter) -> Optional[tuple[str, float]]:
     """The skill to learn of the two likeliest needs, when the other is a question for the organism the message
     names: the skill comes first."""
-    routes = {charter.need_of(intent)[0].route: (intent, confidence) for intent, confidence in pair}
+    routes = {charter.triage_need(intent)[0].route: (intent, confidence) for intent, confidence in pair}
     if set(routes) != {"tutorial", "referral"} or routes["referral"][0] != organism:
         return None
     return routes["tutorial"]
@@ -147,13 +147,13 @@ def _organism_intent(understanding: Understanding, charter: Charter) -> Optional
     if len(named) != 1:
         return None
     for intent in charter.triage_intents:
-        need, target = charter.need_of(intent)
+        need, target = charter.triage_need(intent)
         if need.route == "referral" and target in named:
             return intent
     return None
 
 
-def _named_organism(understanding: Understanding, targets: Sequence[Optional[str]]) -> Optional[str]:
+def _named_organism(understanding: Understanding, targets: Iterable[Optional[str]]) -> Optional[str]:
     """The one organism the patron named, when it is a target of the same need."""
     named = {value for entity, value in understanding.entities if entity == "organism"}
     return named.pop() if len(named) == 1 and named <= set(targets) else None

@@ -11,8 +11,9 @@ from bot.knowledge.tutorials import LEVELS, Tutorial
 from bot.matching import normalise
 
 WORD_MATCH = 75  # rapidfuzz ratio (0-100) from which a typed word counts as a word of the fiche: numerik ~ numerique
-STOP_WORDS = frozenset("au aux avec ce comment de des du en et je la le les ma me mes mon ne pas pour qu quoi "
-                       "sa se ses son sur un une".split())
+STOP_WORDS = frozenset(["au", "aux", "avec", "ce", "comment", "de", "des", "du", "en", "et", "je", "la", "le", "les",
+                        "ma", "me", "mes", "mon", "ne", "pas", "pour", "qu", "quoi", "sa", "se", "ses", "son", "sur",
+                        "un", "une"])
 
 
 def meaningful_words(text: str) -> list[str]:

@@ -12,8 +12,8 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from bot.db.engines import SharedEngines
 from bot.booking.store import BookingStore
+from bot.db.engines import SharedEngines
 from bot.knowledge import charter, sites
 from bot.knowledge.partners import phone_display
 from bot.knowledge.sites import Site
@@ -70,7 +70,7 @@ def create_app(settings: Settings) -> Sanic:
     async def health(request: Request) -> HTTPResponse:
         return json({"status": "ok"})
 
-    @app.listener("after_server_stop")
+    @app.after_server_stop
     async def close(*_: Any) -> None:
         engines.dispose()
 

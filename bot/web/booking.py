@@ -57,7 +57,7 @@ def booking_pages(settings: Settings, store: BookingStore) -> Blueprint:
         booking = store.find(name[:-4]) if name.endswith(".ics") else None
         if booking is None or booking.status != CONFIRMED:
             raise NotFound("no such appointment")
-        return download(booking_ics(booking, store.site(booking.site_id)), CALENDAR,
+        return download(booking_ics(booking, store.site_of(booking.site_id)), CALENDAR,
                          f"rendez-vous-{booking.display_code}.ics")
 
     @bookings.get("/agenda/<name>")
@@ -72,7 +72,7 @@ def booking_pages(settings: Settings, store: BookingStore) -> Blueprint:
         if mediator is None:
             raise NotFound("no such mediator")
         agenda = store.agenda(mediator.id, now - FEED_PAST, now + HORIZON)
-        sites = {site_id: store.site(site_id) for site_id in {booking.site_id for booking in agenda}}
+        sites = {site_id: store.site_of(site_id) for site_id in {booking.site_id for booking in agenda}}
         return download(mediator_feed(agenda, sites, f"Rendez-vous de {mediator.first_name}"), CALENDAR,
                          f"agenda-{mediator.id}.ics")
 

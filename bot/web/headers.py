@@ -5,11 +5,11 @@ its panel in their page. So every response forbids framing (the staff console un
 widget's two files may be loaded by other sites."""
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from typing import Any, Callable, Coroutine
 from urllib.parse import urlsplit
 
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import BaseHTTPResponse
 
 WIDGET_FILES = frozenset({"/static/widget.js", "/static/widget.css"})  # included by other sites' pages
 PERMISSIONS = "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()"
@@ -34,11 +34,11 @@ def content_security_policy(chat_url: str) -> str:
             "frame-ancestors 'none'")
 
 
-def security_headers(chat_url: str) -> Callable[[Request, HTTPResponse], Awaitable[None]]:
+def security_headers(chat_url: str) -> Callable[[Request, BaseHTTPResponse], Coroutine[Any, Any, None]]:
     """A response middleware adding the headers; those a route set itself (an illustration's CSP) stay."""
     headers = {**COMMON, "Content-Security-Policy": content_security_policy(chat_url)}
 
-    async def add_headers(request: Request, response: HTTPResponse) -> None:
+    async def add_headers(request: Request, response: BaseHTTPResponse) -> None:
         for name, value in {**headers, **(WIDGET if request.path in WIDGET_FILES else OWN)}.items():
             response.headers.setdefault(name, value)
 

@@ -34,7 +34,7 @@ def render_body(tutorial: Tutorial, images: Path) -> tuple[Markup, Markup]:
     tokens = MARKDOWN.parse(tutorial.body)
     _mark_steps(tokens)
     for image in (child for token in tokens for child in token.children or () if child.type == "image"):
-        name = Path(image.attrGet("src")).name
+        name = Path(str(image.attrGet("src"))).name
         width, height = illustration_size(images / name)
         image.attrs.update(src=IMAGES_URL + name, width=str(width), height=str(height), loading="lazy")
     first_heading = next(index for index, token in enumerate(tokens) if token.type == "heading_open")

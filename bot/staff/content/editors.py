@@ -21,10 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.booking.models import Booking
 from bot.booking.slots import Slot
 from bot.booking.store import BookingStore
+from bot.hours import PARIS
 from bot.knowledge import KnowledgeError, Sites, sites
 from bot.knowledge.files import line_of, parse_yaml, validate
 from bot.knowledge.tutorials import FRONT_MATTER
-from bot.hours import PARIS
 from bot.settings import Settings
 from bot.staff.content.edits import Problem, domain_problems, knowledge_problems
 
@@ -290,7 +290,7 @@ def _partner(knowledge: Path, path: Path) -> Edit:
     return PartnerEdit(knowledge, path.stem, name) if name else _text(knowledge, path)
 
 
-def _text(knowledge: Path, path: Path) -> TextEdit:
+def _text(knowledge: Path, path: Path) -> Edit:
     return TextEdit(knowledge, path.relative_to(knowledge).as_posix(), _name(knowledge, path))
 
 
@@ -319,8 +319,8 @@ def dump_yaml(document: Any) -> str:
 def _yaml() -> YAML:
     """Round-trip YAML as the project writes it: quotes kept, long lines not folded, lists indented by two."""
     yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+    yaml.preserve_quotes = True  # type: ignore[assignment]  # ruamel types it as None, its default
+    yaml.width = 4096  # type: ignore[assignment]  # ruamel types it as None, its default
     yaml.indent(mapping=2, sequence=4, offset=2)
     return yaml
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterable, Iterator, Optional
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.sql import Select
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql import Select
 
 from bot.db.engines import EngineSource, engine_for
 from bot.staff.models import DISMISSED, InboxDecision, StaffAccount

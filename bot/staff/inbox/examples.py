@@ -29,6 +29,7 @@ INTENT_LINE = r"^\s*-\s*intent:\s*[\"']?{name}[\"']?\s*(#.*)?$"
 EXAMPLES_LINE = re.compile(r"^(\s*)examples:\s*\|")
 UNREADABLE = "{what} : rien n'est écrit. Prévenez la personne qui s'occupe des fichiers de l'assistant."
 NEAR_HELD_OUT = 95  # rapidfuzz token_sort_ratio of the words from which an example is a held-out message
+Fields = dict[Union[int, str], str]  # what is wrong with each form field: a message by its position, or a name
 
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ class TeachingError(ValueError):
 class Refused(TeachingError):
     """Form values that cannot be used: what is wrong with each field (a message by its position, or a name)."""
 
-    def __init__(self, fields: dict[Union[int, str], str]) -> None:
+    def __init__(self, fields: Fields) -> None:
         super().__init__("; ".join(fields.values()))
         self.fields = fields
 
@@ -78,7 +79,8 @@ def block_examples(block: str) -> list[str]:
 
 def known_examples(project: Path) -> Known:
     """A quick read of every NLU file (Rasa's reader takes seconds on them all)."""
-    files, intent_of = {}, {}
+    files: dict[str, Path] = {}
+    intent_of: dict[str, str] = {}
     for path in nlu_files(project):
         for item in (yaml.load(read(path), Loader=yaml.CSafeLoader) or {}).get("nlu") or []:
             if "intent" in item and isinstance(item.get("examples"), str):
@@ -94,11 +96,11 @@ def cleaned(text: str) -> str:
     return MARKUP.sub("] ", words.lstrip("-# "))
 
 
-def problems(examples: Sequence[str], known: Known, project: Path) -> dict[int, str]:
+def problems(examples: Sequence[str], known: Known, project: Path) -> Fields:
     """Why some examples (by position) cannot be taught: no word, too long, already an example, written twice,
     or a held-out test message (its words nearly the same, in any order)."""
     heldout = [comparable_text(item["text"]) for item in load_heldout(project)]
-    found: dict[int, str] = {}
+    found: Fields = {}
     seen: set[str] = set()
     for index, example in enumerate(examples):
         key = comparable_text(example)
@@ -124,9 +126,11 @@ def _block(lines: list[str], intent: str) -> tuple[int, int, str, int]:
                   if re.match(INTENT_LINE.format(name=re.escape(intent)), line.rstrip("\r\n"))), None)
     key = next((index for index in range(start + 1, len(lines)) if EXAMPLES_LINE.match(lines[index])), None) \
         if start is not None else None
-    if key is None:
+    if start is None or key is None:
         raise TeachingError(f"Les exemples de « {intent} » sont introuvables dans le fichier.")
-    key_indent = EXAMPLES_LINE.match(lines[key]).group(1)
+    key_line = EXAMPLES_LINE.match(lines[key])
+    assert key_line is not None  # `key` is the line it matched
+    key_indent = key_line.group(1)
     content = [index for index in range(key + 1, len(lines)) if lines[index].strip()]
     first = lines[content[0]] if content else ""
     indent = first[:len(first) - len(first.lstrip())]

@@ -89,8 +89,8 @@ def _unclear(rows: Iterable[tuple[str, str, float, str]]) -> Iterator[Unclear]:
             event = json.loads(data)
             if type_name == "user":
                 judged.append(_judged(event, timestamp))
-            elif judged and judged[-1] and _triage_route(event) in NOT_ANSWERED:
-                judged[-1] = replace(judged[-1], why=judged[-1].why or _triage_route(event))
+            elif judged and judged[-1] and (route := _triage_route(event)) in NOT_ANSWERED:
+                judged[-1] = replace(judged[-1], why=judged[-1].why or route)
         yield from (message for message in judged if message and message.why)
 
 

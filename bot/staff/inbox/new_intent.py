@@ -18,10 +18,11 @@ from rasa.shared.exceptions import RasaException
 from ruamel.yaml import YAML
 
 from bot.knowledge import Charter, KnowledgeError
+from bot.knowledge.charter import Text
 from bot.matching import normalise
-from bot.staff.inbox.intents import STAFF_FILE, charter_of
 from bot.staff.files import current
 from bot.staff.inbox.examples import Refused, TeachingError, block_examples, check, unreadable, without_intent
+from bot.staff.inbox.intents import STAFF_FILE, charter_of
 
 DOMAIN, TRIAGE_RULES, CHARTER = "domain.yml", "data/rules/triage.yml", "charter.yml"
 TRIAGE_ACTION = "action_triage"
@@ -48,7 +49,7 @@ def intent_name(label: str, siblings: Sequence[str], taken: Iterable[str]) -> st
 def _line_added(text: str, line: int, new: str) -> str:
     """`text` with `new` (one line, no indentation) added after the 0-based `line`, indented like it."""
     lines = text.splitlines(keepends=True)
-    indent = re.match(r"\s*", lines[line]).group(0)
+    indent = lines[line][:len(lines[line]) - len(lines[line].lstrip())]
     newline = "\r\n" if lines[line].endswith("\r\n") else "\n"
     if not lines[line].endswith("\n"):
         lines[line] += newline
@@ -124,8 +125,8 @@ def new_intent_files(project: Path, knowledge_dir: Path, place: str, label: str,
                      taken: Iterable[str]) -> tuple[str, dict[Path, str], dict[Path, Optional[str]]]:
     """The new intent's name, the new text of each of the four files, checked, and the text each had (None: no
     file). `place` is "need:target"."""
-    need, _, target = place.partition(":")
-    charter = charter_of(knowledge_dir)
+    chosen, _, target = place.partition(":")
+    need, charter = Text(chosen), charter_of(knowledge_dir)  # Text, as the charter's keys are typed
     if need not in charter.needs or (target or None) not in charter.needs[need].intents.values():
         raise TeachingError("Choisissez à quel besoin la demande appartient.")
     siblings = list(charter.needs[need].intents)
@@ -158,7 +159,7 @@ def intent_removed_files(project: Path, knowledge_dir: Path, name: str) -> tuple
              "rules": _line_removed(before["rules"], _rule_lines(before["rules"]), name, TRIAGE_RULES),
              "charter": _line_removed(before["charter"], _charter_lines(before["charter"], need), name, CHARTER),
              "staff": "" if staff == STAFF_HEADER else staff}
-    _check(after, before, paths, name, need, needs[need].intents[name], _examples(before["staff"], name))
+    _check(after, before, paths, name, need, needs[need].intents[Text(name)], _examples(before["staff"], name))
     return ({paths[key]: text if key != "staff" or text else None for key, text in after.items()},
             {paths[key]: text for key, text in found.items()})
 
@@ -169,7 +170,7 @@ def _examples(text: str, name: str) -> list[str]:
     return next(block_examples(item["examples"]) for item in items if item.get("intent") == name)
 
 
-def _check(without: dict[str, str], with_: dict[str, str], paths: dict[str, Path], name: str, need: str,
+def _check(without: dict[str, str], with_: dict[str, str], paths: dict[str, Path], name: str, need: Text,
            target: Optional[str], examples: Sequence[str]) -> None:
     """Raise TeachingError unless Rasa and the charter loader read each file of `with_` as its text in `without`
     with the intent added, and its examples: (before, after) for a new intent, (after, before) for its removal."""
@@ -183,7 +184,7 @@ def _check(without: dict[str, str], with_: dict[str, str], paths: dict[str, Path
                             "rien n'est écrit.")
     check(without["staff"], with_["staff"], paths["staff"], name, added=examples)
     expected = _charter_read(without["charter"])
-    expected.needs[need].intents[name] = target
+    expected.needs[need].intents[Text(name)] = target
     if _charter_read(with_["charter"]) != expected:
         raise TeachingError("Le changement de la charte n'a pas donné ce qui était prévu : rien n'est écrit.")
 

@@ -6,7 +6,7 @@ import threading
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import ContextManager, Mapping, Optional, Sequence, Union
+from typing import ContextManager, Mapping, Optional, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,12 +14,24 @@ from bot.db.engines import EngineSource, engine_for
 from bot.privacy.redaction import redact
 from bot.settings import Settings
 from bot.staff.inbox.decisions import Decisions
-from bot.staff.inbox.messages import key_of
+from bot.staff.inbox.examples import (
+    Fields,
+    Known,
+    Refused,
+    TeachingError,
+    check,
+    cleaned,
+    examples_added,
+    known_examples,
+    problems,
+    read,
+    without_example,
+    write_all,
+)
 from bot.staff.inbox.intents import STAFF_FILE, Catalogue, catalogue
-from bot.staff.models import ASSIGNED, DISMISSED
+from bot.staff.inbox.messages import key_of
 from bot.staff.inbox.new_intent import intent_removed_files, new_intent_files
-from bot.staff.inbox.examples import (Known, Refused, TeachingError, check, cleaned, examples_added, known_examples,
-                                     problems, read, without_example, write_all)
+from bot.staff.models import ASSIGNED, DISMISSED
 
 LABEL_LENGTH = 60  # characters of a new intent's label
 
@@ -93,7 +105,7 @@ class Teacher:
     def dismiss(self, staff_id: int, messages: Sequence[Message]) -> int:
         """Leave the messages out of the inbox without teaching them; how many."""
         with self.lock:
-            found = self._decided(messages) if messages else {"messages": "Cochez au moins un message."}
+            found: Fields = self._decided(messages) if messages else {"messages": "Cochez au moins un message."}
             if found:
                 raise Refused(found)
             self._written({}, {}, self.decisions.recorded(staff_id, DISMISSED, None, self._keyed(
@@ -107,8 +119,8 @@ class Teacher:
             decided = self.decisions.get(decision_id)
             if decided is None:
                 return None
-            undone, changes, before = self._untaught(decided.intent, decided.text) if decided.decision == ASSIGNED \
-                else (Undone.DISMISSAL, {}, {})
+            undone, changes, before = self._untaught(decided.intent, decided.text) \
+                if decided.decision == ASSIGNED and decided.intent is not None else (Undone.DISMISSAL, {}, {})
             self._written(changes, before, self.decisions.forgotten(decision_id))
             return undone
 
@@ -118,7 +130,9 @@ class Teacher:
         created; nothing if the line is not there any more."""
         known = known_examples(self.project)
         path = known.files.get(intent)
-        before = read(path) if path else ""
+        if path is None:
+            return Undone.GONE, {}, {}
+        before = read(path)
         after = without_example(before, intent, text) if before else None
         if after is None:
             return Undone.GONE, {}, {}
@@ -146,13 +160,13 @@ class Teacher:
                 write_all(before)
             raise
 
-    def _problems(self, messages: Sequence[Message], known: Known) -> dict[Union[int, str], str]:
+    def _problems(self, messages: Sequence[Message], known: Known) -> Fields:
         if not messages:
             return {"messages": "Cochez au moins un message."}
         return {**problems([self._taught(message) for message in messages], known, self.project),
                 **self._decided(messages)}
 
-    def _decided(self, messages: Sequence[Message]) -> dict[str, str]:
+    def _decided(self, messages: Sequence[Message]) -> Fields:
         keys = [key_of(message.written) for message in messages]
         if len(set(keys)) < len(keys) or set(keys) & self.decisions.keys():
             return {"messages": "Ces messages ont déjà été traités : rechargez la page."}

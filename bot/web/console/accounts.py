@@ -9,8 +9,8 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.db.engines import EngineSource
 from bot.booking.store import BookingStore
+from bot.db.engines import EngineSource
 from bot.settings import Settings
 from bot.staff.accounts import AccountError, AccountNotFound
 from bot.staff.models import ADMIN

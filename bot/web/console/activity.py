@@ -14,16 +14,26 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db.engines import EngineSource
 from bot.booking.exports import spreadsheet_csv
-from bot.booking.statuses import CANCELLED
+from bot.booking.statuses import CANCELLED, STATUS_LABELS, statuses_label
 from bot.contract import ROUTES
+from bot.db.engines import EngineSource
 from bot.knowledge import Topics, topics
-from bot.settings import Settings
 from bot.labels import ROUTE_LABELS
-from bot.booking.statuses import STATUS_LABELS, statuses_label
-from bot.staff.activity import (NEEDS, PERIODS, Activity, activity, appointments, conversation, conversations,
-                                last_weeks, partner_kinds, period, report_rows)
+from bot.settings import Settings
+from bot.staff.activity import (
+    NEEDS,
+    PERIODS,
+    Activity,
+    activity,
+    appointments,
+    conversation,
+    conversations,
+    last_weeks,
+    partner_kinds,
+    period,
+    report_rows,
+)
 from bot.staff.inbox.decisions import Decisions
 from bot.staff.inbox.messages import unclear_messages, undecided
 from bot.web.booking import download

@@ -13,18 +13,26 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.db.engines import EngineSource
-from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW
 from bot.booking.models import Booking
 from bot.booking.reminders import Mailer
 from bot.booking.slots import day_label, time_label
+from bot.booking.statuses import CANCELLED, CONFIRMED, DONE, NO_SHOW, STATUS_LABELS
 from bot.booking.store import BookingNotFound, BookingStore
-from bot.knowledge import charter, topics
-from bot.booking.statuses import STATUS_LABELS
+from bot.db.engines import EngineSource
 from bot.hours import PARIS
+from bot.knowledge import charter, topics
 from bot.settings import Settings
-from bot.staff.agenda import (WORDS_LENGTH, Agenda, Refused, Told, cancellation_text, iso_week, monday_named,
-                             topic_label, week_bounds)
+from bot.staff.agenda import (
+    WORDS_LENGTH,
+    Agenda,
+    Refused,
+    Told,
+    cancellation_text,
+    iso_week,
+    monday_named,
+    topic_label,
+    week_bounds,
+)
 from bot.telegram.client import telegram_notify
 from bot.web.console.guard import Guard, Handler, SignedIn, one_row, whole_number
 from bot.web.pages import page
@@ -84,7 +92,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     def cancel_page(request: Request, staff: SignedIn, booking_id: int, status: int = 200,
                     error: str = "") -> HTTPResponse:
         booking = agenda.cancellable(booking_id)
-        site = store.site(booking.site_id)
+        site = store.site_of(booking.site_id)
         return page("console/agenda_cancel.html", status=status, staff=staff, booking=booking, site=site,
                     error=error, words=request.form.get("mots", ""), longest=WORDS_LENGTH,
                     message=cancellation_text(booking, site, ""), query=request.query_string, **LABELS)

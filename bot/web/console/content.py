@@ -13,11 +13,11 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from bot.db.engines import EngineSource
 from bot.booking.store import BookingStore
+from bot.db.engines import EngineSource
 from bot.settings import Settings
-from bot.staff.content.edits import Conflict, Problem, Version, diff, read, save
 from bot.staff.content.editors import Edit, catalogue, editor, publish, stranded
+from bot.staff.content.edits import Conflict, Problem, Version, diff, read, save
 from bot.web.console.guard import Guard, SignedIn
 from bot.web.pages import page
 

@@ -31,7 +31,9 @@ Handler = Callable[..., Awaitable[HTTPResponse]]
 
 def same(given: Optional[str], expected: Optional[str]) -> bool:
     """Both present and equal, compared in constant time."""
-    return bool(given and expected) and hmac.compare_digest(given.encode(), expected.encode())
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def one_row(missing: type[LookupError]) -> Callable[[Handler], Handler]:

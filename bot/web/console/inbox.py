@@ -17,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.engines import EngineSource
 from bot.settings import Settings
+from bot.staff.inbox.examples import TeachingError
 from bot.staff.inbox.messages import grouped, unclear_messages, undecided
 from bot.staff.inbox.teacher import Message, Refused, Teacher, Undone
-from bot.staff.inbox.examples import TeachingError
 from bot.web.console.guard import Guard, SignedIn, one_row
 from bot.web.pages import page
 

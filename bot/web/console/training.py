@@ -9,8 +9,8 @@ from sanic.response import HTTPResponse, json, redirect
 from bot.db.engines import EngineSource
 from bot.evaluation import ROUTE_LABELS, percent
 from bot.settings import Settings
-from bot.staff.retraining import STAGES, TrainingBusy, Trainings
 from bot.staff.models import RUNNING
+from bot.staff.retraining import STAGES, TrainingBusy, Trainings
 from bot.web.console.guard import Guard, SignedIn
 from bot.web.pages import page
 
@@ -59,6 +59,6 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     async def progress(request: Request, staff: SignedIn) -> HTTPResponse:
         history = trainings.history(limit=1)
         latest = history[0] if history else None
-        running = bool(latest and latest.status == RUNNING)
-        return json({"running": running, "step": latest.step if latest else 0, "steps": len(STAGES),
-                     "stage": STAGE_LABELS.get(latest.stage, "") if running else ""})
+        running = latest if latest and latest.status == RUNNING else None
+        return json({"running": running is not None, "step": latest.step if latest else 0, "steps": len(STAGES),
+                     "stage": STAGE_LABELS.get(running.stage, "") if running else ""})
