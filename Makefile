@@ -23,6 +23,9 @@ AXE      := tests/browser/node_modules/axe-core/axe.min.js
 INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initdb /usr/lib/postgresql/*/bin/initdb) \
                         $(shell command -v initdb 2>/dev/null))
 
+# pytest-xdist: two workers, the tests of each running stack on one of them (tests/conftest.py groups them).
+WORKERS := --numprocesses 2 --dist loadgroup
+
 .DEFAULT_GOAL := help
 .PHONY: help lint unit run test test-scale bench install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean
 
@@ -40,12 +43,13 @@ help: ## These commands (the default)
 run: install ## Train if needed, then start Rasa, the action server, the web server and the jobs
 	$(PY) -m bot run
 
-test: install lint browser postgres validate train ## Every test: lint, packages, data, unit, NLU, end-to-end, browser
+test: install ## Every test: lint, packages, data, unit, NLU, end-to-end, browser
+	$(MAKE) --no-print-directory --jobs 2 --output-sync=target lint browser postgres validate train
 	$(PY) -m pip check
-	$(PY) -m pytest
+	$(PY) -m pytest $(WORKERS)
 
 unit: install ## The tests that need no running stack, model, browser nor PostgreSQL (under 90 s)
-	$(PY) -m pytest -m unit
+	$(PY) -m pytest $(WORKERS) -m unit
 
 lint: install ## ruff, mypy over bot/, and the import layers of docs/architecture.md
 	$(VENV)/bin/ruff check bot tests bench
@@ -63,7 +67,7 @@ install: $(STAMP)
 $(STAMP): requirements.txt constraints.txt
 	$(need_python310)
 	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	$(PY) -m pip install --quiet --no-compile -r requirements.txt -c constraints.txt  # compiled on first import
 	$(PY) -m pip check
 	@touch $@
 

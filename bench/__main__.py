@@ -31,8 +31,8 @@ from bench.report import (
 )
 from bot.evaluation import RouteScores
 from bot.settings import ROOT
-from tests.heldout import HeldoutScore, heldout_score
 from tests.scale.usage import Usage, resident_mb
+from tests.support.heldout import HeldoutScore, heldout_score
 
 RESULTS = ROOT / "bench"
 PACKAGES = ("rasa", "rasa-sdk", "tensorflow", "spacy", "sanic")

@@ -19,7 +19,7 @@ from bot.booking.store import ensure_database
 from bot.services import STARTUP_SECONDS, Service, Stack, replica_services
 from bot.settings import ROOT, Settings, settings
 from bot.training import fingerprint, train
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 BENCH_VAR = ROOT / "var" / "bench"
 MODELS = BENCH_VAR / "models"

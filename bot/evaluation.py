@@ -28,7 +28,8 @@ def heldout_files(project: Optional[Path] = None) -> list[Path]:
 def load_heldout(project: Optional[Path] = None) -> list[dict]:
     """Every held-out item of `project` (default: PROJECT_DIR): text, expected route, and theme, partner or scope
     where relevant."""
-    return [item for path in heldout_files(project) for item in yaml.safe_load(path.read_text(encoding="utf-8"))]
+    return [item for path in heldout_files(project)
+            for item in yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ it does:
   the graph's nodes, to run them one after the other anyway. They are called in the same order without dask;
 - every tracker made (read from the store, copied by forms and policies) copies each of the domain's slots with
   copy.copy's generic protocol (reduce, then rebuild): a tenth of the CPU. Slots get the same shallow copy
-  directly."""
+  directly.
+Reading training data is made cheaper too (bot/rasa_reading.py)."""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -18,12 +19,14 @@ from typing import Any, Dict, List, Optional, Tuple, Type
 
 import rasa.core.processor
 from jsonschema import ValidationError
-from jsonschema.validators import validator_for
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import Event
 from rasa.shared.core.slots import Slot
+
+from bot import rasa_reading
+from bot.rasa_reading import checked_validator
 
 EVENT_CLASS_BY_TYPE: Dict[str, Type[Event]] = {}
 find_event_class = Event.resolve_by_type  # Rasa's own, which walks the subclasses
@@ -31,13 +34,6 @@ find_event_class = Event.resolve_by_type  # Rasa's own, which walks the subclass
 
 RESPONSE_SCHEMA = RemoteAction.action_response_format_spec()
 EVENT_SCHEMA = RESPONSE_SCHEMA["properties"]["events"]["items"]  # an event: one of 23 alternatives, one per type
-
-
-def checked_validator(schema: Dict[str, Any]) -> Any:
-    """A validator of `schema`, the schema itself checked once."""
-    validator = validator_for(schema)
-    validator.check_schema(schema)
-    return validator(schema)
 
 
 @lru_cache(maxsize=None)
@@ -117,6 +113,7 @@ class SequentialGraphRunner(DaskGraphRunner):
 
 def install() -> None:
     """Apply the tuning to this process's Rasa."""
+    rasa_reading.install()
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(event_class)

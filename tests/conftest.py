@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -13,13 +13,41 @@ from bot.knowledge import Charter, Topics, charter, topics
 from bot.services import Stack
 from bot.settings import Settings
 from bot.training import ensure_model
-from tests.booking import sqlite_url
-from tests.ports import free_port
-from tests.postgres import Databases, postgres_server
-from tests.project import copy_project
-from tests.telegram_standin import TOKEN, BotAPIStandIn
+from tests.support.booking import sqlite_url
+from tests.support.ports import free_port
+from tests.support.postgres import Databases, postgres_server
+from tests.support.project import copy_project
+from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
-REPORT: list[str] = []  # figures that tests measure, printed in pytest's summary
+FIGURE = "figure"  # the user property of a figure a test measured, printed in pytest's summary
+STACKS = {"stack", "curated_stack"}  # the fixtures of the running stack
+NOT_UNIT = ("stack", "browser", "postgres", "slow")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The markers a test's folder and fixtures imply (pytest.ini declares them); `unit` for the others. The tests
+    of one running stack share a group, which pytest-xdist gives to one worker: each stack starts once."""
+    for item in items:
+        folder = item.path.parent.name
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if folder == "browser":
+            item.add_marker(pytest.mark.browser)
+        if folder in ("e2e", "browser") or fixtures & STACKS:
+            item.add_marker(pytest.mark.stack)
+        for name in sorted(fixtures & STACKS):
+            item.add_marker(pytest.mark.xdist_group(name))
+        if "postgres" in fixtures or _parameter(item, "database_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)
+        if "trained_agent" in fixtures:
+            item.add_marker(pytest.mark.slow)
+        if not any(item.get_closest_marker(name) for name in NOT_UNIT):
+            item.add_marker(pytest.mark.unit)
+
+
+def _parameter(item: pytest.Item, name: str) -> object:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get(name) if callspec else None
 
 
 @pytest.fixture(scope="session")
@@ -103,13 +131,16 @@ def trained_agent():
     return Agent.load(str(ensure_model()))
 
 
-@pytest.fixture(scope="session")
-def report() -> list[str]:
-    return REPORT
+@pytest.fixture
+def report(record_property: Callable[[str, object], None]) -> Callable[[str], None]:
+    """Records a line of figures for pytest's summary (from any pytest-xdist worker)."""
+    return lambda line: record_property(FIGURE, line)
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
-    if REPORT:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = [value for outcome in ("passed", "failed") for test in terminalreporter.stats.get(outcome, [])
+             for name, value in getattr(test, "user_properties", []) if name == FIGURE]
+    if lines:
         terminalreporter.section("Aiguillage figures")
-        for line in REPORT:
-            terminalreporter.write_line(line)
+        for line in lines:
+            terminalreporter.write_line(str(line))

@@ -38,8 +38,8 @@ from bot.channels.rest import unavailable
 from bot.evaluation import RouteScores
 from bot.settings import ROOT
 from bot.training import fingerprint
-from tests.heldout import HeldoutScore
 from tests.scale.patrons import Traffic, percentiles
+from tests.support.heldout import HeldoutScore
 
 
 def assistant(messages_per_second: dict[str, float], p95: int, accuracy: float, rasa_mb: int,
@@ -282,6 +282,7 @@ def url(server: ThreadingHTTPServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
 
+@pytest.mark.slow
 def test_the_open_loop_sends_at_its_rate_however_slow_the_answers(slow_assistant: ThreadingHTTPServer) -> None:
     slow_assistant.delay = 0.32  # each answer takes more than six turns of 50 ms
     found = asyncio.run(open_level(url(slow_assistant), rate=20, seconds=1, warm_up=0.5))
@@ -296,6 +297,7 @@ def test_the_open_loop_sends_at_its_rate_however_slow_the_answers(slow_assistant
     assert found["conversations"] == 20 and found["patrons"] == 200  # 20 × 10 s: a new conversation each turn
 
 
+@pytest.mark.slow
 def test_the_open_loop_gives_turns_to_the_patrons_waiting_longest(slow_assistant: ThreadingHTTPServer) -> None:
     slow_assistant.delay = 0.01  # the stand-in's « ok » ends every script at its second message, as unexpected
     found = asyncio.run(open_level(url(slow_assistant), rate=5, seconds=2, warm_up=0, patrons=2))

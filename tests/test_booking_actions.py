@@ -13,7 +13,7 @@ from bot.actions import ValidateBookingForm
 from bot.actions import booking as booking_actions
 from bot.booking.store import BookingStore
 from bot.hours import PARIS
-from tests.booking import make_store, sqlite_url
+from tests.support.booking import make_store, sqlite_url
 
 DOMAIN_SLOTS = ["booking_site", "booking_slot", "first_name", "contact", "accessibility", "consent",
                 "booking_recap_ok"]

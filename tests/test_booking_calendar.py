@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from bot.booking.calendar import booking_ics, mediator_feed
 from bot.booking.store import BookingStore
-from tests.booking import book, make_store, paris, sqlite_url
+from tests.support.booking import book, make_store, paris, sqlite_url
 
 NOW = paris(2026, 3, 26, 12, 0)  # the change to summer time is on Sunday the 29th
 

@@ -21,7 +21,7 @@ from bot.db.tables import Base
 from bot.db.upgrade import upgrade
 from bot.settings import ROOT
 from bot.staff import models as staff_models  # noqa: F401  (the staff tables, in the same metadata)
-from tests.booking import sqlite_url
+from tests.support.booking import sqlite_url
 
 TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state",
           "held_contacts", "staff_accounts", "staff_sessions", "login_failures", "inbox_decisions", "trainings"}
@@ -109,6 +109,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_processes_starting_together_migrate_one_after_the_other(database_url: str) -> None:
     """As `make run` starts the web server, the jobs and the action server: each migrates at start."""
     at = time.time() + 5  # once every process has imported, all at the same moment

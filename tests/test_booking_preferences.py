@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timezone
 import pytest
 
 from bot.booking.preferences import AFTERNOON, EVENING, MORNING, Preference, parse_preference
-from tests.booking import paris
+from tests.support.booking import paris
 
 NOW = paris(2026, 11, 26, 10, 0)  # a Thursday
 TUESDAY, THURSDAY, SATURDAY = 1, 3, 5

@@ -15,9 +15,9 @@ from bot.booking.store import BookingStore, ensure_database
 from bot.jobs import run_once
 from bot.knowledge.sites import load_sites
 from bot.settings import Settings
-from tests.booking import book, make_store, paris
-from tests.mail import Inbox, smtp_server
-from tests.ports import free_port
+from tests.support.booking import book, make_store, paris
+from tests.support.mail import Inbox, smtp_server
+from tests.support.ports import free_port
 
 MONDAY_EVENING = paris(2026, 3, 2, 18, 0)  # the day before Tuesday 3 March
 
@@ -184,7 +184,7 @@ def test_forget_cancels_the_patrons_coming_bookings_and_erases_all_their_fields(
 
 def test_reminders_of_bookings_made_on_telegram_go_to_their_chat(store: BookingStore) -> None:
     from bot.telegram.client import telegram_notify
-    from tests.telegram_standin import TOKEN, BotAPIStandIn
+    from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
     slot = store.free_slots(store.clock(), limit=1)[0]
     on_telegram = book(store, slot, channel="telegram", sender_id="777", contact=None, contact_kind=None)

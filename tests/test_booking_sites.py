@@ -8,8 +8,8 @@ import pytest
 
 from bot.knowledge import KnowledgeError, sites
 from bot.knowledge.sites import load_sites
-from tests.booking import SITES
-from tests.templates import write_changed
+from tests.support.booking import SITES
+from tests.support.templates import write_changed
 
 
 def load(tmp_path: Path, **changes: str):

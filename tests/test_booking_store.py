@@ -16,8 +16,8 @@ from bot.booking.slots import Slot
 from bot.booking.statuses import CANCELLED, CONFIRMED
 from bot.booking.store import HORIZON, BookingNotFound, BookingStore, SlotTaken
 from bot.knowledge.sites import load_sites
-from tests.booking import SITES, book, make_store, paris
-from tests.templates import write_changed
+from tests.support.booking import SITES, book, make_store, paris
+from tests.support.templates import write_changed
 
 MONDAY = paris(2026, 3, 2, 9, 0)  # Tuesday the 3rd: Camille at centrale 14:00, 14:45, 15:30, 16:15
 

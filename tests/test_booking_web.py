@@ -10,8 +10,10 @@ from icalendar import Calendar
 
 from bot.booking.models import Booking
 from bot.booking.store import BookingStore
-from tests.booking import book
-from tests.web import get, web_server
+from tests.support.booking import book
+from tests.support.web import get, web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 TOKEN = "s3cret-token"
 

@@ -15,9 +15,11 @@ from bot.booking.store import BookingStore
 from bot.settings import Settings
 from bot.staff.accounts import StaffAccounts
 from bot.staff.models import StaffAccount
-from tests.console import PASSWORD, browser, csrf_of, signed_in
-from tests.html_check import problems
-from tests.web import web_server
+from tests.support.console import PASSWORD, browser, csrf_of, signed_in
+from tests.support.html_check import problems
+from tests.support.web import web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 NEW_PASSWORD = "une autre phrase assez longue"
 LATE_EVENING = datetime(2026, 3, 1, 23, 30, tzinfo=timezone.utc)  # already 2 March in Paris

@@ -28,12 +28,14 @@ from bot.staff.activity import activity, monday_of, period, report_rows
 from bot.staff.inbox.decisions import Decisions
 from bot.staff.inbox.messages import key_of, unclear_messages
 from bot.staff.models import DISMISSED
-from tests.activity import card, save, triaged, wrote
-from tests.booking import SITES, Clock, book
-from tests.console import PASSWORD, signed_in
-from tests.postgres import Databases
-from tests.templates import write_changed
-from tests.web import web_server
+from tests.support.activity import card, save, triaged, wrote
+from tests.support.booking import SITES, Clock, book
+from tests.support.console import PASSWORD, signed_in
+from tests.support.postgres import Databases
+from tests.support.templates import write_changed
+from tests.support.web import web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 NOW = datetime.now(timezone.utc)
 MANY = 52  # conversations about e-mails: two pages of 50

@@ -16,11 +16,13 @@ from bot.booking.statuses import CANCELLED, CONFIRMED, DONE
 from bot.booking.store import BookingStore
 from bot.staff.accounts import StaffAccounts
 from bot.staff.agenda import iso_week
-from tests.booking import Clock, book
-from tests.console import PASSWORD, csrf_of, signed_in
-from tests.html_check import problems
-from tests.mail import Inbox, smtp_server
-from tests.web import web_server
+from tests.support.booking import Clock, book
+from tests.support.console import PASSWORD, csrf_of, signed_in
+from tests.support.html_check import problems
+from tests.support.mail import Inbox, smtp_server
+from tests.support.web import web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 NOW = datetime.now(timezone.utc)
 

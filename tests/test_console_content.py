@@ -18,10 +18,12 @@ from bot.knowledge import sites
 from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.staff.accounts import StaffAccounts
-from tests.console import PASSWORD, browser, signed_in
-from tests.html_check import problems
-from tests.ports import free_port
-from tests.web import web_server
+from tests.support.console import PASSWORD, browser, signed_in
+from tests.support.html_check import problems
+from tests.support.ports import free_port
+from tests.support.web import web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 PARTNER_PAGE = "/console/contenus/partenaire/caf-tours"
 NEW_HOURS = "Mo-Fr 09:00-12:00; PH off"

@@ -25,9 +25,11 @@ from bot.staff.accounts import StaffAccounts
 from bot.staff.inbox.messages import key_of
 from bot.staff.models import InboxDecision
 from bot.web.console.inbox import SERVER_FAILED
-from tests.console import PASSWORD, browser, csrf_of, signed_in
-from tests.html_check import problems
-from tests.web import web_server
+from tests.support.console import PASSWORD, browser, csrf_of, signed_in
+from tests.support.html_check import problems
+from tests.support.web import web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 NAVIGO = ("comment on recharge le pass navigo", "Comment on recharge le Pass Navigo ?")
 NOISE = "<script>alert(1)</script> mon voisin fait trop de bruit"

@@ -21,9 +21,11 @@ from bot.privacy.tracker_store import RedactingSQLTrackerStore
 from bot.settings import Settings
 from bot.staff.accounts import MAX_FAILURES, StaffAccounts
 from bot.web.console import console_pages
-from tests.console import PASSWORD, browser, csrf_of, signed_in
-from tests.postgres import Databases
-from tests.web import web_server
+from tests.support.console import PASSWORD, browser, csrf_of, signed_in
+from tests.support.postgres import Databases
+from tests.support.web import web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 
 def patrons_wrote(tracker_store_url: str) -> None:

@@ -14,7 +14,7 @@ from bot.actions import ActionExplain, ValidateBookingForm, ValidateCodeForm
 from bot.actions import booking as booking_actions
 from bot.booking.store import BookingStore
 from bot.hours import PARIS
-from tests.booking import make_store, sqlite_url
+from tests.support.booking import make_store, sqlite_url
 
 
 @pytest.fixture(autouse=True)

@@ -149,6 +149,7 @@ def test_an_untrained_classifier_leaves_messages_alone(storage: LocalModelStorag
     assert message.get("intent") is None
 
 
+@pytest.mark.slow
 def test_spacy_is_loaded_once_with_its_vectors_and_without_its_neural_pipes() -> None:
     model = SpacyVectors.load_model("fr_core_news_md")
     assert SpacyVectors.load_model("fr_core_news_md") is model

@@ -11,7 +11,7 @@ from bot.knowledge import KnowledgeError, communes, partners
 from bot.knowledge.messages import field_problem, yaml_problem
 from bot.knowledge.partners import load_communes, load_partner, load_partners
 from bot.partners.places import distance_km, find_commune, nearest, partners_named
-from tests.templates import write_changed
+from tests.support.templates import write_changed
 
 PLACE = """# a test place
 id: {id}

@@ -1,4 +1,4 @@
-"""bot/rasa_tuning.py changes how fast Rasa does four things, never what it does."""
+"""bot/rasa_tuning.py and bot/rasa_reading.py change how fast Rasa does five things, never what it does."""
 from __future__ import annotations
 
 import copy
@@ -7,6 +7,7 @@ from typing import Any, Dict, List
 
 import pytest
 import rasa.core.processor
+import rasa.shared.utils.validation
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.exceptions import GraphComponentException
@@ -16,9 +17,12 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.core.slots import Slot
+from rasa.shared.exceptions import SchemaValidationError
+from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.utils.common import all_subclasses
 
-from bot import rasa_tuning
+from bot import rasa_reading, rasa_tuning
+from bot.settings import ROOT
 
 ACTION = RemoteAction("action_triage", None)
 CALLS: List[str] = []
@@ -159,3 +163,33 @@ def test_install_puts_the_tuned_functions_in_rasa(monkeypatch: pytest.MonkeyPatc
     assert Slot.__copy__ is rasa_tuning.copy_slot
     assert Event.resolve_by_type("action") is ActionExecuted
     assert Event.from_parameters({"event": "slot", "name": "level", "value": "avance"}) == SlotSet("level", "avance")
+
+
+def read_with(validate: Any, text: str, monkeypatch: pytest.MonkeyPatch) -> List[Any]:
+    """The training examples and synonyms Rasa's YAML reader finds in `text`, annotations checked by `validate`."""
+    monkeypatch.setattr(rasa.shared.utils.validation, "validate_training_data", validate)
+    data = RasaYAMLReader().reads(text)
+    return [message.as_dict() for message in data.training_examples] + [data.entity_synonyms]
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "data" / "nlu").glob("*.yml")), ids=lambda path: path.name)
+def test_the_nlu_files_read_as_with_rasa_s_own_checks(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = path.read_text()
+    tuned = read_with(rasa_reading.validate_training_data, text, monkeypatch)
+    assert tuned == read_with(rasa_reading.STOCK, text, monkeypatch) and (len(tuned) > 1 or tuned[0])
+
+
+def test_a_wrong_entity_annotation_is_refused_as_by_rasa(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = 'version: "3.1"\nnlu:\n- intent: ask_caf\n  examples: |\n    - la [caf]{"entity": 3}\n'
+    refusals = []
+    for validate in (rasa_reading.STOCK, rasa_reading.validate_training_data):
+        with pytest.raises(SchemaValidationError) as refused:
+            read_with(validate, text, monkeypatch)
+        refusals.append(str(refused.value))
+    assert refusals[0] == refusals[1] and "entity" in refusals[0]
+
+
+def test_installing_puts_the_faster_check_in_rasa(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rasa.shared.utils.validation, "validate_training_data", rasa_reading.STOCK)
+    rasa_reading.install()
+    assert rasa.shared.utils.validation.validate_training_data is rasa_reading.validate_training_data

@@ -23,7 +23,7 @@ PATTERNS = {
 }
 PLACEHOLDERS = {"pass", "password"}  # the docs' smtp+starttls://user:password@host, postgresql://user:pass@db
 ALLOWED = {  # fakes that tests need, each checked to be no real secret
-    "tests/telegram_standin.py": {"123456:TEST-token_for-the-stand-in"},  # the Bot API stand-in's token
+    "tests/support/telegram_standin.py": {"123456:TEST-token_for-the-stand-in"},  # the Bot API stand-in's token
     "tests/test_booking_web.py": {"s3cret-token"},  # STAFF_TOKEN of a test server
     "tests/test_web_headers.py": {"staff-test-token"},  # STAFF_TOKEN of a test server
     "tests/test_services.py": {"chosen-token"},  # RASA_API_TOKEN of a test stack

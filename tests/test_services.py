@@ -9,7 +9,7 @@ import pytest
 from bot.rasa_server import api_arguments
 from bot.services import Service, Stack, services
 from bot.settings import Settings
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 
 def stack_of(tmp_path: Path, *services: Service) -> Stack:

@@ -105,6 +105,7 @@ def test_guessing_is_stopped_for_a_while_then_allowed_again(accounts: StaffAccou
     assert accounts.signed_in(accounts.sign_in("camille@mediatheque.fr", PASSWORD, "198.51.100.7"))
 
 
+@pytest.mark.slow
 def test_one_address_guessing_many_accounts_is_stopped(accounts: StaffAccounts) -> None:
     for index in range(MAX_FAILURES["ip"]):
         with pytest.raises(SignInRefused):
@@ -198,6 +199,7 @@ def test_a_new_password_replaces_the_old_one_and_ends_the_sessions(accounts: Sta
     assert accounts.sign_in("camille@mediatheque.fr", "un tout nouveau mot de passe", "192.0.2.1")
 
 
+@pytest.mark.slow
 def test_the_first_admin_is_created_from_the_command_line(tmp_path: Path) -> None:
     def staff_add(*args: str, password: str = PASSWORD) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "bot", "staff-add", *args], input=password + "\n",

@@ -31,8 +31,8 @@ from bot.staff.activity import (
     read_events,
     report_rows,
 )
-from tests.activity import answered, card, save, triaged, visit, wrote
-from tests.booking import book, make_store, paris, sqlite_url
+from tests.support.activity import answered, card, save, triaged, visit, wrote
+from tests.support.booking import book, make_store, paris, sqlite_url
 
 NOW = paris(2026, 11, 25, 12, 0)  # a Wednesday; the weeks of Mondays 16/11 and 23/11
 LAST_WEEK, THIS_WEEK = NOW.date() - timedelta(days=9), NOW.date() - timedelta(days=2)

@@ -15,9 +15,9 @@ from bot.booking.store import BookingNotFound, BookingStore
 from bot.knowledge import Charter, Topics
 from bot.staff.accounts import StaffAccounts
 from bot.staff.agenda import WORDS_LENGTH, Agenda, Refused, Told, iso_week, monday_named, topic_label, week_bounds
-from tests.booking import book, make_store, paris, sqlite_url
-from tests.mail import smtp_server
-from tests.ports import free_port
+from tests.support.booking import book, make_store, paris, sqlite_url
+from tests.support.mail import smtp_server
+from tests.support.ports import free_port
 
 SUNDAY = paris(2026, 3, 1, 10, 0)  # the week after: Monday 2, Tuesday 3 (Camille, centrale), Thursday 5 (Yanis)
 MONDAY_WEEK = date(2026, 3, 2)

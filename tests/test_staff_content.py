@@ -20,7 +20,7 @@ from bot.knowledge.reloading import reloading, stamp
 from bot.settings import ROOT, Settings
 from bot.staff.content.editors import BRACES, Edit, catalogue, editor, publish
 from bot.staff.content.edits import ADDED, REMOVED, Conflict, Problem, diff, read, save
-from tests.booking import Clock, paris, sqlite_url
+from tests.support.booking import Clock, paris, sqlite_url
 
 NEW_HOURS = "Mo-Fr 09:00-12:00; PH off"
 
@@ -131,6 +131,7 @@ def test_a_save_is_refused_when_someone_changed_the_file_meanwhile(settings: Set
     assert not [path for path in edit.path.parent.iterdir() if path.name.startswith(".")]  # no temporary left
 
 
+@pytest.mark.slow
 def test_a_response_edit_changes_its_line_only_and_rasa_loads_it(settings: Settings) -> None:
     edit = editor("reponse", "utter_goodbye", settings)
     before, after, problems = edited(edit, **{"texte-0": 'À bientôt ! Dites "bonjour" quand vous voulez.\r\n'})
@@ -141,6 +142,7 @@ def test_a_response_edit_changes_its_line_only_and_rasa_loads_it(settings: Setti
     assert responses["utter_goodbye"] == [{"text": 'À bientôt ! Dites "bonjour" quand vous voulez.'}]
 
 
+@pytest.mark.slow
 def test_a_response_keeps_its_placeholders_and_is_never_empty(settings: Settings) -> None:
     edit = editor("reponse", "utter_privacy", settings)
     text = edit.values(read(edit.path).text)["texte-0"]
@@ -166,6 +168,7 @@ def test_braces_that_would_break_a_need_title_or_a_response_are_refused(settings
     assert [(problem.field, problem.message) for problem in problems] == [("texte-0", BRACES)]
 
 
+@pytest.mark.slow
 def test_a_response_variation_without_text_is_left_as_it_is(settings: Settings) -> None:
     domain = settings.project_dir / "domain.yml"
     domain.write_text(domain.read_text().replace("responses:\n", "responses:\n  utter_map:\n"

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.staff.accounts import StaffAccounts
 from bot.staff.models import FAILED, RUNNING, Training
 from bot.staff.retraining import INTERRUPTED, STALE_AFTER, RasaRefused, TrainingBusy, Trainings, running_model
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 OLD = RouteScores({"tutorial": 160, "referral": 110}, {"tutorial": 166, "referral": 116})
 

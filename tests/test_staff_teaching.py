@@ -124,6 +124,7 @@ def test_punctuation_word_order_and_a_typo_do_not_hide_a_held_out_or_known_messa
     assert 5 not in found  # a few words of a held-out message are not that message
 
 
+@pytest.mark.slow
 def test_assigning_writes_the_examples_and_remembers_the_decision_undo_removes_only_that_line(
         teacher: Teacher, project: Path) -> None:
     original = (project / TUTORIALS).read_bytes()
@@ -167,6 +168,7 @@ def test_a_wrong_intent_or_no_message_is_refused_and_nothing_is_written(teacher:
     assert files(project) == before and teacher.decisions.keys() == set()
 
 
+@pytest.mark.slow
 def test_a_new_intent_is_written_to_its_four_files_and_every_reader_accepts_them(teacher: Teacher,
                                                                                   project: Path) -> None:
     before = files(project)
@@ -224,6 +226,7 @@ def test_writing_several_files_puts_the_first_back_when_a_later_one_fails(projec
     assert files(project) == before  # nor any temporary file left
 
 
+@pytest.mark.slow
 def test_a_decision_the_database_does_not_commit_leaves_every_file_as_it_was(
         teacher: Teacher, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = files(project)
@@ -278,6 +281,7 @@ def readers_accept(project: Path) -> Domain:
     return domain
 
 
+@pytest.mark.slow
 def test_undoing_the_last_example_of_a_new_intent_removes_it_from_its_four_files(
         teacher: Teacher, project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = files(project)  # no staff.yml yet
@@ -303,6 +307,7 @@ def test_undoing_the_last_example_of_a_new_intent_removes_it_from_its_four_files
     assert files(project) == with_staff and kept in readers_accept(project).intents
 
 
+@pytest.mark.slow
 def test_undoing_a_new_intent_that_a_check_refuses_writes_nothing(teacher: Teacher, project: Path) -> None:
     name = teacher.create(1, "learn:formulaire_en_ligne", "La cantine", [Message("la cantine", "payer la cantine")])
     charter = project / "knowledge_base/charter.yml"  # its target on a line of its own: valid, but two lines

@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
 from bot.telegram.render import MAX_CALLBACK_DATA, SHARE_PHONE, render_turn, split
-from tests.telegram_standin import MAX_TEXT, parse_error
+from tests.support.telegram_standin import MAX_TEXT, parse_error
 
 SLOT = '/choose{"slot": "mediatheque-centrale|camille|2026-11-28T10:00:00+01:00|30"}'
 

@@ -8,7 +8,7 @@ from telegram import Update
 
 from bot.settings import Settings
 from bot.telegram.updates import COMMANDS, NOT_TEXT, UNKNOWN_COMMAND, Heard, heard
-from tests.telegram_standin import Patron
+from tests.support.telegram_standin import Patron
 
 
 def heard_in(update: dict) -> Heard:
@@ -53,7 +53,7 @@ def test_the_webhook_secret_defaults_to_one_derived_from_the_token() -> None:
 
 def test_set_webhook_registers_the_address_the_secret_and_the_menu() -> None:
     from bot.telegram.client import ALLOWED_UPDATES, set_webhook
-    from tests.telegram_standin import TOKEN, BotAPIStandIn
+    from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
     with BotAPIStandIn() as api:
         settings = Settings.from_env({"TELEGRAM_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base,

@@ -9,7 +9,7 @@ import pytest
 from bot.contract import THEMES
 from bot.knowledge import KnowledgeError
 from bot.knowledge.tutorials import load_catalogue, load_tutorial
-from tests.templates import write_changed
+from tests.support.templates import write_changed
 
 TEMPLATE = """---
 id: {id}

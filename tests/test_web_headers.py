@@ -6,11 +6,13 @@ from typing import Iterator
 
 import pytest
 
-from tests.web import get, web_server
+from tests.support.web import get, web_server
 
 STAFF_TOKEN = "staff-test-token"
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 PAGES = ["/", "/integrer", "/confidentialite", "/tutoriels/", "/tutoriels/email-envoyer", "/tutoriels/inconnu",
          "/console/", "/console/connexion", "/console/conversations"]  # the staff console is never framed
+
 OTHER = ["/health", "/static/site.css", "/static/tutorial.js", "/tutoriels/images/bouton-marche.svg",
          f"/agenda/export.csv?token={STAFF_TOKEN}", "/rendez-vous/inconnu.ics"]
 WIDGET_FILES = ["/static/widget.js", "/static/widget.css"]

@@ -10,9 +10,11 @@ import pytest
 
 from bot.knowledge import Tutorial, tutorials
 from bot.web.tutorials import render_body
-from tests.html_check import markdown_text, parse, problems, step_texts
-from tests.web import get as get_bytes
-from tests.web import web_server
+from tests.support.html_check import markdown_text, parse, problems, step_texts
+from tests.support.web import get as get_bytes
+from tests.support.web import web_server
+
+pytestmark = pytest.mark.stack  # the web server runs, on a free port
 
 CATALOGUE = tutorials()
 

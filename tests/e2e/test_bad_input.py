@@ -18,7 +18,7 @@ from bot.services import Stack
 from bot.telegram.client import SECRET_HEADER
 from tests.e2e.chat import Chat, texts, triage_of
 from tests.e2e.test_telegram import UPDATE_IDS, TelegramChat
-from tests.telegram_standin import BotAPIStandIn
+from tests.support.telegram_standin import BotAPIStandIn
 
 ODD_TEXTS = {
     "empty": "",

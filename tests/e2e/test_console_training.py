@@ -10,7 +10,7 @@ from bot.labels import ROUTE_LABELS
 from bot.services import Stack
 from bot.staff.accounts import StaffAccounts
 from bot.training import REJECTED_FOLDER
-from tests.console import PASSWORD, csrf_of, signed_in
+from tests.support.console import PASSWORD, csrf_of, signed_in
 
 TRAINING_SECONDS = 900  # training, then scoring two models on the held-out messages, on a busy 2-core machine
 

@@ -17,7 +17,7 @@ from bot.services import Stack
 from bot.telegram.client import SECRET_HEADER, WEBHOOK_PATH, telegram_notify
 from bot.telegram.render import SHARE_PHONE
 from bot.telegram.updates import NOT_TEXT
-from tests.telegram_standin import BotAPIStandIn, Call, Patron
+from tests.support.telegram_standin import BotAPIStandIn, Call, Patron
 
 USER_IDS = itertools.count(700_001)
 UPDATE_IDS = itertools.count(1_000_000)

@@ -9,7 +9,7 @@ import requests
 from bot.contract import THEMES
 from bot.knowledge import tutorials
 from tests.e2e.chat import Chat, buttons, customs, texts
-from tests.html_check import markdown_text, step_texts
+from tests.support.html_check import markdown_text, step_texts
 
 BEGINNER_ANSWERS = ("Je débute", "Jamais")
 

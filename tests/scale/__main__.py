@@ -25,12 +25,12 @@ from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.training import ensure_model
 from tests.e2e.chat import booked
-from tests.ports import free_port, free_ports
-from tests.postgres import postgres_server
 from tests.scale.checks import booking_problems, race_problems, tracker_problems
 from tests.scale.patrons import Messages, Traffic, load, percentiles
 from tests.scale.servers import nginx_server, redis_server
 from tests.scale.usage import Usage
+from tests.support.ports import free_port, free_ports
+from tests.support.postgres import postgres_server
 
 LOAD_BEFORE = os.getloadavg()[0]  # the machine's load when the test starts: was it shared?
 REPORT = ROOT / "var" / "reports" / "scale.json"

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 import redis
 
 from bot.services import STARTUP_SECONDS, Service
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 MISSING = "{name} not found: run 'make scale-servers' (or 'sudo apt-get install {package}'), then test again."
 NGINX_CONF = """daemon off;

@@ -17,6 +17,7 @@ from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data.entities_parser import replace_entities
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 
+from bot import rasa_reading
 from bot.evaluation import load_heldout
 from bot.matching import normalise
 from bot.staff import files
@@ -33,6 +34,7 @@ Fields = dict[Union[int, str], str]  # what is wrong with each form field: a mes
 
 
 log = logging.getLogger(__name__)
+rasa_reading.install()  # every check reads a whole NLU file twice
 
 
 class TeachingError(ValueError):

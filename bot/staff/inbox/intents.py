@@ -56,7 +56,7 @@ class Catalogue:
 def staff_labels(project: Path) -> dict[str, str]:
     """The label staff gave each intent they created."""
     path = project / STAFF_FILE
-    items = (yaml.safe_load(read(path)) or {}).get("nlu") or [] if path.exists() else []
+    items = (yaml.load(read(path), Loader=yaml.CSafeLoader) or {}).get("nlu") or [] if path.exists() else []
     return {item["intent"]: str(item["metadata"]["label"]) for item in items
             if "intent" in item and "label" in (item.get("metadata") or {})}
 

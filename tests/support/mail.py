@@ -9,7 +9,7 @@ from typing import Iterator
 
 from aiosmtpd.controller import Controller
 
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 
 class Inbox:

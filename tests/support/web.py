@@ -11,7 +11,7 @@ from urllib.request import urlopen
 
 from bot.services import Stack
 from bot.settings import Settings
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from bot.booking.slots import Slot
 from bot.booking.store import BookingStore
 from bot.hours import PARIS
 from bot.knowledge.sites import load_sites
-from tests.templates import write_changed
+from tests.support.templates import write_changed
 
 SITES = """sites:
   - id: centrale

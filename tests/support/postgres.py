@@ -17,7 +17,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from tests.ports import free_port
+from tests.support.ports import free_port
 
 BINARIES = ("initdb", "pg_ctl", "postgres")
 MISSING = ("The booking tests run on PostgreSQL too and its server binaries (initdb, pg_ctl, postgres) were not "
