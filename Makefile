@@ -43,10 +43,11 @@ help: ## These commands (the default)
 run: install ## Train if needed, then start Rasa, the action server, the web server and the jobs
 	$(PY) -m bot run
 
+# The unit tests need no model: they run while it trains, then the others.
 test: install ## Every test: lint, packages, data, unit, NLU, end-to-end, browser
-	$(MAKE) --no-print-directory --jobs 2 --output-sync=target lint browser postgres validate train
+	$(MAKE) --no-print-directory --jobs 2 --output-sync=target lint browser postgres validate train unit
 	$(PY) -m pip check
-	$(PY) -m pytest $(WORKERS)
+	$(PY) -m pytest $(WORKERS) -m "not unit"
 
 unit: install ## The tests that need no running stack, model, browser nor PostgreSQL (under 90 s)
 	$(PY) -m pytest $(WORKERS) -m unit
@@ -67,7 +68,7 @@ install: $(STAMP)
 $(STAMP): requirements.txt constraints.txt
 	$(need_python310)
 	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
-	$(PY) -m pip install --quiet --no-compile -r requirements.txt -c constraints.txt  # compiled on first import
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
 	$(PY) -m pip check
 	@touch $@
 

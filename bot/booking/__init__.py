@@ -1,6 +1,6 @@
 """Appointments with a mediator: the data layer the booking conversation uses (docs/booking.md).
 
-store.BookingStore is the API; models and migrations/ the database; availability the slots of the weekly
-permanences; preferences and contact read what patrons type; calendar, exports and reminders what goes out;
-jobs the reminders and erasure that `make run` schedules.
+store.BookingStore is the API; models the tables (their migrations are the application database's, bot/db/);
+statuses an appointment's states and their words; availability the slots of the weekly permanences; preferences and
+contact read what patrons type; calendar, exports and reminders what goes out (bot/jobs.py sends the reminders).
 """

@@ -7,19 +7,13 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 from pydantic import BaseModel, ConstrainedFloat, ConstrainedStr, Field, root_validator, validator
 
 from bot.contract import PARTNER_KINDS, THEMES, Route, Scope
+from bot.knowledge.fields import Text
 from bot.knowledge.tutorials import Level
 
 if TYPE_CHECKING:
     from bot.knowledge.topics import Topics
 
 TARGETS = {"tutorial": THEMES, "referral": PARTNER_KINDS}
-
-
-class Text(ConstrainedStr):
-    """Text without surrounding spaces, never empty."""
-
-    strip_whitespace = True
-    min_length = 1
 
 
 class ResponseName(ConstrainedStr):

@@ -14,6 +14,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, Fi
 
 from bot.contract import PARTNER_KINDS, PartnerKind
 from bot.hours import problem as hours_problem
+from bot.knowledge.fields import Text
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
 from bot.matching import name_words
 
@@ -23,13 +24,6 @@ Support = Literal["Surdité", "Handicaps moteurs", "Handicaps mentaux", "Illettr
 Access = Literal["Se présenter", "Téléphoner", "Contacter par mail", "Envoyer un mail avec une fiche de prescription",
                  "Prendre un RDV en ligne", "Ce lieu n'accueille pas de public"]
 PHONE = re.compile(r"^(?:\+33 ?|0)([1-9](?:[ .]?\d{2}){4})$")  # metropolitan France
-
-
-class Text(ConstrainedStr):
-    """Text without surrounding spaces, never empty."""
-
-    strip_whitespace = True
-    min_length = 1
 
 
 class Summary(Text):

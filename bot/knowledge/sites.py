@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, Field, root_vali
 
 from bot.hours import WEEKDAYS
 from bot.hours import problem as hours_problem
+from bot.knowledge.fields import Text
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
-from bot.knowledge.partners import Id, PostalCode, Text, _quoted, phone_display
+from bot.knowledge.partners import Id, PostalCode, _quoted, phone_display
 from bot.knowledge.partners import phone as french_phone
 
 HOURS = re.compile(r"^(\d{1,2}):(\d{2}) ?- ?(\d{1,2}):(\d{2})$")

@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 from pydantic import BaseModel, ConstrainedInt, ConstrainedStr, Field
 
 from bot.contract import THEMES, Theme
+from bot.knowledge.fields import Text
 from bot.knowledge.files import KnowledgeError, parse_yaml, read_text, validate
 
 SLUG = r"[a-z0-9]+(-[a-z0-9]+)*"  # lower case, digits and hyphens: tutorial ids, illustration names
@@ -23,13 +24,6 @@ IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*([^)\s]*)")
 IMAGES_FOLDER = "images"  # illustrations, beside the Markdown files
 IMAGE_NAME = re.compile(rf"{SLUG}\.svg")
 MIN_STEPS, MAX_STEPS = 3, 15
-
-
-class Text(ConstrainedStr):
-    """Text without surrounding spaces, never empty."""
-
-    strip_whitespace = True
-    min_length = 1
 
 
 class Slug(ConstrainedStr):

@@ -1,5 +1,5 @@
 """Rasa's SQL tracker store table, the columns read by processes that do not load Rasa (the web server's console,
-the booking jobs' retention)."""
+the jobs' retention, bot/privacy/retention.py)."""
 from __future__ import annotations
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text

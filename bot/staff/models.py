@@ -1,4 +1,4 @@
-"""Staff tables of the application database (the booking database's metadata, so one migration history)."""
+"""Staff tables of the application database (bot/db/: one metadata and one migration history for every table)."""
 from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Text

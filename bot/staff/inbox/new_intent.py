@@ -18,7 +18,7 @@ from rasa.shared.exceptions import RasaException
 from ruamel.yaml import YAML
 
 from bot.knowledge import Charter, KnowledgeError
-from bot.knowledge.charter import Text
+from bot.knowledge.fields import Text
 from bot.matching import normalise
 from bot.staff.files import current
 from bot.staff.inbox.examples import Refused, TeachingError, block_examples, check, unreadable, without_intent
