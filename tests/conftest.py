@@ -35,8 +35,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
         if folder in ("e2e", "browser") or fixtures & STACKS:
             item.add_marker(pytest.mark.stack)
-        for name in sorted(fixtures & STACKS):
-            item.add_marker(pytest.mark.xdist_group(name))
+        if "stack" in fixtures:
+            item.add_marker(pytest.mark.xdist_group("stack"))
+        if "curated_stack" in fixtures:
+            item.add_marker(pytest.mark.xdist_group(f"curated_stack of {item.path.name}"))
         if "postgres" in fixtures or _parameter(item, "database_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
         if "trained_agent" in fixtures:
@@ -107,10 +109,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: BotAPIStandIn)
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def curated_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Another real stack (Rasa, action server, web server, jobs) whose project, knowledge base and models folder
-    are copies, for the console tests that teach the assistant, edit its files and retrain it."""
+    are copies, for the console tests that teach the assistant, edit its files and retrain it: one per module, so
+    that the two retrainings run on both pytest-xdist workers at once."""
     root = tmp_path_factory.mktemp("curated")
     project, knowledge = copy_project(root)
     model = ensure_model()
