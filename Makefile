@@ -23,8 +23,9 @@ AXE      := tests/browser/node_modules/axe-core/axe.min.js
 INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initdb /usr/lib/postgresql/*/bin/initdb) \
                         $(shell command -v initdb 2>/dev/null))
 
-# pytest-xdist: two workers, the tests of each running stack on one of them (tests/conftest.py groups them).
-WORKERS := --numprocesses 2 --dist loadgroup
+# pytest-xdist: two workers, in the order tests/conftest.py gives: the two retrainings first, one on each worker;
+# the tests of the running stack together, so that it starts once.
+WORKERS := --numprocesses 2 --dist loadgroup --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
 .PHONY: help lint unit run test test-scale bench install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean

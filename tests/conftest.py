@@ -26,8 +26,11 @@ NOT_UNIT = ("stack", "browser", "postgres", "slow")
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The markers a test's folder and fixtures imply (pytest.ini declares them); `unit` for the others. The tests
-    of one running stack share a group, which pytest-xdist gives to one worker: each stack starts once."""
+    """The markers a test's folder and fixtures imply (pytest.ini declares them); `unit` for the others.
+
+    For pytest-xdist, the tests of the running stack form a group, run by one worker, so that it starts once; each
+    module with a curated_stack (a retraining) is a group too, and these come first: they start at once, one on
+    each worker."""
     for item in items:
         folder = item.path.parent.name
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -45,6 +48,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.slow)
         if not any(item.get_closest_marker(name) for name in NOT_UNIT):
             item.add_marker(pytest.mark.unit)
+    items.sort(key=lambda item: "curated_stack" not in getattr(item, "fixturenames", ()))
 
 
 def _parameter(item: pytest.Item, name: str) -> object:
