@@ -1,13 +1,13 @@
 """rasa-sdk actions: thin adapters between Rasa and the domain packages."""
 from bot.actions.asides import ActionExplain
 from bot.actions.booking import (
-                                 ActionAskBookingRecapOk,
-                                 ActionAskBookingSite,
-                                 ActionAskBookingSlot,
-                                 ActionAskConsent,
-                                 ActionBook,
-                                 ActionManageBooking,
-                                 ActionStartCode,
+    ActionAskBookingRecapOk,
+    ActionAskBookingSite,
+    ActionAskBookingSlot,
+    ActionAskConsent,
+    ActionBook,
+    ActionManageBooking,
+    ActionStartCode,
 )
 from bot.actions.forms import ValidateBookingForm, ValidateCodeForm
 from bot.actions.privacy import ActionForgetMe, ActionPrivacy

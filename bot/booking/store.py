@@ -108,10 +108,12 @@ class BookingStore:
             return session.get(Site, site_id)
 
     def site_of(self, site_id: str) -> Site:
-        """The site of a booking or of a slot offered: one of the database (a site gone from the sites file stays,
-        inactive)."""
-        with self.session() as session:
-            return session.execute(select(Site).where(Site.id == site_id)).scalar_one()
+        """The site of a booking or of a slot offered, which the database always has (a site gone from the sites
+        file stays, inactive)."""
+        site = self.site(site_id)
+        if site is None:
+            raise LookupError(f"no site {site_id!r} in the booking database")
+        return site
 
     def mediator(self, mediator_id: str) -> Optional[Mediator]:
         with self.session() as session:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import string
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple, cast
 
 from pydantic import BaseModel, ConstrainedFloat, ConstrainedStr, Field, root_validator, validator
 
@@ -106,9 +106,9 @@ class Charter(BaseModel, extra="forbid"):
     def need_of(self, intent: str) -> Optional[Tuple[Need, Optional[str]]]:
         """The need an intent expresses and its target, or None for a non-triage intent."""
         for need in self.needs.values():
-            for expressed, target in need.intents.items():
-                if expressed == intent:
-                    return need, target
+            targets = cast(Dict[str, Optional[str]], need.intents)  # Text keys: plain strings once validated
+            if intent in targets:
+                return need, targets[intent]
         return None
 
     def triage_need(self, intent: str) -> Tuple[Need, Optional[str]]:

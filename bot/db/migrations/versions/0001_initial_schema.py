@@ -1,6 +1,6 @@
 """Initial schema: sites, mediators, weekly availability, closures, bookings.
 
-Moments are naive UTC (bot.booking.models.UTCDateTime).
+Moments are naive UTC (bot.db.tables.UTCDateTime).
 
 Revision ID: 0001
 Revises:
