@@ -1,5 +1,5 @@
 """The names fixed by docs/contract.md: routes, scopes, tutorial themes, partner kinds (those the assistant
-serves: version 2's `workshop` route and `mediation_numerique` kind are not served yet)."""
+serves: version 2's `workshop` route is not served yet)."""
 from typing import Literal, get_args
 
 Route = Literal["tutorial", "booking", "referral", "charter", "info", "out_of_scope", "clarify"]
@@ -11,10 +11,11 @@ Theme = Literal[
 ]
 PartnerKind = Literal[
     "caf", "cpam", "france_travail", "impots",
-    "ecrivain_public", "france_services", "mission_locale", "emmaus_connect",
+    "ecrivain_public", "france_services", "mission_locale", "emmaus_connect", "mediation_numerique",
 ]
 
 ROUTES: tuple[str, ...] = get_args(Route)
 SCOPES: tuple[str, ...] = get_args(Scope)
 THEMES: tuple[str, ...] = get_args(Theme)
 PARTNER_KINDS: tuple[str, ...] = get_args(PartnerKind)
+ORGANISM_KINDS = PARTNER_KINDS[:-1]  # the eight of version 1, each with a place in every knowledge base

@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Collection, List, Literal, Optional, Sequence
+from typing import Any, Collection, List, Literal, Optional, Sequence, get_args
 
 from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, Field, validator
 
-from bot.contract import PARTNER_KINDS, PartnerKind
+from bot.contract import ORGANISM_KINDS, PartnerKind
 from bot.hours import problem as hours_problem
 from bot.knowledge.fields import Text
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
@@ -23,7 +23,22 @@ Support = Literal["Surdité", "Handicaps moteurs", "Handicaps mentaux", "Illettr
                   "Langues étrangères (autres)", "Déficience visuelle"]
 Access = Literal["Se présenter", "Téléphoner", "Contacter par mail", "Envoyer un mail avec une fiche de prescription",
                  "Prendre un RDV en ligne", "Ce lieu n'accueille pas de public"]
-PHONE = re.compile(r"^(?:\+33 ?|0)([1-9](?:[ .]?\d{2}){4})$")  # metropolitan France
+Service = Literal["Aide aux démarches administratives", "Maîtrise des outils numériques du quotidien",
+                  "Insertion professionnelle via le numérique", "Utilisation sécurisée du numérique",
+                  "Parentalité et éducation avec le numérique", "Loisirs et créations numériques",
+                  "Compréhension du monde numérique", "Accès internet et matériel informatique",
+                  "Acquisition de matériel informatique à prix solidaire"]
+Fee = Literal["Gratuit", "Gratuit sous condition", "Payant"]
+Mobility = Literal["Itinérant", "Fixe"]
+Accompaniment = Literal["En autonomie", "Accompagnement individuel", "Dans un atelier collectif", "À distance"]
+SERVICES: tuple[str, ...] = get_args(Service)
+STAFF_FIELDS = ("aliases", "topics", "bring", "accessibility")  # written by the staff, never by an import
+COUNTRY_CODES = ("+33", "+590", "+594", "+262", "+596", "+269", "+687", "+689", "+508", "+681")
+E164 = re.compile(rf"^(?:{'|'.join(map(re.escape, COUNTRY_CODES))})\d{{6,9}}$")  # the schema's pattern
+# National numbers: overseas departments' prefixes (ARCEP), else metropolitan France.
+OVERSEAS_PREFIX = {"0590": "+590", "0690": "+590", "0691": "+590", "0594": "+594", "0694": "+594",
+                   "0262": "+262", "0263": "+262", "0692": "+262", "0693": "+262", "0269": "+262", "0639": "+262",
+                   "0596": "+596", "0696": "+596", "0697": "+596", "0508": "+508"}
 
 
 class Summary(Text):
@@ -68,18 +83,27 @@ def _quoted(value: Any) -> Any:
 
 
 def phone(value: str) -> str:
-    """A French phone number as the national schema writes it: "02 47 12 34 56" -> "+33247123456"."""
-    match = PHONE.match(value.strip())
-    if not match:
+    """A French phone number as the national schema writes it: "02 47 12 34 56" -> "+33247123456",
+    "0596 12 34 56" -> "+596596123456"; numbers already international are kept ("+687 27 12 34")."""
+    digits = re.sub(r"[\s.\-()]", "", value.strip())
+    if re.fullmatch(r"0[1-9]\d{8}", digits):
+        digits = OVERSEAS_PREFIX.get(digits[:4], "+33") + digits[1:]
+    elif digits.startswith("0033"):
+        digits = "+" + digits[2:]
+    if not E164.match(digits):
         raise ValueError(f'« {value} » n\'est pas un numéro de téléphone français : écrivez-le comme '
                          f'"02 47 12 34 56" ou "+33247123456"')
-    return "+33" + re.sub(r"\D", "", match.group(1))
+    return digits
 
 
 def phone_display(number: str) -> str:
-    """A +33 number as patrons dial it: "+33247123456" -> "02 47 12 34 56"."""
-    digits = "0" + number[3:]
-    return " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+    """A number as patrons dial it in France: "+33247123456" -> "02 47 12 34 56", "+596596123456" ->
+    "05 96 12 34 56"; other territories' numbers stay international: "+687271234" -> "+687 27 12 34"."""
+    code = next(prefix for prefix in COUNTRY_CODES if number.startswith(prefix))
+    national = len(number) - len(code) == 9  # metropolitan France and the overseas departments
+    digits = "0" + number[len(code):] if national else number[len(code):]
+    pairs = " ".join(digits[index:index + 2] for index in range(0, len(digits), 2))
+    return pairs if national else f"{code} {pairs}"
 
 
 class Commune(BaseModel, extra="forbid"):
@@ -107,7 +131,7 @@ class Territory(BaseModel, extra="forbid"):
 
 
 class Partner(BaseModel, extra="forbid"):
-    """One partner place: national schema fields, then Aiguillage's extensions."""
+    """One partner place: national schema fields, then Aiguillage's extensions (docs/partners.md)."""
 
     id: Id
     kind: PartnerKind  # extension: docs/contract.md §3 partner kind
@@ -120,28 +144,41 @@ class Partner(BaseModel, extra="forbid"):
     code_insee: Optional[InseeCode] = None
     latitude: Latitude
     longitude: Longitude
-    telephone: str  # normalised to +33XXXXXXXXX
+    typologie: List[Text] = []
+    telephone: Optional[str] = None  # normalised to +33XXXXXXXXX (or an overseas prefix)
     courriels: List[Email] = []
     site_web: List[AnyHttpUrl] = []
-    horaires: Text  # OpenStreetMap opening_hours
+    horaires: Optional[Text] = None  # OpenStreetMap opening_hours
     prise_rdv: Optional[AnyHttpUrl] = None
     modalites_acces: List[Access] = []
     presentation_resume: Optional[Summary] = None
+    presentation_detail: Optional[Text] = None
+    source: Optional[Text] = None
+    structure_parente: Optional[Text] = None
+    itinerance: List[Mobility] = []
+    services: List[Service] = []
     publics_specifiquement_adresses: List[Public] = []
     prise_en_charge_specifique: List[Support] = []
+    frais_a_charge: List[Fee] = []
+    dispositif_programmes_nationaux: List[Text] = []
+    formations_labels: List[Text] = []
+    autres_formations_labels: List[Text] = []
+    modalites_accompagnement: List[Accompaniment] = []
     fiche_acces_libre: Optional[AnyHttpUrl] = None
     topics: List[Text] = []  # extension: what they handle, short French phrases
     bring: List[Text] = []  # extension: what to bring, short plain-French lines
     accessibility: Optional[Text] = None  # extension: access for disabled people, plain French
-    pivot: Optional[Text] = None  # SIRET or RNA
+    origin: Optional[Text] = None  # extension: the national data file it was imported from
+    absent_since: Optional[date] = None  # extension: since when a newer file of its territory lacks it
+    pivot: Optional[Text] = None  # SIRET, RNA or RIDET; 00000000000000 when the source had none
     date_maj: date
 
     _text = validator("telephone", "code_postal", "code_insee", pre=True, allow_reuse=True)(_quoted)
     _phone = validator("telephone", allow_reuse=True)(phone)
 
     @validator("horaires")
-    def _hours(cls, horaires: str) -> str:
-        found = hours_problem(horaires)
+    def _hours(cls, horaires: Optional[str]) -> Optional[str]:
+        found = horaires and hours_problem(horaires)
         if found:
             raise ValueError(found)
         return horaires
@@ -153,9 +190,9 @@ class Partner(BaseModel, extra="forbid"):
                                        f"{self.code_postal} {self.commune}"]))
 
     @property
-    def phone_display(self) -> str:
-        """The phone number as patrons dial it: "02 47 12 34 56"."""
-        return phone_display(self.telephone)
+    def phone_display(self) -> Optional[str]:
+        """The phone number as patrons dial it: "02 47 12 34 56"; None when the place gave none."""
+        return phone_display(self.telephone) if self.telephone else None
 
     @property
     def url(self) -> Optional[str]:
@@ -200,7 +237,7 @@ def load_partner(path: Path, communes: Collection[str]) -> Partner:
 
 
 def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
-    """Every place of the folder, checked together: every partner kind of the contract has one.
+    """Every place of the folder, checked together: each of the eight organisms' kinds has one.
 
     Ids are unique because each must be its file's name.
     """
@@ -211,7 +248,7 @@ def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
             partners.append(load_partner(path, keys))
         except KnowledgeError as error:
             problems.append(str(error))
-    missing = sorted(set(PARTNER_KINDS) - {partner.kind for partner in partners})
+    missing = sorted(set(ORGANISM_KINDS) - {partner.kind for partner in partners})
     if missing and not problems:
         problems.append(f"{folder}: aucun lieu pour les partenaires {', '.join(missing)}")
     if problems:
