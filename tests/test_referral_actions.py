@@ -20,7 +20,7 @@ def test_several_places_and_no_commune_ask_the_commune_with_buttons() -> None:
     messages, slots = act(ActionTriage(), nlu("la caf ne m'a pas payé", ("refer_caf", 0.9)))
     assert responses(messages) == ["utter_route_referral", "utter_ask_commune"]
     assert [button["title"] for button in messages[1]["buttons"]] == ["Chinon", "Tours", "Je ne sais pas"]
-    assert slots == {"referral_kind": "caf"}
+    assert slots == {"referral_kind": "caf", "referral_need": "refer_caf"}
 
 
 def test_a_commune_named_with_the_need_gives_the_nearest_place_at_once() -> None:
@@ -28,8 +28,9 @@ def test_a_commune_named_with_the_need_gives_the_nearest_place_at_once() -> None
     shown = card(messages)
     assert shown["id"] == "caf-chinon" and set(shown) >= CONTRACT_KEYS
     assert isinstance(shown["open_now"], bool) and shown["status"]
-    assert slots == {"referral_kind": None, "last_referral": "caf", "commune": "chinon"}
+    assert slots == {"referral_kind": None, "last_referral": "caf", "referral_need": "refer_caf", "commune": "chinon"}
     assert responses(messages) == ["utter_route_referral", "utter_partner", "utter_partner_safety"]
+    assert shown["distance_km"] < 1 and "À moins d'un kilomètre." in messages[1]["details"]
     assert [button["payload"] for button in messages[-1]["buttons"]] == [
         '/partner_details{"partner": "caf-chinon"}', "/book_mediator"]
 
@@ -38,13 +39,15 @@ def test_a_kind_with_one_place_needs_no_commune() -> None:
     only, = [partner for partner in partners() if partner.kind == "impots"]
     messages, _ = act(ActionTriage(), nlu("/refer_impots", ("refer_impots", 1.0)))
     assert card(messages)["id"] == only.id
-    assert card(messages)["phone"] == only.telephone and only.phone_display in messages[1]["phone"]
+    assert card(messages)["phone"] == only.telephone and only.phone_display in messages[1]["details"]
+    assert card(messages)["distance_km"] is None  # no commune: no distance
 
 
 def test_a_typed_commune_answers_the_pending_question() -> None:
     messages, slots = act(ActionTriage(), nlu("joue les tour", ("nlu_fallback", 0.3)), referral_kind="cpam")
-    assert card(messages)["kind"] == "cpam" and "triage" not in str(messages)
-    assert slots == {"referral_kind": None, "last_referral": "cpam", "commune": "joue les tours"}
+    shown = cards(messages)  # no CPAM in Joué-lès-Tours itself: the two nearest
+    assert [place["id"] for place in shown] == ["cpam-tours", "cpam-amboise"] and "triage" not in str(messages)
+    assert slots == {"referral_kind": None, "last_referral": "cpam", "referral_need": None, "commune": "joue les tours"}
     assert messages[0]["why"] == "Le lieu le plus proche de Joué-lès-Tours :"
 
 
@@ -63,7 +66,7 @@ def test_the_commune_buttons_and_i_do_not_know() -> None:
     messages, slots = act(ActionReferral(), intent("tell_commune", commune="inconnue"), referral_kind="caf",
                           commune="inconnue")
     assert card(messages)["kind"] == "caf" and messages[0]["why"] == "Le lieu à contacter :"
-    assert slots == {"referral_kind": None, "last_referral": "caf"}
+    assert slots == {"referral_kind": None, "last_referral": "caf", "referral_need": None}
 
 
 def test_a_commune_given_after_the_card_shows_the_place_nearest_to_it() -> None:
@@ -94,3 +97,41 @@ def test_a_place_named_by_its_alias_is_a_referral_even_when_nlu_did_not_place_it
     messages, _ = act(ActionTriage(), nlu("je cherche de l'aide pour les courriers", ("out_of_scope", 0.6)))
     assert messages[0]["custom"]["triage"]["partner"] == "ecrivain_public"
     assert responses(messages)[1] in ("utter_ask_commune", "utter_partner")
+
+
+def cards(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m["custom"]["partner"] for m in messages if "partner" in (m["custom"] or {})]
+
+
+def test_digital_help_near_a_commune_gives_the_nearest_mediation_places_offering_it() -> None:
+    messages, slots = act(ActionTriage(), nlu("un endroit pour m'aider avec l'ordinateur près de Chinon",
+                                              ("find_help_place", 0.9)))
+    shown = cards(messages)
+    assert messages[0]["custom"]["triage"] == {"route": "referral", "scope": "orienter",
+                                               "partner": "mediation_numerique", "confidence": 0.9}
+    assert [place["id"] for place in shown] == ["centre-social-chinon", "epn-tours-fontaines",
+                                                "bus-numerique-loches"]  # nearest first
+    assert [place["distance_km"] for place in shown] == sorted(place["distance_km"] for place in shown)
+    chinon = shown[0]
+    assert (chinon["free"], chinon["itinerant"], chinon["booking_url"]) == (True, False, "https://www.rdv-solidarites.fr")
+    assert messages[1]["why"] == "Le lieu d'aide au numérique le plus proche de Chinon :"
+    assert "Gratuit." in messages[1]["details"] and "Rendez-vous en ligne possible." in messages[1]["details"]
+    assert slots["last_referral"] == "mediation_numerique" and slots["referral_need"] == "find_help_place"
+    assert [button["payload"] for button in messages[-1]["buttons"]] == ["/book_mediator"]  # nothing to bring
+
+
+def test_a_place_without_phone_or_hours_says_so_and_an_itinerant_one_says_to_call() -> None:
+    messages, _ = act(ActionTriage(), nlu("un lieu d'aide numérique à Loches", ("find_help_place", 0.9)))
+    bus, = [m for m in messages if (m["custom"] or {}).get("partner", {}).get("id") == "bus-numerique-loches"]
+    assert bus["custom"]["partner"]["phone"] is None and bus["custom"]["partner"]["opening_hours"] is None
+    assert bus["custom"]["partner"]["itinerant"] is True and bus["custom"]["partner"]["open_now"] is None
+    assert "Téléphone" not in bus["details"] and "Lieu itinérant" in bus["details"] and "Horaires" in bus["details"]
+
+
+def test_an_organism_far_from_the_commune_comes_with_the_nearest_others_and_mediation_places() -> None:
+    messages, _ = act(ActionTriage(), nlu("je n'ai pas d'ordinateur et pas d'argent, j'habite à Loches",
+                                          ("refer_emmaus_connect", 0.9)))
+    shown = cards(messages)
+    assert shown[0]["kind"] == "emmaus_connect" and len(shown) == 3
+    assert shown[1]["id"] == "bus-numerique-loches"  # offers Accès internet et matériel informatique
+    assert all(place["kind"] in ("emmaus_connect", "mediation_numerique") for place in shown)

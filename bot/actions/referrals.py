@@ -1,6 +1,10 @@
-"""Referrals in the conversation: the nearest place of the partner kind as a card (docs/contract.md §5
-`custom.partner`), after asking the patron's commune (docs/contract.md §4 `ask: commune`) when there are several; a
-commune the patron gives later shows the place nearest to it; what to bring behind the card's button."""
+"""Referrals in the conversation: the nearest places of the partner kind as cards (docs/contract.md §5
+`custom.partner`), after asking the patron's commune (docs/contract.md §4 `ask: commune`) when it is needed; a
+commune the patron gives later shows the places nearest to it; what to bring behind the card's button.
+
+Places of kind `mediation_numerique` (the national data's « lieux de médiation numérique ») are those offering
+the services the need asks for (knowledge_base/services.yml); a referral to an organism adds the nearest such
+places when services.yml names services for it."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -9,67 +13,132 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.hours import describe, opening, paris_now
-from bot.knowledge import communes, partners, topics
+from bot.hours import UNKNOWN, describe, opening, paris_now
+from bot.knowledge import communes, partners, services, topics
 from bot.knowledge.partners import Commune, Partner
 from bot.matching import name_words
-from bot.partners.places import find_commune, nearest
+from bot.partners.nearby import MEDIATION, Nearby, PlaceIndex
+from bot.partners.places import find_commune
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
 MAX_COMMUNE_WORDS = 6  # a longer message while the bot awaits a commune is a new need, not an answer
+MAX_COMMUNE_BUTTONS = 6
+MAX_PLACES = 3  # cards in one answer
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
+_index: Dict[int, PlaceIndex] = {}
+
+
+def place_index() -> PlaceIndex:
+    """The index of the places loaded now, built again when the knowledge base changes."""
+    places = partners()
+    if id(places) not in _index:
+        _index.clear()
+        _index[id(places)] = PlaceIndex(places)
+    return _index[id(places)]
 
 
 def places_of(kind: str) -> List[Partner]:
-    return [partner for partner in partners() if partner.kind == kind]
+    return [partner for partner in partners() if partner.kind == kind and partner.absent_since is None]
 
 
 def commune_by_key(key: Optional[str]) -> Optional[Commune]:
     return next((commune for commune in communes() if commune.key == key), None)
 
 
-def best_place(kind: str, commune: Optional[Commune]) -> Partner:
-    """The place of `kind` nearest to the commune, or the first one listed when the commune is unknown."""
-    places = places_of(kind)
-    return nearest(places, kind, commune)[0] if commune else places[0]
+def places_for(kind: str, need: Optional[str], commune: Optional[Commune]) -> List[Nearby]:
+    """What to show: near the commune, the nearest places of `kind` (mediation places offering what `need`
+    asks), one when it is in the commune itself, up to three otherwise; then the nearest mediation places
+    services.yml adds to an organism. Without a commune: the first place listed, without distance."""
+    if commune is None:
+        return [Nearby(places_of(kind)[0], -1.0)]
+    index, wanted = place_index(), services()
+    if kind == MEDIATION:
+        return index.nearest(commune, kind, wanted.needed(need), MAX_PLACES)
+    found = index.nearest(commune, kind, count=MAX_PLACES - 1)
+    found = found[:1] if in_commune(found[0].place, commune) else found
+    extra = wanted.partner_kinds.get(kind)  # type: ignore[call-overload]  # any kind name may be asked
+    return found + (index.nearest(commune, MEDIATION, extra, MAX_PLACES - len(found)) if extra else [])
+
+
+def in_commune(place: Partner, commune: Commune) -> bool:
+    return " ".join(name_words(place.commune)) == commune.key
 
 
 def commune_buttons(kind: str) -> List[Dict[str, str]]:
-    """The communes that have a place of `kind`, then « Je ne sais pas »."""
+    """The territory's communes that have a place of `kind` (a few), then « Je ne sais pas »."""
     keys = dict.fromkeys(" ".join(name_words(place.commune)) for place in places_of(kind))
-    return [{"title": commune.nom, "payload": f'/tell_commune{{"commune": "{commune.key}"}}'}
-            for commune in map(commune_by_key, keys) if commune] + \
+    named = [commune for commune in map(commune_by_key, keys) if commune][:MAX_COMMUNE_BUTTONS]
+    return [{"title": commune.nom, "payload": f'/tell_commune{{"commune": "{commune.key}"}}'} for commune in named] + \
         [{"title": "Je ne sais pas", "payload": f'/tell_commune{{"commune": "{UNKNOWN_COMMUNE}"}}'}]
 
 
-def show(dispatcher: CollectingDispatcher, place: Partner, commune: Optional[Commune]) -> Events:
-    """The place as a card (where, open when, phone, its website), then the safety warning with the buttons for
-    what to bring and for a mediator's help."""
-    now = paris_now()
-    status = opening(place.horaires, now)
-    card = {**place.contract(), "open_now": status.open, "status": describe(status, now)}
-    why = f"Le lieu le plus proche de {commune.nom} :" if commune else "Le lieu à contacter :"
-    dispatcher.utter_message(response="utter_partner", why=why, name=place.nom, address=place.address,
-                             status=card["status"], phone=place.phone_display, json_message={"partner": card})
-    bring = {"title": "Que faut-il apporter ?", "payload": f'/partner_details{{"partner": "{place.id}"}}'}
-    dispatcher.utter_message(response="utter_partner_safety", buttons=[bring, MEDIATOR_BUTTON])
-    events = [SlotSet("referral_kind", None), SlotSet("last_referral", place.kind)]
+def details(near: Nearby) -> str:
+    """The card's words after the address: how far, open now, phone, free, itinerant, booking online."""
+    place, now = near.place, paris_now()
+    status = describe(opening(place.horaires, now), now) if place.horaires else UNKNOWN
+    words = [distance_said(near.distance_km) if near.distance_km >= 0 else "", status,
+             f"Téléphone : {place.phone_display}." if place.phone_display else "",
+             "Gratuit." if place.frais_a_charge == ["Gratuit"] else "",
+             "Lieu itinérant : appelez avant de venir." if "Itinérant" in place.itinerance else "",
+             "Rendez-vous en ligne possible." if place.prise_rdv else ""]
+    return " ".join(word for word in words if word)
+
+
+def distance_said(kilometres: float) -> str:
+    return "À moins d'un kilomètre." if kilometres < 1 else f"À {round(kilometres):d} km."
+
+
+def card(near: Nearby) -> Dict[str, Any]:
+    """The `custom.partner` object, with the project's additions (docs/contract.md §5)."""
+    place, now = near.place, paris_now()
+    status = opening(place.horaires, now) if place.horaires else None
+    fees = set(place.frais_a_charge)
+    return {**place.contract(), "open_now": status.open if status else None,
+            "status": describe(status, now) if status else UNKNOWN,
+            "distance_km": round(near.distance_km, 1) if near.distance_km >= 0 else None,
+            "services": list(place.services), "free": fees == {"Gratuit"} if fees else None,
+            "itinerant": "Itinérant" in place.itinerance,
+            "booking_url": str(place.prise_rdv) if place.prise_rdv else None}
+
+
+def introduction(index: int, kind: str, commune: Optional[Commune]) -> str:
+    if index:
+        return "Aussi :"
+    if commune is None:
+        return "Le lieu à contacter :"
+    what = "Le lieu d'aide au numérique le plus proche" if kind == MEDIATION else "Le lieu le plus proche"
+    return f"{what} de {commune.nom} :"
+
+
+def show(dispatcher: CollectingDispatcher, kind: str, need: Optional[str], commune: Optional[Commune]) -> Events:
+    """The places as cards (where, how far, open when, phone), then the safety warning with the buttons for
+    what to bring (an organism's) and for a mediator's help."""
+    shown = places_for(kind, need, commune)
+    for index, near in enumerate(shown):
+        dispatcher.utter_message(response="utter_partner", why=introduction(index, near.place.kind, commune),
+                                 name=near.place.nom, address=near.place.address, details=details(near),
+                                 json_message={"partner": card(near)})
+    first = shown[0].place
+    bring = [{"title": "Que faut-il apporter ?", "payload": f'/partner_details{{"partner": "{first.id}"}}'}]
+    dispatcher.utter_message(response="utter_partner_safety",
+                             buttons=(bring if first.kind != MEDIATION else []) + [MEDIATOR_BUTTON])
+    events = [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("referral_need", need)]
     return events + ([SlotSet("commune", commune.key)] if commune else [])
 
 
 def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, text: str) -> Events:
-    """A new referral from triage: the only place of the kind, the nearest to the commune the patron
-    named now or before, or else the question of their commune."""
-    kind = decision.destination.target
+    """A new referral from triage: the places nearest to the commune the patron named now or before, the
+    only place of the kind, or else the question of their commune."""
+    kind, need = decision.destination.target, decision.destination.intent
     assert kind is not None  # the charter gives every referral need a partner kind
     commune = find_commune(text, communes()) or commune_by_key(tracker.get_slot("commune"))
     if len(places_of(kind)) == 1 or commune:
-        return show(dispatcher, best_place(kind, commune), commune)
+        return show(dispatcher, kind, need, commune)
     dispatcher.utter_message(response="utter_ask_commune", label=topics().label(kind), buttons=commune_buttons(kind))
-    return [SlotSet("referral_kind", kind)]
+    return [SlotSet("referral_kind", kind), SlotSet("referral_need", need)]
 
 
 def answer_to_commune_question(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -95,7 +164,7 @@ def commune_given(dispatcher: CollectingDispatcher, tracker: Tracker, commune: O
     last shown, else the commune kept for later needs."""
     kind = tracker.get_slot("referral_kind") or tracker.get_slot("last_referral")
     if kind and (commune or unknown):
-        return show(dispatcher, best_place(kind, commune), commune)
+        return show(dispatcher, kind, tracker.get_slot("referral_need"), commune)
     if kind:
         dispatcher.utter_message(response="utter_commune_unknown", buttons=commune_buttons(kind))
         return [SlotSet("referral_kind", kind)]
@@ -141,6 +210,6 @@ class ActionPartnerDetails(Action):
         elif place.bring:
             dispatcher.utter_message(response="utter_partner_bring", name=place.nom, bring=" ".join(place.bring))
         else:
-            dispatcher.utter_message(response="utter_partner_bring_nothing", name=place.nom,
-                                     phone=place.phone_display)
+            call = f" Appelez le {place.phone_display} pour en être sûr." if place.phone_display else ""
+            dispatcher.utter_message(response="utter_partner_bring_nothing", name=place.nom, call=call)
         return []

@@ -7,13 +7,14 @@ from bot.knowledge.charter import Charter, ForbiddenAct, Need
 from bot.knowledge.files import KnowledgeError, load_model
 from bot.knowledge.partners import Commune, Partner, load_communes, load_partners
 from bot.knowledge.reloading import reloading
+from bot.knowledge.services import ServiceNeeds
 from bot.knowledge.sites import Sites, load_sites
 from bot.knowledge.topics import Topics
 from bot.knowledge.tutorials import Tutorial, load_catalogue
 from bot.settings import settings
 
-__all__ = ["Charter", "Commune", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "Sites", "Topics", "Tutorial",
-           "charter", "communes", "partners", "sites", "topics", "tutorials", "validate_all"]
+__all__ = ["Charter", "Commune", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "ServiceNeeds", "Sites", "Topics",
+           "Tutorial", "charter", "communes", "partners", "services", "sites", "topics", "tutorials", "validate_all"]
 
 
 @reloading()
@@ -42,6 +43,11 @@ def partners(folder: Path = settings.knowledge_dir / "partners") -> tuple[Partne
 
 
 @reloading()
+def services(path: Path = settings.knowledge_dir / "services.yml") -> ServiceNeeds:
+    return load_model(path, ServiceNeeds)
+
+
+@reloading()
 def sites(path: Path = settings.knowledge_dir / "sites.yml") -> Sites:
     return load_sites(path)
 
@@ -50,7 +56,8 @@ def validate_all(folder: Path = settings.knowledge_dir) -> list[str]:
     """Load every knowledge file of `folder` afresh; return the problems found (empty when all is well)."""
     problems = []
     for name, load in (("charter.yml", charter), ("topics.yml", topics), ("tutorials", tutorials),
-                       ("communes.yml", communes), ("partners", partners), ("sites.yml", sites)):
+                       ("communes.yml", communes), ("partners", partners), ("services.yml", services),
+                       ("sites.yml", sites)):
         try:
             load.__wrapped__(folder / name)  # the loader itself, not its results kept
         except KnowledgeError as error:

@@ -67,10 +67,10 @@ class PlaceIndex:
     def nearest(self, point: Located, kind: str, services: Collection[str] = (), count: int = 3) -> List[Nearby]:
         """The `count` places of `kind` nearest to `point`, nearest first; for mediation places, those offering
         one of `services` when some do (all of the kind otherwise)."""
-        keys = [(kind, service) for service in services if (kind, service) in self.groups] or [(kind, None)]
+        keys: List[Key] = [(kind, service) for service in services if (kind, service) in self.groups]
         vector = unit_vector(point)
         found: Dict[str, Nearby] = {}
-        for key in keys:
+        for key in keys or [(kind, None)]:
             for near in self.groups[key].nearest(vector, count) if key in self.groups else ():
                 found.setdefault(near.place.id, near)
         return sorted(found.values(), key=lambda near: near.distance_km)[:count]
