@@ -135,3 +135,10 @@ def test_an_organism_far_from_the_commune_comes_with_the_nearest_others_and_medi
     assert shown[0]["kind"] == "emmaus_connect" and len(shown) == 3
     assert shown[1]["id"] == "bus-numerique-loches"  # offers Accès internet et matériel informatique
     assert all(place["kind"] in ("emmaus_connect", "mediation_numerique") for place in shown)
+
+
+def test_after_a_fiche_the_places_offer_its_theme() -> None:
+    messages, _ = act(ActionTriage(), nlu("/find_help_place", ("find_help_place", 1.0)), commune="chinon",
+                      tutorial_theme="arnaques")
+    assert [place["id"] for place in cards(messages)] == ["epn-tours-fontaines"]  # the one for safe use
+    assert all("Utilisation sécurisée du numérique" in place["services"] for place in cards(messages))

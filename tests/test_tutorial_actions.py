@@ -51,7 +51,8 @@ def test_a_complete_diagnostic_sets_the_level_and_offers_a_fiche_of_the_theme() 
     assert tutorial["url"] in messages[0]["url"]
     assert responses(messages) == ["utter_tutorial", "utter_tutorial_follow_up"]
     titles = [button["title"] for button in messages[1]["buttons"]]
-    assert titles == ["Une autre fiche", "Plus avancé", "Prendre rendez-vous"]  # nothing simpler than débutant
+    assert titles == ["Une autre fiche", "Plus avancé", "Prendre rendez-vous",  # nothing simpler than débutant
+                      "Un lieu d'aide près de chez moi"]
 
 
 def test_a_known_level_skips_the_diagnostic_and_the_patrons_words_choose_the_fiche() -> None:

@@ -7,7 +7,7 @@ the services the need asks for (knowledge_base/services.yml); a referral to an o
 places when services.yml names services for it."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -29,6 +29,11 @@ UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
 _index: Dict[int, PlaceIndex] = {}
+Need = Tuple[Optional[str], Optional[str]]  # the referral's intent, the theme of the patron's last fiche
+
+
+def need_of(tracker: Tracker, intent: Optional[str]) -> Need:
+    return intent, tracker.get_slot("tutorial_theme")
 
 
 def place_index() -> PlaceIndex:
@@ -48,15 +53,15 @@ def commune_by_key(key: Optional[str]) -> Optional[Commune]:
     return next((commune for commune in communes() if commune.key == key), None)
 
 
-def places_for(kind: str, need: Optional[str], commune: Optional[Commune]) -> List[Nearby]:
-    """What to show: near the commune, the nearest places of `kind` (mediation places offering what `need`
+def places_for(kind: str, need: Need, commune: Optional[Commune]) -> List[Nearby]:
+    """What to show: near the commune, the nearest places of `kind` (mediation places offering what the need
     asks), one when it is in the commune itself, up to three otherwise; then the nearest mediation places
     services.yml adds to an organism. Without a commune: the first place listed, without distance."""
     if commune is None:
         return [Nearby(places_of(kind)[0], -1.0)]
     index, wanted = place_index(), services()
     if kind == MEDIATION:
-        return index.nearest(commune, kind, wanted.needed(need), MAX_PLACES)
+        return index.nearest(commune, kind, wanted.needed(*need), MAX_PLACES)
     found = index.nearest(commune, kind, count=MAX_PLACES - 1)
     found = found[:1] if in_commune(found[0].place, commune) else found
     extra = wanted.partner_kinds.get(kind)  # type: ignore[call-overload]  # any kind name may be asked
@@ -113,7 +118,7 @@ def introduction(index: int, kind: str, commune: Optional[Commune]) -> str:
     return f"{what} de {commune.nom} :"
 
 
-def show(dispatcher: CollectingDispatcher, kind: str, need: Optional[str], commune: Optional[Commune]) -> Events:
+def show(dispatcher: CollectingDispatcher, kind: str, need: Need, commune: Optional[Commune]) -> Events:
     """The places as cards (where, how far, open when, phone), then the safety warning with the buttons for
     what to bring (an organism's) and for a mediator's help."""
     shown = places_for(kind, need, commune)
@@ -125,7 +130,7 @@ def show(dispatcher: CollectingDispatcher, kind: str, need: Optional[str], commu
     bring = [{"title": "Que faut-il apporter ?", "payload": f'/partner_details{{"partner": "{first.id}"}}'}]
     dispatcher.utter_message(response="utter_partner_safety",
                              buttons=(bring if first.kind != MEDIATION else []) + [MEDIATOR_BUTTON])
-    events = [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("referral_need", need)]
+    events = [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("referral_need", need[0])]
     return events + ([SlotSet("commune", commune.key)] if commune else [])
 
 
@@ -136,7 +141,7 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
     assert kind is not None  # the charter gives every referral need a partner kind
     commune = find_commune(text, communes()) or commune_by_key(tracker.get_slot("commune"))
     if len(places_of(kind)) == 1 or commune:
-        return show(dispatcher, kind, need, commune)
+        return show(dispatcher, kind, need_of(tracker, need), commune)
     dispatcher.utter_message(response="utter_ask_commune", label=topics().label(kind), buttons=commune_buttons(kind))
     return [SlotSet("referral_kind", kind), SlotSet("referral_need", need)]
 
@@ -164,7 +169,7 @@ def commune_given(dispatcher: CollectingDispatcher, tracker: Tracker, commune: O
     last shown, else the commune kept for later needs."""
     kind = tracker.get_slot("referral_kind") or tracker.get_slot("last_referral")
     if kind and (commune or unknown):
-        return show(dispatcher, kind, tracker.get_slot("referral_need"), commune)
+        return show(dispatcher, kind, need_of(tracker, tracker.get_slot("referral_need")), commune)
     if kind:
         dispatcher.utter_message(response="utter_commune_unknown", buttons=commune_buttons(kind))
         return [SlotSet("referral_kind", kind)]

@@ -20,6 +20,7 @@ Events = List[Dict[str, Any]]
 SHIFTS = {"tutorial_simpler": -1, "tutorial_harder": +1}
 NO_SHIFT_REPLY = {-1: "utter_tutorial_simplest", +1: "utter_tutorial_hardest"}
 BOOKING_BUTTON = {"title": "Prendre rendez-vous", "payload": "/book_mediator"}
+HELP_PLACE_BUTTON = {"title": "Un lieu d'aide près de chez moi", "payload": "/find_help_place"}
 
 
 def level_of(tracker: Tracker) -> Optional[Level]:
@@ -49,13 +50,14 @@ def then_button(intent: Optional[str]) -> List[Dict[str, str]]:
 
 
 def follow_up_buttons(wish: Wish, then: Optional[str] = None) -> List[Dict[str, str]]:
-    """What the patron can ask next: another fiche, a simpler or harder one, the second need, a mediator."""
+    """What the patron can ask next: another fiche, a simpler or harder one, the second need, a mediator, a
+    place near them that helps with the theme."""
     catalogue = tutorials()
     options = [("Une autre fiche", "/tutorial_another", best(catalogue, wish)),
                ("Plus simple", "/tutorial_simpler", shifted(catalogue, wish, -1)),
                ("Plus avancé", "/tutorial_harder", shifted(catalogue, wish, +1))]
     return [{"title": title, "payload": payload} for title, payload, found in options if found] + \
-        then_button(then) + [BOOKING_BUTTON]
+        then_button(then) + [BOOKING_BUTTON, HELP_PLACE_BUTTON]
 
 
 def offer(dispatcher: CollectingDispatcher, tutorial: Tutorial, wish: Wish, then: Optional[str] = None) -> Events:
