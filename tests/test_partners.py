@@ -10,7 +10,8 @@ from bot.contract import PARTNER_KINDS
 from bot.knowledge import KnowledgeError, communes, partners
 from bot.knowledge.messages import field_problem, yaml_problem
 from bot.knowledge.partners import load_communes, load_partner, load_partners
-from bot.partners.places import distance_km, find_commune, nearest, partners_named
+from bot.partners.nearby import PlaceIndex
+from bot.partners.places import distance_km, find_commune, partners_named
 from tests.support.templates import write_changed
 
 PLACE = """# a test place
@@ -228,9 +229,12 @@ def test_nearest_places_come_first(territory: tuple) -> None:
     def commune(name: str):
         return find_commune(name, territory)
 
-    assert [place.commune for place in nearest(partners(), "caf", commune("Amboise"))] == ["Tours", "Chinon"]
-    assert [place.commune for place in nearest(partners(), "caf", commune("Chinon"))] == ["Chinon", "Tours"]
-    loches = nearest(partners(), "france_services", commune("Bléré"))
+    def nearest(kind: str, name: str) -> list:
+        return [near.place for near in PlaceIndex(partners()).nearest(commune(name), kind)]
+
+    assert [place.commune for place in nearest("caf", "Amboise")] == ["Tours", "Chinon"]
+    assert [place.commune for place in nearest("caf", "Chinon")] == ["Chinon", "Tours"]
+    loches = nearest("france_services", "Bléré")
     assert [place.commune for place in loches][0] == "Loches"
     assert all(place.kind == "france_services" for place in loches)
 

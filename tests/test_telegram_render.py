@@ -141,6 +141,15 @@ def test_a_partner_without_coordinates_or_https_website_is_its_text_alone() -> N
     assert len(render_turn(referral({**PARTNER, "url": None}))) == 3
 
 
+def test_a_place_booking_online_has_its_booking_button() -> None:
+    booking = {**PARTNER, "booking_url": "https://www.rdv-solidarites.fr", "phone": None, "opening_hours": None}
+    outgoing = render_turn(referral(booking))
+    assert inline(outgoing[0]) == [("📅 Prendre rendez-vous", "https://www.rdv-solidarites.fr"),
+                                   ("🌐 Site internet", "https://www.caf.fr")]
+    assert inline(render_turn(referral({**booking, "booking_url": PARTNER["url"]}))[0]) == [
+        ("🌐 Site internet", "https://www.caf.fr")]  # the same link once
+
+
 def test_a_library_site_is_its_answer_and_summary_with_the_site_buttons_and_no_map() -> None:
     outgoing = render_turn([
         {"text": "Samedi, la Médiathèque centrale ouvre de 10 h à 18 h."},

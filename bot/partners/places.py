@@ -1,9 +1,9 @@
-"""Find the patron's commune and the places they name, tolerant of typos; order places by distance."""
+"""Find the patron's commune and the places they name, tolerant of typos; the distance between two points."""
 from __future__ import annotations
 
 import re
 from math import asin, cos, radians, sin, sqrt
-from typing import TYPE_CHECKING, Iterable, List, Optional, Protocol, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, List, Optional, Protocol, Sequence, Tuple, TypeVar
 
 from rapidfuzz import fuzz
 
@@ -43,12 +43,6 @@ def find_commune(text: str, communes: Sequence[Commune]) -> Optional[Commune]:
 def partners_named(text: str, partners: Sequence[Partner]) -> List[Partner]:
     """The places whose whole name or alias the patron typed ("la kaf", "pole emploi"), all those tied for best."""
     return best_named(text, [(partner, [partner.nom, *partner.aliases]) for partner in partners], prefixes=False)
-
-
-def nearest(partners: Iterable[Partner], kind: str, commune: Commune) -> List[Partner]:
-    """The places of `kind`, nearest to the centre of `commune` first."""
-    return sorted((partner for partner in partners if partner.kind == kind),
-                  key=lambda partner: distance_km(commune, partner))
 
 
 def distance_km(start: Located, end: Located) -> float:

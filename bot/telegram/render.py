@@ -10,7 +10,7 @@ messages.
 - `custom.tutorial` and a confirmed `custom.booking` add a button to open the fiche or the calendar file (HTTPS only:
   Telegram refuses other links in buttons); the booking code is set in monospace, which copies in one tap.
 - `custom.partner` and `custom.site` (a place) are shown by their text, the card's one-line summary; the place's
-  website becomes a button on that message (HTTPS only), and a place with coordinates is followed by a map card
+  website and its online booking become buttons on that message (HTTPS only), and a place with coordinates is followed by a map card
   (sendVenue), which opens the phone's maps. A site has no coordinates today: nothing more is sent for it.
 """
 from __future__ import annotations
@@ -140,6 +140,8 @@ def render_turn(messages: list[dict[str, Any]]) -> list[Outgoing]:
             if https(booking.get("calendar_url")):
                 draft.links.append(("📅 Ajouter à mon agenda", booking["calendar_url"]))
         place = custom.get("partner") or custom.get("site") or {}
+        if https(place.get("booking_url")) and place["booking_url"] != place.get("url"):
+            draft.links.append(("📅 Prendre rendez-vous", place["booking_url"]))
         if https(place.get("url")):
             draft.links.append(("🌐 Site internet", place["url"]))
         card = venue(place)

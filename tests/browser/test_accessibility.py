@@ -19,9 +19,11 @@ from tests.browser.widget import (
 
 REPORTS = settings.var_dir / "reports"
 NO_OVERFLOW = {"page": 0, "panel": 0, "panel_outside_window": 0}
-# What the patron says (a text) or clicks (a button's title, after "> ") to get each card from the assistant.
+# What the patron says (a text) or clicks (a button's title, after "> ") to get each card from the assistant
+# (the card's key, then what the conversation is about after a hyphen).
 CONVERSATIONS = {
     "partner": ["mes remboursements de la sécu n'arrivent pas", "> Tours"],
+    "partner-mediation": ["un endroit pour m'aider avec l'ordinateur près de Chinon"],
     "site": ["vous êtes ouverts samedi ?"],
     "tutorial": ["je voudrais apprendre à envoyer un mail", "> Je débute", "> Jamais"],
 }
@@ -32,6 +34,13 @@ EVERY_CARD = [
         "id": "caf-tours", "kind": "caf", "name": "CAF de Tours", "address": "12 rue des Tanneurs, 37000 Tours",
         "phone": "+33261910101", "url": "https://www.caf.fr", "opening_hours": "Mo-Fr 08:30-12:30; PH off",
         "latitude": 47.39, "longitude": 0.68, "open_now": True, "status": "Ouvert maintenant, jusqu'à 12 h 30."}}},
+    {"text": "Aussi : Bus numérique du Lochois, place du Marché au Blé, 37600 Loches."},
+    {"custom": {"partner": {
+        "id": "bus-numerique-loches", "kind": "mediation_numerique", "name": "Bus numérique du Lochois",
+        "address": "Place du Marché au Blé, 37600 Loches", "phone": None, "url": None, "opening_hours": None,
+        "latitude": 47.13, "longitude": 0.99, "open_now": None, "status": "Horaires non connus : appelez avant de venir.",
+        "distance_km": 12.4, "services": ["Aide aux démarches administratives"], "free": True, "itinerant": True,
+        "booking_url": "https://www.rdv-solidarites.fr"}}},
     {"text": "Médiathèque centrale, 2 place Anatole-France."},
     {"custom": {"site": {
         "id": "centrale", "name": "Médiathèque centrale", "address": "2 place Anatole-France, 37000 Tours",
@@ -52,7 +61,7 @@ def test_axe_finds_nothing_on_a_turn_with_a_card(page: Page, base_url: str, kind
     open_widget(page, base_url + "/")
     for step in CONVERSATIONS[kind]:
         answer = choose(page, step[2:]) if step.startswith("> ") else say(page, step)
-    assert any(kind in message.get("custom", {}) for message in answer), answer
+    assert any(kind.split("-")[0] in message.get("custom", {}) for message in answer), answer
     expect(log(page).locator(".card")).to_be_visible()
     assert axe_violations(page) == []
 
@@ -61,8 +70,10 @@ def test_axe_finds_nothing_on_a_turn_with_every_card(page: Page, base_url: str) 
     answer_with(page, EVERY_CARD)
     open_widget(page, base_url + "/")
     say(page, "bonjour")
-    expect(log(page).locator(".card")).to_have_count(4)
-    expect(log(page).get_by_role("link", name="Voir sur la carte (nouvel onglet)")).to_be_visible()
+    expect(log(page).locator(".card")).to_have_count(5)
+    expect(log(page).get_by_role("link", name="Voir sur la carte (nouvel onglet)")).to_have_count(2)
+    expect(log(page).get_by_text("À 12 km · Gratuit · Lieu itinérant : appelez avant de venir")).to_be_visible()
+    expect(log(page).get_by_role("link", name="Prendre rendez-vous en ligne (nouvel onglet)")).to_be_visible()
     assert axe_violations(page) == []
 
 

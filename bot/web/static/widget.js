@@ -218,23 +218,28 @@
     return call;
   }
 
-  // « Appeler » (a big tel: link), « Voir sur la carte » with coordinates, « Site internet » with an http(s) url.
+  // « Appeler » (a big tel: link), « Voir sur la carte » with coordinates, « Site internet » with an http(s) url,
+  // « Prendre rendez-vous en ligne » when the place books online.
   function placeActions(place) {
     const map = mapHref(place);
     const website = safeUrl(place.url);
+    const booking = safeUrl(place.booking_url);
     const actions = [
       place.phone && callLink(place.phone),
       map && externalLink("Voir sur la carte", map),
+      booking && booking !== website && externalLink("Prendre rendez-vous en ligne", booking),
       website && externalLink("Site internet", website),
     ].filter(Boolean);
     return actions.length ? el("div", { class: "actions" }, actions) : null;
   }
 
-  // What partner and site cards show: name, address, open or closed now, hours, the actions, then `lines`.
+  // What partner and site cards show: name, address, open or closed now (unknown hours: no colour), hours, the
+  // actions, then `lines`.
   function placeCard(place, lines) {
+    const state = place.open_now === true ? "status open" : place.open_now === false ? "status closed" : "status";
     return card(String(place.name), [
       place.address && el("p", {}, [String(place.address)]),
-      place.status && el("p", { class: place.open_now ? "status open" : "status closed" }, [String(place.status)]),
+      place.status && el("p", { class: state }, [String(place.status)]),
       place.opening_hours && el("p", {}, ["Horaires : " + hoursText(place.opening_hours)]),
       placeActions(place),
     ].concat(lines));
@@ -243,6 +248,18 @@
   function services(labels) {
     const items = (Array.isArray(labels) ? labels : []).map(function (label) { return el("li", {}, [String(label)]); });
     return items.length ? [el("p", {}, ["Sur place :"]), el("ul", { class: "services" }, items)] : [];
+  }
+
+  // A partner place: how far, free, itinerant (the national data's « lieux de médiation numérique » say so).
+  function partnerCard(place) {
+    const kilometres = Number(place.distance_km);
+    const facts = [
+      place.distance_km != null && Number.isFinite(kilometres) &&
+        (kilometres < 1 ? "À moins d'un kilomètre" : "À " + Math.round(kilometres) + " km"),
+      place.free === true && "Gratuit",
+      place.itinerant === true && "Lieu itinérant : appelez avant de venir",
+    ].filter(Boolean);
+    return placeCard(place, facts.length ? [el("p", {}, [facts.join(" · ")])] : []);
   }
 
   function siteCard(site) {
@@ -272,7 +289,7 @@
   function content(item) {
     const custom = item.custom || {};
     if (custom.partner) {
-      return placeCard(custom.partner, []);
+      return partnerCard(custom.partner);
     }
     if (custom.site) {
       return siteCard(custom.site);
