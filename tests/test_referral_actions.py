@@ -45,8 +45,8 @@ def test_a_kind_with_one_place_needs_no_commune() -> None:
 
 def test_a_typed_commune_answers_the_pending_question() -> None:
     messages, slots = act(ActionTriage(), nlu("joue les tour", ("nlu_fallback", 0.3)), referral_kind="cpam")
-    shown = cards(messages)  # no CPAM in Joué-lès-Tours itself: the two nearest
-    assert [place["id"] for place in shown] == ["cpam-tours", "cpam-amboise"] and "triage" not in str(messages)
+    shown = cards(messages)  # no CPAM in Joué-lès-Tours: the nearest, Amboise is too far beside it
+    assert [place["id"] for place in shown] == ["cpam-tours"] and "triage" not in str(messages)
     assert slots == {"referral_kind": None, "last_referral": "cpam", "referral_need": None, "commune": "joue les tours"}
     assert messages[0]["why"] == "Le lieu le plus proche de Joué-lès-Tours :"
 
@@ -109,9 +109,7 @@ def test_digital_help_near_a_commune_gives_the_nearest_mediation_places_offering
     shown = cards(messages)
     assert messages[0]["custom"]["triage"] == {"route": "referral", "scope": "orienter",
                                                "partner": "mediation_numerique", "confidence": 0.9}
-    assert [place["id"] for place in shown] == ["centre-social-chinon", "epn-tours-fontaines",
-                                                "bus-numerique-loches"]  # nearest first
-    assert [place["distance_km"] for place in shown] == sorted(place["distance_km"] for place in shown)
+    assert [place["id"] for place in shown] == ["centre-social-chinon"]  # the others are 40 km away
     chinon = shown[0]
     assert (chinon["free"], chinon["itinerant"], chinon["booking_url"]) == (True, False, "https://www.rdv-solidarites.fr")
     assert messages[1]["why"] == "Le lieu d'aide au numérique le plus proche de Chinon :"
@@ -131,10 +129,8 @@ def test_a_place_without_phone_or_hours_says_so_and_an_itinerant_one_says_to_cal
 def test_an_organism_far_from_the_commune_comes_with_the_nearest_others_and_mediation_places() -> None:
     messages, _ = act(ActionTriage(), nlu("je n'ai pas d'ordinateur et pas d'argent, j'habite à Loches",
                                           ("refer_emmaus_connect", 0.9)))
-    shown = cards(messages)
-    assert shown[0]["kind"] == "emmaus_connect" and len(shown) == 3
-    assert shown[1]["id"] == "bus-numerique-loches"  # offers Accès internet et matériel informatique
-    assert all(place["kind"] in ("emmaus_connect", "mediation_numerique") for place in shown)
+    assert [(place["id"], place["distance_km"]) for place in cards(messages)] == [
+        ("emmaus-connect-tours", 35.1), ("bus-numerique-loches", 0.0)]  # it offers Accès internet et matériel
 
 
 def test_after_a_fiche_the_places_offer_its_theme() -> None:
@@ -142,3 +138,12 @@ def test_after_a_fiche_the_places_offer_its_theme() -> None:
                       tutorial_theme="arnaques")
     assert [place["id"] for place in cards(messages)] == ["epn-tours-fontaines"]  # the one for safe use
     assert all("Utilisation sécurisée du numérique" in place["services"] for place in cards(messages))
+
+
+def test_places_much_farther_than_the_nearest_are_left_out() -> None:
+    messages, _ = act(ActionTriage(), nlu("un lieu pour internet à Amboise", ("find_help_place", 0.9)))
+    shown = cards(messages)
+    assert [place["id"] for place in shown] == ["epn-tours-fontaines", "bus-numerique-loches"]  # not Chinon, 62 km
+    assert [place["distance_km"] for place in shown] == [21.8, 31.6]
+    assert messages[0]["response"] == "utter_route_help_place"
+    assert messages[1]["why"] == "Le lieu d'aide au numérique le plus proche d'Amboise :"

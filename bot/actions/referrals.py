@@ -25,6 +25,8 @@ Events = List[Dict[str, Any]]
 MAX_COMMUNE_WORDS = 6  # a longer message while the bot awaits a commune is a new need, not an answer
 MAX_COMMUNE_BUTTONS = 6
 MAX_PLACES = 3  # cards in one answer
+NEAR_ENOUGH_KM = 10  # besides the nearest, places within this or twice its distance
+VOWELS = tuple("AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû")
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
@@ -61,11 +63,18 @@ def places_for(kind: str, need: Need, commune: Optional[Commune]) -> List[Nearby
         return [Nearby(places_of(kind)[0], -1.0)]
     index, wanted = place_index(), services()
     if kind == MEDIATION:
-        return index.nearest(commune, kind, wanted.needed(*need), MAX_PLACES)
-    found = index.nearest(commune, kind, count=MAX_PLACES - 1)
+        return near_enough(index.nearest(commune, kind, wanted.needed(*need), MAX_PLACES))
+    found = near_enough(index.nearest(commune, kind, count=MAX_PLACES - 1))
     found = found[:1] if in_commune(found[0].place, commune) else found
     extra = wanted.partner_kinds.get(kind)  # type: ignore[call-overload]  # any kind name may be asked
-    return found + (index.nearest(commune, MEDIATION, extra, MAX_PLACES - len(found)) if extra else [])
+    return found + (near_enough(index.nearest(commune, MEDIATION, extra, MAX_PLACES - len(found))) if extra else [])
+
+
+def near_enough(found: List[Nearby]) -> List[Nearby]:
+    """The nearest place, and the others not much farther: no card for a place an hour away when one is next
+    door."""
+    limit = max(NEAR_ENOUGH_KM, 2 * found[0].distance_km) if found else 0
+    return found[:1] + [near for near in found[1:] if near.distance_km <= limit]
 
 
 def in_commune(place: Partner, commune: Commune) -> bool:
@@ -115,7 +124,12 @@ def introduction(index: int, kind: str, commune: Optional[Commune]) -> str:
     if commune is None:
         return "Le lieu à contacter :"
     what = "Le lieu d'aide au numérique le plus proche" if kind == MEDIATION else "Le lieu le plus proche"
-    return f"{what} de {commune.nom} :"
+    return f"{what} {of(commune.nom)} :"
+
+
+def of(name: str) -> str:
+    """« de Tours », « d'Amboise »."""
+    return f"d'{name}" if name.startswith(VOWELS) else f"de {name}"
 
 
 def show(dispatcher: CollectingDispatcher, kind: str, need: Need, commune: Optional[Commune]) -> Events:
