@@ -18,4 +18,4 @@ ROUTES: tuple[str, ...] = get_args(Route)
 SCOPES: tuple[str, ...] = get_args(Scope)
 THEMES: tuple[str, ...] = get_args(Theme)
 PARTNER_KINDS: tuple[str, ...] = get_args(PartnerKind)
-ORGANISM_KINDS = PARTNER_KINDS[:-1]  # the eight of version 1, each with a place in every knowledge base
+ORGANISM_KINDS = PARTNER_KINDS[:-1]  # version 1's eight, each with a place in every knowledge base

@@ -1,9 +1,10 @@
-"""End to end over REST: a referral shows a partner card from the knowledge base, asking the commune if needed."""
+"""End to end over REST: a referral shows partner cards from the knowledge base, asking the commune if needed; a
+patron asking for digital help near a commune gets the nearest mediation places offering it."""
 from __future__ import annotations
 
 import pytest
 
-from bot.contract import PARTNER_KINDS
+from bot.contract import ORGANISM_KINDS
 from bot.knowledge import partners
 from tests.e2e.chat import Chat, buttons, customs, texts, triage_of
 
@@ -15,7 +16,7 @@ def card(messages: list[dict]) -> dict:
     return shown
 
 
-@pytest.mark.parametrize("kind", PARTNER_KINDS)
+@pytest.mark.parametrize("kind", ORGANISM_KINDS)
 def test_every_kind_gives_a_card_with_name_address_phone_and_hours(chat: Chat, kind: str) -> None:
     messages = chat.say(f"/refer_{kind}")
     if customs(messages, "ask"):
@@ -43,3 +44,28 @@ def test_a_typed_commune_answers_the_question_and_is_remembered(chat: Chat) -> N
     messages = chat.say("/refer_france_services")
     assert not customs(messages, "ask"), "the commune is remembered"
     assert card(messages)["kind"] == "france_services"
+
+
+def test_digital_help_near_a_commune_gives_mediation_places_offering_it(chat: Chat) -> None:
+    messages = chat.say("bonjour, il y a un endroit pour m'aider avec l'ordinateur près de Loches ?")
+    assert triage_of(messages) | {"confidence": 0} == {"route": "referral", "scope": "orienter",
+                                                         "partner": "mediation_numerique", "confidence": 0}
+    shown = customs(messages, "partner")
+    assert shown[0]["id"] == "bus-numerique-loches" and shown[0]["distance_km"] < 1
+    assert all(place["kind"] == "mediation_numerique" for place in shown) and 1 <= len(shown) <= 3
+    assert all(set(place["services"]) & set(PLACES[place["id"]].services) for place in shown)
+    assert (shown[0]["free"], shown[0]["itinerant"], shown[0]["phone"]) == (True, True, None)
+    assert "Lieu itinérant" in " ".join(texts(messages))
+
+
+def test_without_a_computer_at_home_the_patron_is_asked_the_commune_then_given_places(chat: Chat) -> None:
+    messages = chat.say("j'ai pas d'ordi chez moi ou je peux aller")
+    assert customs(messages, "ask") == ["commune"]
+    shown = customs(chat.say("Tours"), "partner")
+    assert shown[0]["id"] == "epn-tours-fontaines"
+    assert "Accès internet et matériel informatique" in shown[0]["services"]
+
+
+def test_a_commune_without_the_kind_gets_the_nearest_ones_with_their_distance(chat: Chat) -> None:
+    shown = customs(chat.say("la caf ne m'a pas payé, j'habite à Amboise"), "partner")
+    assert [place["id"] for place in shown][:1] == ["caf-tours"] and 20 < shown[0]["distance_km"] < 25
