@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Pattern, Sequence, Tuple
 
 from bot.matching import normalise
@@ -124,11 +125,13 @@ class Place:
     placeholder_pivot: bool = False
 
 
+@lru_cache(maxsize=None)  # a file's few field names, row after row
 def key(name: str) -> str:
     """A field name as compared: « Adresse » = adresse, « pivot (siret ou rna) » = pivot_siret_ou_rna."""
     return "_".join(words(name).split())
 
 
+@lru_cache(maxsize=65536)  # values repeat from row to row: « Gratuit : Je peux accéder… »
 def words(text: str) -> str:
     """Lower-case words without accents nor apostrophes, separated by one space: « J’ai accès » → « jai acces »."""
     return " ".join(re.findall(r"[a-z0-9]+", normalise(text)))
