@@ -105,9 +105,10 @@ scale-servers: ## What make test-scale needs: Redis and nginx (Debian); the test
 validate: install ## Knowledge base files and Rasa training data
 	$(PY) -m bot validate
 
-import-lieux: install ## Partner files from a national CSV: make import-lieux FILE=lieux.csv [KIND=caf] [FORCE=1]
-	@[ -n "$(FILE)" ] || { echo "Give the CSV: make import-lieux FILE=lieux.csv"; exit 1; }
-	$(PY) -m bot import-lieux "$(FILE)" $(if $(KIND),--kind $(KIND)) $(if $(FORCE),--force)
+import-lieux: install ## Partner files from a national file (CSV, JSON): make import-lieux FILE=lieux.csv [KIND=caf] [FORCE=1] [REMOVE_GONE=1]
+	@[ -n "$(FILE)" ] || { echo "Give the file: make import-lieux FILE=lieux.csv"; exit 1; }
+	$(PY) -m bot import-lieux "$(FILE)" $(if $(KIND),--kind $(KIND)) $(if $(FORCE),--force) \
+	  $(if $(REMOVE_GONE),--remove-gone)
 
 telegram-webhook: install ## Register TELEGRAM_WEBHOOK_URL with Telegram (webhook mode; polling needs nothing)
 	$(PY) -m bot telegram-webhook

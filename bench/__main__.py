@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from bench.assistants import ASSISTANTS, project, stack, started, trained, webhook
+from bench.lieux import import_figures
 from bench.load import run_levels, run_open_loop
 from bench.plot import plot
 from bench.report import (
@@ -124,6 +125,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "machine": machine(), "versions": {"python": platform.python_version(),
                                            **{package: version(package) for package in PACKAGES}},
         "options": {"seconds": options.seconds, "levels": options.levels, "rate": options.rate}, "assistants": {}}
+    print("Importing 20 000 places...", flush=True)
+    results["import_lieux"] = import_figures()
     try:
         for name in [options.only] if options.only else ASSISTANTS:
             results["assistants"][name] = measure(name, options)

@@ -41,6 +41,7 @@ TARGETS = (
     Target("training", "≤ 120 s", (*OURS, "training", "seconds"), 120, False),
     Target("cold_start", "≤ 30 s", (*OURS, "cold_start_seconds"), 30, False),
     Target("accuracy", "≥ stock + 5 points", ("accuracy_difference_points",), 5.0, True),
+    Target("import_lieux", "≤ 60 s", ("import_lieux", "seconds"), 60, False),
 )
 
 
@@ -137,6 +138,11 @@ def rows(results: dict[str, Any]) -> Iterator[Row]:
         yield row(f"{name} memory after start (MB)", ("memory_mb", "after_start", process))
         yield row(f"{name} peak memory under load (MB)", ("memory_mb", "peak", process),
                   ("ratios", "rasa_memory_peak") if process == "rasa" else (), f"{process}_memory")
+    imported = verdicts.get("import_lieux")
+    if imported:
+        rows_count = lookup(results, ("import_lieux", "rows"))
+        yield (f"import-lieux of {number(rows_count)} places (s)", "", number(imported["value"]), "",
+               imported["target"], met(imported))
 
 
 def table(header: tuple[str, ...], lines: list[tuple[str, ...]]) -> str:

@@ -1,4 +1,4 @@
-"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | import-lieux FILE.csv |
+"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | import-lieux FILE |
 staff-add EMAIL NAME | retrain ID`: the assistant's commands."""
 from __future__ import annotations
 
@@ -142,20 +142,21 @@ def jobs() -> int:
     return run_jobs(settings)
 
 
-def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> int:
-    """Partner files from a CSV of the national schema; report the rows that cannot be used and why."""
-    from bot.knowledge import KnowledgeError, communes
-    from bot.knowledge.import_lieux import import_lieux as import_rows
+def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool, remove_gone: bool) -> int:
+    """Partner files from a national file of places (CSV or JSON), or their refresh; report what changed, the
+    rows that cannot be used and why, and the places the file no longer has."""
+    from bot.knowledge import KnowledgeError
+    from bot.lieux.importing import import_lieux as import_rows
 
     try:
-        report = import_rows(source, out, communes(), kind=kind, force=force)
+        report = import_rows(source, out, kind=kind, force=force, remove_gone=remove_gone)
     except (KnowledgeError, OSError) as error:
         print(error, file=sys.stderr)
         return 1
     for message in report.messages:
         print(message, file=sys.stderr)
-    print(f"{len(report.written)} fiches partenaires écrites dans {out}, {report.skipped} lignes ignorées.")
-    return 1 if report.skipped else 0
+    print(report.summary(out))
+    return 0 if report.written or report.unchanged else 1
 
 
 def staff_add(email: str, name: str, role: str) -> int:
@@ -209,12 +210,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name, command in COMMANDS.items():
         commands.add_parser(name, help=(command.__doc__ or name).splitlines()[0])
     lieux = commands.add_parser("import-lieux", help=import_lieux.__doc__)
-    lieux.add_argument("source", type=Path, metavar="FILE.csv")
+    lieux.add_argument("source", type=Path, metavar="FILE", help="CSV or JSON of the national schema")
     lieux.add_argument("--kind", choices=PARTNER_KINDS, help="partner kind of every row (else from "
-                       "dispositif_programmes_nationaux)")
+                       "dispositif_programmes_nationaux or typologie, else mediation_numerique)")
     lieux.add_argument("--out", type=Path, default=settings.knowledge_dir / "partners",
                        help="folder of the partner files (default: %(default)s)")
-    lieux.add_argument("--force", action="store_true", help="replace existing partner files")
+    lieux.add_argument("--force", action="store_true", help="replace partner files written by hand (their "
+                       "aliases, topics, bring, accessibility are kept)")
+    lieux.add_argument("--remove-gone", action="store_true", help="delete the places imported before that the "
+                       "file no longer has (else they are marked absent_since)")
     staff = commands.add_parser("staff-add", help=(staff_add.__doc__ or "staff-add").splitlines()[0])
     staff.add_argument("email")
     staff.add_argument("name", help="the name the console shows")
@@ -227,7 +231,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "staff-add":
         return staff_add(args.email, args.name, args.role)
     if args.command == "import-lieux":
-        return import_lieux(args.source, args.out, args.kind, args.force)
+        return import_lieux(args.source, args.out, args.kind, args.force, args.remove_gone)
     return COMMANDS[args.command]()
 
 

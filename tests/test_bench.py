@@ -97,12 +97,21 @@ def test_summary_has_ratios_and_accuracy_points(results: dict[str, Any]) -> None
 def test_targets_are_met_or_not_at_their_limits(results: dict[str, Any]) -> None:
     verdicts = {verdict["key"]: verdict["met"] for verdict in summarised(results)["targets"]}
     assert verdicts == {"throughput_10": True, "throughput_50": True, "p95_10": True, "p95_open_loop": True,
-                        "rasa_memory": False, "training": True, "cold_start": True, "accuracy": True}
+                        "rasa_memory": False, "training": True, "cold_start": True, "accuracy": True,
+                        "import_lieux": None}
     results["assistants"]["ours"]["heldout"]["route_accuracy_percent"] = 84.9
     results["assistants"]["ours"]["levels"]["10"]["latency_ms"]["p95"] = 151
     results["assistants"]["ours"]["open_loop"]["latency_ms"]["p95"] = 151
     verdicts = {verdict["key"]: verdict["met"] for verdict in summarised(results)["targets"]}
     assert not verdicts["accuracy"] and not verdicts["p95_10"] and not verdicts["p95_open_loop"]
+
+
+def test_the_import_of_20000_places_is_a_target_and_a_row_of_the_table(results: dict[str, Any]) -> None:
+    results["import_lieux"] = {"rows": 20000, "seconds": 61.0}
+    assert {verdict["key"]: verdict["met"] for verdict in summarised(results)["targets"]}["import_lieux"] is False
+    results["import_lieux"]["seconds"] = 34.5
+    summary = summarised(results)
+    assert "| import-lieux of 20,000 places (s) |  | 34.5 |  | ≤ 60 s | yes |" in latest_table(summary)
 
 
 def test_targets_of_an_assistant_not_measured_have_no_verdict(results: dict[str, Any]) -> None:
