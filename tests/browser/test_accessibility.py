@@ -38,7 +38,8 @@ EVERY_CARD = [
     {"custom": {"partner": {
         "id": "bus-numerique-loches", "kind": "mediation_numerique", "name": "Bus numérique du Lochois",
         "address": "Place du Marché au Blé, 37600 Loches", "phone": None, "url": None, "opening_hours": None,
-        "latitude": 47.13, "longitude": 0.99, "open_now": None, "status": "Horaires non connus : appelez avant de venir.",
+        "latitude": 47.13, "longitude": 0.99, "open_now": None,
+        "status": "Horaires non connus : appelez avant de venir.",
         "distance_km": 12.4, "services": ["Aide aux démarches administratives"], "free": True, "itinerant": True,
         "booking_url": "https://www.rdv-solidarites.fr"}}},
     {"text": "Médiathèque centrale, 2 place Anatole-France."},
