@@ -11,7 +11,8 @@ messages.
   Telegram refuses other links in buttons); the booking code is set in monospace, which copies in one tap.
 - `custom.partner` and `custom.site` (a place) are shown by their text, the card's one-line summary; the place's
   website and its online booking become buttons on that message (HTTPS only), and a place with coordinates is
-  followed by a map card (sendVenue), which opens the phone's maps. A site has no coordinates today: nothing more is sent for it.
+  followed by a map card (sendVenue), which opens the phone's maps. A site has no coordinates today: nothing more
+  is sent for it.
 """
 from __future__ import annotations
 
