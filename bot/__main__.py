@@ -144,11 +144,11 @@ def jobs() -> int:
 
 def import_lieux(source: Path, out: Path, kind: Optional[str], force: bool) -> int:
     """Partner files from a CSV of the national schema; report the rows that cannot be used and why."""
-    from bot.knowledge import KnowledgeError, communes
+    from bot.knowledge import KnowledgeError, national
     from bot.knowledge.import_lieux import import_lieux as import_rows
 
     try:
-        report = import_rows(source, out, communes(), kind=kind, force=force)
+        report = import_rows(source, out, national(), kind=kind, force=force)
     except (KnowledgeError, OSError) as error:
         print(error, file=sys.stderr)
         return 1

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.knowledge import KnowledgeError, communes
+from bot.knowledge import KnowledgeError, national
+from bot.knowledge.communes import NationalList
 from bot.knowledge.import_lieux import import_lieux
 from bot.knowledge.partners import load_partner, load_partners
 
@@ -17,15 +18,14 @@ GOOD = ["france-services-blere", "relais-emmaus-amboise", "pan-caf-montlouis"]
 
 
 @pytest.fixture(scope="module")
-def territory() -> tuple:
-    return communes()
+def territory() -> NationalList:
+    return national()
 
 
-def test_good_rows_become_partner_files_that_validate(tmp_path: Path, territory: tuple) -> None:
+def test_good_rows_become_partner_files_that_validate(tmp_path: Path, territory: NationalList) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory)
     assert sorted(path.stem for path in report.written) == sorted(GOOD)
-    keys = {commune.key for commune in territory}
-    places = {path.stem: load_partner(path, keys) for path in report.written}
+    places = {path.stem: load_partner(path, territory) for path in report.written}
     blere = places["france-services-blere"]
     assert (blere.kind, blere.telephone, blere.courriels) == (
         "france_services", "+33261910901", ["fs-blere@example.org", "accueil-blere@example.org"])
@@ -35,19 +35,19 @@ def test_good_rows_become_partner_files_that_validate(tmp_path: Path, territory:
     assert places["pan-caf-montlouis"].modalites_acces == ["Se présenter", "Prendre un RDV en ligne"]
 
 
-def test_imported_files_validate_beside_the_shipped_ones(tmp_path: Path, territory: tuple) -> None:
+def test_imported_files_validate_beside_the_shipped_ones(tmp_path: Path, territory: NationalList) -> None:
     folder = shutil.copytree(SHIPPED, tmp_path / "partners")
     import_lieux(FIXTURE, folder, territory)
     assert {place.id for place in load_partners(folder, territory)} >= set(GOOD)
 
 
-def test_ids_are_kept_or_made_file_names(tmp_path: Path, territory: tuple) -> None:
+def test_ids_are_kept_or_made_file_names(tmp_path: Path, territory: NationalList) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory)
     assert f"{FIXTURE}:5: remarque : id « PAN_CAF_Montlouis » écrit « pan-caf-montlouis »" in report.messages
     assert "id: france-services-blere\n" in (tmp_path / "france-services-blere.yml").read_text(encoding="utf-8")
 
 
-def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path: Path, territory: tuple) -> None:
+def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path: Path, territory: NationalList) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory)
     skipped = [message for message in report.messages if ": ligne ignorée : " in message]
     assert report.skipped == len(skipped) == 4
@@ -58,21 +58,20 @@ def test_each_bad_row_is_reported_with_its_line_and_reason(tmp_path: Path, terri
     assert skipped[3] == f"{FIXTURE}:9: ligne ignorée : commune: il manque ce champ"
 
 
-def test_a_bad_optional_value_is_left_out_not_the_row(tmp_path: Path, territory: tuple) -> None:
+def test_a_bad_optional_value_is_left_out_not_the_row(tmp_path: Path, territory: NationalList) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory)
     assert any(message.startswith(f"{FIXTURE}:4: remarque : modalites_acces laissé de côté : « ")
                for message in report.messages)
     assert "modalites_acces" not in (tmp_path / "relais-emmaus-amboise.yml").read_text(encoding="utf-8")
 
 
-def test_kind_option_applies_to_every_row(tmp_path: Path, territory: tuple) -> None:
+def test_kind_option_applies_to_every_row(tmp_path: Path, territory: NationalList) -> None:
     report = import_lieux(FIXTURE, tmp_path, territory, kind="france_services")
     assert "conseiller-numerique-tours" in {path.stem for path in report.written}
-    keys = {commune.key for commune in territory}
-    assert {load_partner(path, keys).kind for path in report.written} == {"france_services"}
+    assert {load_partner(path, territory).kind for path in report.written} == {"france_services"}
 
 
-def test_existing_files_are_kept_unless_forced(tmp_path: Path, territory: tuple) -> None:
+def test_existing_files_are_kept_unless_forced(tmp_path: Path, territory: NationalList) -> None:
     import_lieux(FIXTURE, tmp_path, territory)
     edited = tmp_path / "france-services-blere.yml"
     edited.write_text("# edited by hand\n", encoding="utf-8")
@@ -85,15 +84,17 @@ def test_existing_files_are_kept_unless_forced(tmp_path: Path, territory: tuple)
     assert edited.read_text(encoding="utf-8").startswith("# Imported from lieux-mediation-sample.csv, line 2")
 
 
-def test_a_commune_missing_from_communes_yml_is_noted(tmp_path: Path, territory: tuple) -> None:
-    without_blere = [commune for commune in territory if commune.nom != "Bléré"]
-    report = import_lieux(FIXTURE, tmp_path, without_blere)
-    assert (f"{FIXTURE}:2: remarque : la commune « Bléré » n'est pas dans communes.yml : ajoutez-la avant "
-            f"`make validate`") in report.messages
+def test_a_commune_that_does_not_match_its_code_is_noted(tmp_path: Path, territory: NationalList) -> None:
+    csv = tmp_path / "lieux.csv"
+    csv.write_text(FIXTURE.read_text(encoding="utf-8").replace(",Bléré,37150,37027,", ",Blérée,37150,37261,"),
+                   encoding="utf-8")
+    report = import_lieux(csv, tmp_path, territory)
+    assert (f"{csv}:2: remarque : la commune « Blérée » n'a pas le code INSEE « 37261 », qui est celui de Tours : "
+            f"corrigez l'un ou l'autre, avant `make validate`") in report.messages
     assert (tmp_path / "france-services-blere.yml").exists()
 
 
-def test_a_csv_without_the_schema_columns_is_refused(tmp_path: Path, territory: tuple) -> None:
+def test_a_csv_without_the_schema_columns_is_refused(tmp_path: Path, territory: NationalList) -> None:
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("id;nom;commune\nx;y;Tours\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"wrong.csv:1: pas un CSV de lieux de médiation numérique"):

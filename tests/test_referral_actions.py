@@ -49,7 +49,7 @@ def test_a_typed_commune_answers_the_pending_question() -> None:
 
 
 def test_an_unknown_short_answer_asks_again_and_a_new_need_is_triaged() -> None:
-    messages, slots = act(ActionTriage(), nlu("Marseille", ("out_of_scope", 0.5)), referral_kind="caf")
+    messages, slots = act(ActionTriage(), nlu("Gotham", ("out_of_scope", 0.5)), referral_kind="caf")
     assert responses(messages) == ["utter_commune_unknown"] and slots == {}
     messages, slots = act(ActionTriage(), nlu("je voudrais apprendre à envoyer un mail à ma fille",
                                               ("learn_email", 0.95)), referral_kind="caf")
@@ -79,7 +79,7 @@ def test_a_commune_given_before_any_need_is_kept_for_the_next_referral() -> None
     assert responses(messages) == ["utter_commune_noted"] and slots == {"commune": "chinon"}
     messages, _ = act(ActionTriage(), nlu("la caf ne m'a pas payé", ("refer_caf", 0.9)), commune="chinon")
     assert card(messages)["id"] == "caf-chinon"
-    messages, slots = act(ActionReferral(), nlu("j'habite à Marseille", ("tell_commune", 0.9)))
+    messages, slots = act(ActionReferral(), nlu("j'habite à Gotham", ("tell_commune", 0.9)))
     assert responses(messages) == ["utter_commune_not_found"] and slots == {}
 
 

@@ -11,9 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.hours import describe, opening, paris_now
 from bot.knowledge import communes, partners, topics
-from bot.knowledge.partners import Commune, Partner
+from bot.knowledge.communes import Commune
+from bot.knowledge.partners import Partner
 from bot.matching import name_words
-from bot.partners.places import find_commune, nearest
+from bot.partners.communes import find_commune
+from bot.partners.places import nearest
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
@@ -79,7 +81,7 @@ def answer_to_commune_question(dispatcher: CollectingDispatcher, tracker: Tracke
     None when the message is a need to triage."""
     if intent not in UNSURE_INTENTS or len(name_words(text)) > MAX_COMMUNE_WORDS:
         return None
-    commune = find_commune(text, communes())
+    commune = find_commune(text, communes(), answering=True)
     if commune:
         return commune_given(dispatcher, tracker, commune)
     kind = tracker.get_slot("referral_kind")
@@ -110,7 +112,7 @@ def commune_told(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
     """The patron said where they live (« j'habite à Chinon ») or clicked a commune button."""
     text = tracker.latest_message.get("text") or ""
     button = tracker.get_slot("commune") if text.startswith("/") else None
-    commune = commune_by_key(button) or find_commune(text, communes())
+    commune = commune_by_key(button) if button else find_commune(text, communes(), answering=True)
     return commune_given(dispatcher, tracker, commune, unknown=button == UNKNOWN_COMMUNE)
 
 

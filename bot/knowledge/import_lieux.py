@@ -9,16 +9,17 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
+from bot.knowledge.communes import NationalList, UnknownCommune, resolve
 from bot.knowledge.files import KnowledgeError
 from bot.knowledge.messages import field_problem
-from bot.knowledge.partners import Commune, Partner
-from bot.matching import name_words, normalise
+from bot.knowledge.partners import Partner
+from bot.matching import normalise
 
 TEXT_FIELDS = ("id", "pivot", "nom", "adresse", "complement_adresse", "code_postal", "commune", "code_insee",
                "latitude", "longitude", "telephone", "horaires", "prise_rdv", "presentation_resume",
@@ -48,12 +49,11 @@ class RowError(ValueError):
     """A row that cannot become a partner file."""
 
 
-def import_lieux(source: Path, out: Path, communes: Sequence[Commune], kind: Optional[str] = None,
+def import_lieux(source: Path, out: Path, communes: NationalList, kind: Optional[str] = None,
                  force: bool = False) -> Report:
     """Write one partner file in `out` per usable row of `source`; refuse to replace files unless `force`."""
     report = Report()
     first_line_of: Dict[str, int] = {}
-    known = {commune.key for commune in communes}
     out.mkdir(parents=True, exist_ok=True)
     for line, row in _rows(source):
         where = f"{source}:{line}"
@@ -69,9 +69,10 @@ def import_lieux(source: Path, out: Path, communes: Sequence[Commune], kind: Opt
             report.skipped += 1
             report.messages.append(f"{where}: ligne ignorée : {error}")
             continue
-        if " ".join(name_words(partner.commune)) not in known:
-            notes.append(f"la commune « {partner.commune} » n'est pas dans communes.yml : ajoutez-la avant "
-                         "`make validate`")
+        try:
+            resolve(communes, partner.commune, [partner.code_postal], partner.code_insee)
+        except UnknownCommune as error:
+            notes.append(f"{error}, avant `make validate`")
         _write(partner, path, f"{source.name}, line {line}")
         report.written.append(path)
         report.messages += [f"{where}: remarque : {note}" for note in notes]
