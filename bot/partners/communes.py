@@ -21,7 +21,7 @@ from bot.partners.places import MIN_PREFIX, MIN_SIMILARITY, Position, distance_k
 
 MAX_WORDS = 8  # the longest names: « Saint-Remy-en-Bouzemont-Saint-Genest-et-Isson »
 MIN_FUZZY = 5  # shorter names must be typed exactly
-MIN_NATIONAL_FUZZY = 7  # and shorter ones of the national list: « merci » is not Mercy
+MIN_NATIONAL_FUZZY = 7  # and shorter words typed for the national list, or after a weak cue: « merci », « a cours »
 FUZZY_SLACK = 0.25  # a typed group and a name this much longer or shorter cannot reach MIN_SIMILARITY
 CUES = frozenset({"a", "de", "d", "dans", "vers"})  # weak place cues: « à son rendez-vous », « de la salle »
 STRONG_CUES = frozenset({"habite", "habitons", "habitez", "vers"})  # before the name or a weak cue: « j'habite (à) »
@@ -115,9 +115,9 @@ class Typed(NamedTuple):
 
     def territory_counts(self, start: int, exact: bool) -> bool:
         """Whether a commune of the territory may start at `words[start]`: after any place cue when named exactly
-        or with a typo in a long enough word (« la CAF de chinon », « de chinnon »; not « ils ont joué », « de tous
-        les temps »), as the national list's otherwise."""
-        long_enough = exact or len(self.words[start]) >= MIN_FUZZY
+        or with a typo in a long word (« la CAF de chinon », « de chinnon »; not « ils ont joué », « de tous les
+        temps », « a cours »), as the national list's otherwise."""
+        long_enough = exact or len(self.words[start]) >= MIN_NATIONAL_FUZZY
         return long_enough and cued(self.words, start, None) or self.counts(start, 1, None, exact)
 
 
