@@ -13,7 +13,7 @@ from bot.knowledge import KnowledgeError, communes, national, validate_all
 from bot.knowledge.communes import Commune, Communes, NationalList, Placed, centres, commune_words, resolve
 from bot.knowledge.communes_list import commune_rows
 from bot.knowledge.partners import load_communes, load_partner
-from bot.partners.communes import find_commune, find_communes, label
+from bot.partners.communes import find_commune, find_communes
 from bot.settings import ROOT
 
 KNOWLEDGE = ROOT / "knowledge_base"
@@ -94,7 +94,7 @@ def test_a_postcode_alone_gives_every_commune_that_has_it(country: Communes) -> 
 def test_homonyms_are_all_given_with_their_departement(country: Communes) -> None:
     found = find_communes("j'habite à Saint-Martin", country)
     assert set(names(found)) == {"Saint-Martin"} and len(found) == 5
-    assert "Saint-Martin (Gers)" in [label(commune, country) for commune in found]
+    assert "Saint-Martin (Gers)" in [country.label(commune) for commune in found]
     assert find_commune("saint martin", country, answering=True) is None  # the patron must choose
     assert names(find_communes("Saint-Martin 32300", country, answering=True)) == ["Saint-Martin"]
 
@@ -104,7 +104,7 @@ def test_homonyms_nearest_to_the_librarys_sites_come_first() -> None:
     near_auch = Communes(national(), [], [Placed(gers, "32300", 43.53, 0.35)], sites=[("Auch", "32000")])
     found = find_communes("saint martin", near_auch, answering=True)
     assert found[0].code_insee == "32389" and found[0].centre == (43.53, 0.35)
-    assert label(found[0], near_auch) == "Saint-Martin (Gers)"
+    assert near_auch.label(found[0]) == "Saint-Martin (Gers)"
 
 
 @pytest.mark.parametrize("typed, found", [
@@ -232,7 +232,7 @@ def test_a_place_whose_commune_and_code_disagree_is_refused_with_its_line(tmp_pa
         load_partner(path, national())
 
 
-def test_a_national_list_of_a_few_rows_is_enough_to_search(tmp_path: Path) -> None:
+def test_a_national_list_of_a_few_rows_is_enough_to_search() -> None:
     small = NationalList.of(commune_rows(PACKAGE_ROWS), {"01": "Ain", "13": "Bouches-du-Rhône"})
     assert names(find_communes("13002", Communes(small, [], []))) == ["Marseille"]
     assert names(find_communes("arboys en bugey", Communes(small, [], []), answering=True)) == ["Arboys en Bugey"]

@@ -60,11 +60,6 @@ def find_commune(text: str, communes: Communes, answering: bool = False) -> Opti
     return found[0] if len(found) == 1 else None
 
 
-def label(commune: Commune, communes: Communes) -> str:
-    """« Saint-Martin (Gers) »: the name and département, to ask which homonym."""
-    return communes.label(commune)
-
-
 def by_codes(text: str, communes: NationalList) -> List[Commune]:
     """The communes of the postcodes typed, else of the INSEE codes (« 2A004 »; first when « insee » is typed);
     a number of euros is no code."""
