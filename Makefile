@@ -28,7 +28,7 @@ INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initd
 WORKERS := --numprocesses 2 --dist loadgroup --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
-.PHONY: help lint unit run test test-scale bench install browser postgres scale-servers train validate import-lieux telegram-webhook constraints audit clean
+.PHONY: help lint unit run test test-scale bench install browser postgres scale-servers train validate import-lieux communes-list telegram-webhook constraints audit clean
 
 define need_python310
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -109,6 +109,9 @@ import-lieux: install ## Partner files from a national file (CSV, JSON): make im
 	@[ -n "$(FILE)" ] || { echo "Give the file: make import-lieux FILE=lieux.csv"; exit 1; }
 	$(PY) -m bot import-lieux "$(FILE)" $(if $(KIND),--kind $(KIND)) $(if $(FORCE),--force) \
 	  $(if $(REMOVE_GONE),--remove-gone)
+
+communes-list: install ## Rebuild reference/communes.csv from npm's @etalab/decoupage-administratif (reference/README.md)
+	$(PY) -m bot.knowledge.communes_list
 
 telegram-webhook: install ## Register TELEGRAM_WEBHOOK_URL with Telegram (webhook mode; polling needs nothing)
 	$(PY) -m bot telegram-webhook

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence
 
 from bench.assistants import ASSISTANTS, project, stack, started, trained, webhook
+from bench.communes import communes_figures
 from bench.lieux import import_figures
 from bench.load import run_levels, run_open_loop
 from bench.plot import plot
@@ -137,6 +138,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"Could not run the bench: {failure}", file=sys.stderr)
         return 1
     results["machine"]["load_average_after"] = round(os.getloadavg()[0], 2)
+    results["communes"] = communes_figures()
     results = summarised(results)
     write(results)
     print(f"\n{ratios_text(results)}\n\n{confusion_table(results)}\n\n"

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from bench.communes import communes_table
 from bot.contract import ROUTES
 
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
@@ -238,7 +239,13 @@ def markdown(results: dict[str, Any], history: list[dict[str, Any]]) -> str:
             f"![latency and throughput](results.png)\n\n## Held-out routes\n\nThe route each held-out message "
             f"expects (rows) and the one the assistant took (columns: clarify, it asked which need; none, no triage). "
             f"Each cell: stock / ours.\n\n{confusion_table(results)}\n\n"
-            f"## History\n\nEach cell: stock / ours.\n\n{history_table(history)}\n")
+            f"{communes_section(results)}## History\n\nEach cell: stock / ours.\n\n{history_table(history)}\n")
+
+
+def communes_section(results: dict[str, Any]) -> str:
+    """The national commune list's figures (bench/communes.py), when the run has them."""
+    figures = results.get("communes")
+    return f"## Communes\n\n{communes_table(figures)}\n\n" if figures else ""
 
 
 def with_readme_table(readme: str, results: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ import yaml
 
 from bench.__main__ import heldout_figures
 from bench.assistants import STOCK_CONFIG, stock_project
+from bench.communes import communes_figures, communes_table
 from bench.load import level_figures, open_level
 from bench.report import (
     README_END,
@@ -321,3 +322,11 @@ def test_the_open_loop_gives_turns_to_the_patrons_waiting_longest(slow_assistant
     waits = sorted(second - first for first, second in (times for times in by_sender.values() if len(times) == 2))
     assert 0.35 < waits[0] < 0.45 and all(0.55 < wait < 0.65 for wait in waits[1:])
     assert found["most_in_flight"] == 1 and found["latency_ms"]["max"] < 150
+
+
+def test_the_communes_figures_are_measured_and_shown() -> None:
+    figures = communes_figures()
+    assert figures["national_list"]["communes"] == 34969 and figures["national_list"]["load_ms"] > 0
+    assert figures["national_list"]["memory_mb"] > 1 and figures["find_communes_ms"]["messages"] > 1000
+    assert 0 < figures["find_communes_ms"]["p50"] <= figures["find_communes_ms"]["p95"]
+    assert "| national list: memory kept (MB) |" in communes_table(figures)

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 
 from bot.contract import PARTNER_KINDS
-from bot.knowledge import KnowledgeError, communes, partners
+from bot.knowledge import KnowledgeError, communes, national, partners
+from bot.knowledge.communes import Communes
 from bot.knowledge.messages import field_problem, yaml_problem
 from bot.knowledge.partners import load_communes, load_partner, load_partners
+from bot.partners.communes import find_commune
 from bot.partners.nearby import PlaceIndex
-from bot.partners.places import distance_km, find_commune, partners_named
+from bot.partners.places import distance_km, partners_named
 from tests.support.templates import write_changed
 
 PLACE = """# a test place
@@ -44,7 +46,7 @@ COMMUNES = """communes:
 
 
 @pytest.fixture(scope="module")
-def territory() -> tuple:
+def territory() -> Communes:
     return communes()
 
 
@@ -53,7 +55,7 @@ def write(folder: Path, id: str = "caf-tours", kind: str = "caf", **changes: str
 
 
 def load(path: Path):
-    return load_partner(path, {"tours", "joue les tours"})
+    return load_partner(path, national())
 
 
 def test_a_place_reads_its_fields_and_normalises_the_phone(tmp_path: Path) -> None:
@@ -136,8 +138,9 @@ def test_fallback_rule_is_refused_with_the_way_to_write_it(tmp_path: Path) -> No
 
 
 def test_unknown_commune_names_its_line(tmp_path: Path) -> None:
-    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:8: la commune « Toulouse » n'est pas dans communes.yml"):
-        load(write(tmp_path, **{"commune: Tours": "commune: Toulouse"}))
+    with pytest.raises(KnowledgeError, match=r"caf-tours.yml:8: la commune « Tourville-sur-Loire » n'est pas dans "
+                                             r"la liste nationale des communes"):
+        load(write(tmp_path, **{"commune: Tours": "commune: Tourville-sur-Loire", '"37000"': '"37999"'}))
 
 
 def test_commune_spelling_of_case_accents_and_hyphens_does_not_count(tmp_path: Path) -> None:
@@ -159,16 +162,16 @@ def test_missing_field_and_unknown_field_are_named(tmp_path: Path) -> None:
     assert "caf-tours.yml:12: apporter: champ inconnu"  # one line up: adresse removed in str(error.value)
 
 
-def test_every_partner_kind_needs_a_place(tmp_path: Path, territory: tuple) -> None:
+def test_every_partner_kind_needs_a_place(tmp_path: Path) -> None:
     write(tmp_path)
     with pytest.raises(KnowledgeError, match="aucun lieu pour les partenaires cpam, .*emmaus_connect"):
-        load_partners(tmp_path, territory)
+        load_partners(tmp_path, national())
 
 
-def test_one_place_of_every_kind_loads(tmp_path: Path, territory: tuple) -> None:
+def test_one_place_of_every_kind_loads(tmp_path: Path) -> None:
     for kind in PARTNER_KINDS:
         write(tmp_path, id=kind.replace("_", "-"), kind=kind)
-    assert {place.kind for place in load_partners(tmp_path, territory)} == set(PARTNER_KINDS)
+    assert {place.kind for place in load_partners(tmp_path, national())} == set(PARTNER_KINDS)
 
 
 def test_communes_file_errors_name_file_and_line(tmp_path: Path) -> None:
@@ -176,11 +179,11 @@ def test_communes_file_errors_name_file_and_line(tmp_path: Path) -> None:
     path.write_text(COMMUNES.replace('["37300"]', "[37300]"), encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"communes.yml:7: communes.1.codes_postaux.0: écrivez-le entre "
                                              r"guillemets"):
-        load_communes(path)
+        load_communes(path, national())
     path.write_text(COMMUNES + COMMUNES.replace("communes:\n", "").replace("Joué-lès-Tours", "Tours 2"),
                     encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"communes.yml:10: la commune « Tours » est écrite deux fois"):
-        load_communes(path)
+        load_communes(path, national())
 
 
 def test_shipped_sample_is_valid_and_covers_every_kind() -> None:
@@ -214,21 +217,20 @@ def test_shipped_sample_is_labelled_and_fictitious() -> None:
     ("chinnon", "Chinon"),
     ("37000", "Tours"),
     ("37300", "Joué-lès-Tours"),
-    ("je suis à 37400", "Amboise"),
 ])
-def test_find_commune_despite_spelling(territory: tuple, typed: str, commune: str) -> None:
-    found = find_commune(typed, territory)
+def test_find_commune_despite_spelling(territory: Communes, typed: str, commune: str) -> None:
+    found = find_commune(typed, territory, answering=True)
     assert found is not None and found.nom == commune
 
 
-@pytest.mark.parametrize("typed", ["bonjour", "", "Toulouse", "saint", "99999"])
-def test_no_commune_for_nonsense_unknown_or_ambiguous(territory: tuple, typed: str) -> None:
-    assert find_commune(typed, territory) is None
+@pytest.mark.parametrize("typed", ["bonjour", "", "99999", "merci", "je ne sais pas"])
+def test_no_commune_for_nonsense_unknown_or_ambiguous(territory: Communes, typed: str) -> None:
+    assert find_commune(typed, territory, answering=True) is None
 
 
-def test_nearest_places_come_first(territory: tuple) -> None:
+def test_nearest_places_come_first(territory: Communes) -> None:
     def commune(name: str):
-        return find_commune(name, territory)
+        return find_commune(name, territory, answering=True)
 
     def nearest(kind: str, name: str) -> list:
         return [near.place for near in PlaceIndex(partners()).nearest(commune(name), kind)]
@@ -240,8 +242,8 @@ def test_nearest_places_come_first(territory: tuple) -> None:
     assert all(place.kind == "france_services" for place in loches)
 
 
-def test_distance_between_tours_and_amboise(territory: tuple) -> None:
-    tours, amboise = find_commune("Tours", territory), find_commune("Amboise", territory)
+def test_distance_between_tours_and_amboise(territory: Communes) -> None:
+    tours, amboise = territory.by_key("37261"), territory.by_key("37003")
     assert 21 < distance_km(tours, amboise) < 23  # about 22 km as the crow flies
 
 

@@ -28,7 +28,7 @@ def test_a_commune_named_with_the_need_gives_the_nearest_place_at_once() -> None
     shown = card(messages)
     assert shown["id"] == "caf-chinon" and set(shown) >= CONTRACT_KEYS
     assert isinstance(shown["open_now"], bool) and shown["status"]
-    assert slots == {"referral_kind": None, "last_referral": "caf", "referral_need": "refer_caf", "commune": "chinon"}
+    assert slots == {"referral_kind": None, "last_referral": "caf", "referral_need": "refer_caf", "commune": "37072"}
     assert responses(messages) == ["utter_route_referral", "utter_partner", "utter_partner_safety"]
     assert shown["distance_km"] < 1 and "À moins d'un kilomètre." in messages[1]["details"]
     assert [button["payload"] for button in messages[-1]["buttons"]] == [
@@ -47,12 +47,12 @@ def test_a_typed_commune_answers_the_pending_question() -> None:
     messages, slots = act(ActionTriage(), nlu("joue les tour", ("nlu_fallback", 0.3)), referral_kind="cpam")
     shown = cards(messages)  # no CPAM in Joué-lès-Tours: the nearest, Amboise is too far beside it
     assert [place["id"] for place in shown] == ["cpam-tours"] and "triage" not in str(messages)
-    assert slots == {"referral_kind": None, "last_referral": "cpam", "referral_need": None, "commune": "joue les tours"}
+    assert slots == {"referral_kind": None, "last_referral": "cpam", "referral_need": None, "commune": "37122"}
     assert messages[0]["why"] == "Le lieu le plus proche de Joué-lès-Tours :"
 
 
 def test_an_unknown_short_answer_asks_again_and_a_new_need_is_triaged() -> None:
-    messages, slots = act(ActionTriage(), nlu("Marseille", ("out_of_scope", 0.5)), referral_kind="caf")
+    messages, slots = act(ActionTriage(), nlu("Gotham", ("out_of_scope", 0.5)), referral_kind="caf")
     assert responses(messages) == ["utter_commune_unknown"] and slots == {}
     messages, slots = act(ActionTriage(), nlu("je voudrais apprendre à envoyer un mail à ma fille",
                                               ("learn_email", 0.95)), referral_kind="caf")
@@ -72,17 +72,17 @@ def test_the_commune_buttons_and_i_do_not_know() -> None:
 def test_a_commune_given_after_the_card_shows_the_place_nearest_to_it() -> None:
     typed = nlu("j'habite à chinon maintenant", ("tell_commune", 0.9))
     messages, slots = act(ActionReferral(), typed, last_referral="caf", commune="tours")
-    assert card(messages)["id"] == "caf-chinon" and slots["commune"] == "chinon"
+    assert card(messages)["id"] == "caf-chinon" and slots["commune"] == "37072"
     messages, _ = act(ActionTriage(), nlu("non plutot chinon", ("nlu_fallback", 0.3)), last_referral="caf")
     assert card(messages)["id"] == "caf-chinon"
 
 
 def test_a_commune_given_before_any_need_is_kept_for_the_next_referral() -> None:
     messages, slots = act(ActionReferral(), nlu("j'habite a chinon", ("tell_commune", 0.9)))
-    assert responses(messages) == ["utter_commune_noted"] and slots == {"commune": "chinon"}
+    assert responses(messages) == ["utter_commune_noted"] and slots == {"commune": "37072"}
     messages, _ = act(ActionTriage(), nlu("la caf ne m'a pas payé", ("refer_caf", 0.9)), commune="chinon")
     assert card(messages)["id"] == "caf-chinon"
-    messages, slots = act(ActionReferral(), nlu("j'habite à Marseille", ("tell_commune", 0.9)))
+    messages, slots = act(ActionReferral(), nlu("j'habite à Gotham", ("tell_commune", 0.9)))
     assert responses(messages) == ["utter_commune_not_found"] and slots == {}
 
 
@@ -147,3 +147,24 @@ def test_places_much_farther_than_the_nearest_are_left_out() -> None:
     assert [place["distance_km"] for place in shown] == [21.8, 31.6]
     assert messages[0]["response"] == "utter_route_help_place"
     assert messages[1]["why"] == "Le lieu d'aide au numérique le plus proche d'Amboise :"
+
+
+def test_homonyms_are_asked_with_their_departement_then_the_button_answers() -> None:
+    messages, slots = act(ActionTriage(), nlu("la caf ne m'a pas payé, j'habite à Saint-Martin", ("refer_caf", 0.9)))
+    assert responses(messages) == ["utter_route_referral", "utter_ask_which_commune"]
+    titles = [button["title"] for button in messages[1]["buttons"]]
+    assert len(titles) > 2 and all(title.startswith("Saint-Martin (") for title in titles), titles
+    assert messages[1]["buttons"][0]["payload"].startswith('/tell_commune{"commune": "')
+    assert slots == {"referral_kind": "caf", "referral_need": "refer_caf"}
+    code = messages[1]["buttons"][0]["payload"].split('"')[3]
+    messages, slots = act(ActionReferral(), intent("tell_commune", commune=code), referral_kind="caf", commune=code)
+    assert responses(messages) in (["utter_partner", "utter_partner_safety"], ["utter_no_place_near"])
+    assert slots["commune"] == code
+
+
+def test_a_commune_with_no_place_around_it_is_told_so_kindly() -> None:
+    messages, slots = act(ActionTriage(), nlu("un endroit pour m'aider avec l'ordinateur près de Marseille",
+                                              ("find_help_place", 0.9)))
+    assert responses(messages) == ["utter_route_help_place", "utter_no_help_place_near"]
+    assert messages[1]["commune"] == "Marseille" and slots["commune"] == "13055"
+    assert [button["payload"] for button in messages[1]["buttons"]] == ["/book_mediator"]

@@ -15,7 +15,7 @@ from rasa.shared.core.domain import Domain
 
 from bot.booking.store import BookingStore
 from bot.hours import PARIS
-from bot.knowledge import KnowledgeError, partners, sites, validate_all
+from bot.knowledge import KnowledgeError, communes, partners, sites, validate_all
 from bot.knowledge.reloading import reloading, stamp
 from bot.settings import ROOT, Settings
 from bot.staff.content.editors import BRACES, Edit, catalogue, editor, publish
@@ -191,9 +191,11 @@ def test_the_loaders_read_a_changed_file_again_and_only_then(settings: Settings)
     save(edit.path, after, read(edit.path).version)
     again = partners(folder)
     assert again is not first and next(place for place in again if place.id == "caf-tours").horaires == NEW_HOURS
-    communes = settings.knowledge_dir / "communes.yml"
-    communes.write_text(communes.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    assert partners(folder) is not again  # the communes it checks against changed
+    known = communes(settings.knowledge_dir / "communes.yml")
+    assert communes(settings.knowledge_dir / "communes.yml") is known
+    edit = editor("partenaire", "caf-tours", settings)
+    save(edit.path, edited(edit, horaires="Mo-Fr 09:00-12:00")[1], read(edit.path).version)
+    assert communes(settings.knowledge_dir / "communes.yml") is not known  # the places give the centres
 
 
 def test_a_file_changed_by_hand_into_a_broken_one_leaves_the_last_good_version(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ the services the need asks for (knowledge_base/services.yml); a referral to an o
 places when services.yml names services for it."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -15,15 +15,18 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.hours import UNKNOWN, describe, opening, paris_now
 from bot.knowledge import communes, partners, services, topics
-from bot.knowledge.partners import Commune, Partner
+from bot.knowledge.communes import Commune
+from bot.knowledge.partners import Partner
 from bot.matching import name_words
+from bot.partners.communes import find_communes
 from bot.partners.nearby import MEDIATION, Nearby, PlaceIndex
-from bot.partners.places import find_commune
+from bot.partners.places import Position
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
 MAX_COMMUNE_WORDS = 6  # a longer message while the bot awaits a commune is a new need, not an answer
 MAX_COMMUNE_BUTTONS = 6
+MAX_HOMONYMS = 8  # « Saint-Martin »: the nearest ones, then the patron types the postcode
 MAX_PLACES = 3  # cards in one answer
 NEAR_ENOUGH_KM = 10  # besides the nearest, places within this or twice its distance
 VOWELS = tuple("AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû")
@@ -52,22 +55,26 @@ def places_of(kind: str) -> List[Partner]:
 
 
 def commune_by_key(key: Optional[str]) -> Optional[Commune]:
-    return next((commune for commune in communes() if commune.key == key), None)
+    """The commune of a button or of the `commune` slot: its INSEE code (or, from older buttons, its name)."""
+    return communes().by_key(key) if key and key != UNKNOWN_COMMUNE else None
 
 
 def places_for(kind: str, need: Need, commune: Optional[Commune]) -> List[Nearby]:
     """What to show: near the commune, the nearest places of `kind` (mediation places offering what the need
     asks), one when it is in the commune itself, up to three otherwise; then the nearest mediation places
-    services.yml adds to an organism. Without a commune: the first place listed, without distance."""
+    services.yml adds to an organism. Without a commune: the first place listed, without distance; none when the
+    commune has no known centre (no place in or around it)."""
     if commune is None:
         return [Nearby(places_of(kind)[0], -1.0)]
-    index, wanted = place_index(), services()
+    if commune.centre is None:
+        return []
+    index, wanted, point = place_index(), services(), Position(*commune.centre)
     if kind == MEDIATION:
-        return near_enough(index.nearest(commune, kind, wanted.needed(*need), MAX_PLACES))
-    found = near_enough(index.nearest(commune, kind, count=MAX_PLACES - 1))
+        return near_enough(index.nearest(point, kind, wanted.needed(*need), MAX_PLACES))
+    found = near_enough(index.nearest(point, kind, count=MAX_PLACES - 1))
     found = found[:1] if in_commune(found[0].place, commune) else found
     extra = wanted.partner_kinds.get(kind)  # type: ignore[call-overload]  # any kind name may be asked
-    return found + (near_enough(index.nearest(commune, MEDIATION, extra, MAX_PLACES - len(found))) if extra else [])
+    return found + (near_enough(index.nearest(point, MEDIATION, extra, MAX_PLACES - len(found))) if extra else [])
 
 
 def near_enough(found: List[Nearby]) -> List[Nearby]:
@@ -78,15 +85,20 @@ def near_enough(found: List[Nearby]) -> List[Nearby]:
 
 
 def in_commune(place: Partner, commune: Commune) -> bool:
-    return " ".join(name_words(place.commune)) == commune.key
+    return place.code_insee == commune.code_insee or " ".join(name_words(place.commune)) == commune.key
 
 
 def commune_buttons(kind: str) -> List[Dict[str, str]]:
     """The territory's communes that have a place of `kind` (a few), then « Je ne sais pas »."""
     keys = dict.fromkeys(" ".join(name_words(place.commune)) for place in places_of(kind))
     named = [commune for commune in map(commune_by_key, keys) if commune][:MAX_COMMUNE_BUTTONS]
-    return [{"title": commune.nom, "payload": f'/tell_commune{{"commune": "{commune.key}"}}'} for commune in named] + \
+    return commune_choices(named, label=lambda commune: commune.nom) + \
         [{"title": "Je ne sais pas", "payload": f'/tell_commune{{"commune": "{UNKNOWN_COMMUNE}"}}'}]
+
+
+def commune_choices(found: Sequence[Commune], label: Callable[[Commune], str]) -> List[Dict[str, str]]:
+    return [{"title": label(commune), "payload": f'/tell_commune{{"commune": "{commune.code_insee}"}}'}
+            for commune in found]
 
 
 def details(near: Nearby) -> str:
@@ -136,6 +148,8 @@ def show(dispatcher: CollectingDispatcher, kind: str, need: Need, commune: Optio
     """The places as cards (where, how far, open when, phone), then the safety warning with the buttons for
     what to bring (an organism's) and for a mediator's help."""
     shown = places_for(kind, need, commune)
+    if commune and not shown:
+        return none_near(dispatcher, kind, commune)
     for index, near in enumerate(shown):
         dispatcher.utter_message(response="utter_partner", why=introduction(index, near.place.kind, commune),
                                  name=near.place.nom, address=near.place.address, details=details(near),
@@ -144,8 +158,21 @@ def show(dispatcher: CollectingDispatcher, kind: str, need: Need, commune: Optio
     bring = [{"title": "Que faut-il apporter ?", "payload": f'/partner_details{{"partner": "{first.id}"}}'}]
     dispatcher.utter_message(response="utter_partner_safety",
                              buttons=(bring if first.kind != MEDIATION else []) + [MEDIATOR_BUTTON])
+    return remembered(kind, need, commune)
+
+
+def remembered(kind: str, need: Need, commune: Optional[Commune]) -> Events:
     events = [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("referral_need", need[0])]
-    return events + ([SlotSet("commune", commune.key)] if commune else [])
+    return events + ([SlotSet("commune", commune.code_insee)] if commune else [])
+
+
+def none_near(dispatcher: CollectingDispatcher, kind: str, commune: Commune) -> Events:
+    """No place known in or around the patron's commune: say so, and offer a mediator (and, for digital help,
+    the national map of help places)."""
+    response = "utter_no_help_place_near" if kind == MEDIATION else "utter_no_place_near"
+    dispatcher.utter_message(response=response, commune=commune.nom, label=topics().label(kind),
+                             buttons=[MEDIATOR_BUTTON])
+    return [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("commune", commune.code_insee)]
 
 
 def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, text: str) -> Events:
@@ -153,11 +180,21 @@ def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision
     only place of the kind, or else the question of their commune."""
     kind, need = decision.destination.target, decision.destination.intent
     assert kind is not None  # the charter gives every referral need a partner kind
-    commune = find_commune(text, communes()) or commune_by_key(tracker.get_slot("commune"))
+    found = find_communes(text, communes())
+    if len(found) > 1:
+        return ask_which(dispatcher, found) + [SlotSet("referral_kind", kind), SlotSet("referral_need", need)]
+    commune = found[0] if found else commune_by_key(tracker.get_slot("commune"))
     if len(places_of(kind)) == 1 or commune:
         return show(dispatcher, kind, need_of(tracker, need), commune)
     dispatcher.utter_message(response="utter_ask_commune", label=topics().label(kind), buttons=commune_buttons(kind))
     return [SlotSet("referral_kind", kind), SlotSet("referral_need", need)]
+
+
+def ask_which(dispatcher: CollectingDispatcher, found: Sequence[Commune]) -> Events:
+    """Several communes have the name the patron gave: which one, with their département (nearest first)."""
+    dispatcher.utter_message(response="utter_ask_which_commune",
+                             buttons=commune_choices(found[:MAX_HOMONYMS], label=communes().label))
+    return []
 
 
 def answer_to_commune_question(dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -167,9 +204,11 @@ def answer_to_commune_question(dispatcher: CollectingDispatcher, tracker: Tracke
     None when the message is a need to triage."""
     if intent not in UNSURE_INTENTS or len(name_words(text)) > MAX_COMMUNE_WORDS:
         return None
-    commune = find_commune(text, communes())
-    if commune:
-        return commune_given(dispatcher, tracker, commune)
+    found = find_communes(text, communes(), answering=True)
+    if len(found) > 1:
+        return ask_which(dispatcher, found)
+    if found:
+        return commune_given(dispatcher, tracker, found[0])
     kind = tracker.get_slot("referral_kind")
     if kind:
         dispatcher.utter_message(response="utter_commune_unknown", buttons=commune_buttons(kind))
@@ -189,7 +228,7 @@ def commune_given(dispatcher: CollectingDispatcher, tracker: Tracker, commune: O
         return [SlotSet("referral_kind", kind)]
     if commune:
         dispatcher.utter_message(response="utter_commune_noted", commune=commune.nom)
-        return [SlotSet("commune", commune.key)]
+        return [SlotSet("commune", commune.code_insee)]
     dispatcher.utter_message(response="utter_commune_not_found")
     return []
 
@@ -198,7 +237,10 @@ def commune_told(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
     """The patron said where they live (« j'habite à Chinon ») or clicked a commune button."""
     text = tracker.latest_message.get("text") or ""
     button = tracker.get_slot("commune") if text.startswith("/") else None
-    commune = commune_by_key(button) or find_commune(text, communes())
+    found = [] if button else find_communes(text, communes(), answering=True)
+    if len(found) > 1:
+        return ask_which(dispatcher, found)
+    commune = commune_by_key(button) if button else next(iter(found), None)
     return commune_given(dispatcher, tracker, commune, unknown=button == UNKNOWN_COMMUNE)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.knowledge.charter import Charter, ForbiddenAct, Need
+from bot.knowledge.communes import Commune, Communes, national
 from bot.knowledge.files import KnowledgeError, load_model
-from bot.knowledge.partners import Commune, Partner, load_communes, load_partners
+from bot.knowledge.partners import Partner, load_communes, load_partners, placed
 from bot.knowledge.reloading import reloading
 from bot.knowledge.services import ServiceNeeds
 from bot.knowledge.sites import Sites, load_sites
@@ -13,8 +14,9 @@ from bot.knowledge.topics import Topics
 from bot.knowledge.tutorials import Tutorial, load_catalogue
 from bot.settings import settings
 
-__all__ = ["Charter", "Commune", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "ServiceNeeds", "Sites", "Topics",
-           "Tutorial", "charter", "communes", "partners", "services", "sites", "topics", "tutorials", "validate_all"]
+__all__ = ["Charter", "Commune", "Communes", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "ServiceNeeds",
+           "Sites", "Topics", "Tutorial", "charter", "communes", "national", "partners", "services", "sites", "topics",
+           "tutorials", "validate_all"]
 
 
 @reloading()
@@ -32,14 +34,18 @@ def tutorials(folder: Path = settings.knowledge_dir / "tutorials") -> tuple[Tuto
     return tuple(load_catalogue(folder))
 
 
+@reloading("partners", "sites.yml")
+def communes(path: Path = settings.knowledge_dir / "communes.yml") -> Communes:
+    """Every commune, with communes.yml's additions and the centres the places give; the territory's first."""
+    places = partners(path.parent / "partners")
+    sites_of = sites(path.parent / "sites.yml").sites
+    return Communes(national(), load_communes(path, national()), [placed(place, national()) for place in places],
+                    [(site.commune, site.postal_code) for site in sites_of])
+
+
 @reloading()
-def communes(path: Path = settings.knowledge_dir / "communes.yml") -> tuple[Commune, ...]:
-    return tuple(load_communes(path))
-
-
-@reloading("communes.yml")
 def partners(folder: Path = settings.knowledge_dir / "partners") -> tuple[Partner, ...]:
-    return tuple(load_partners(folder, load_communes(folder.parent / "communes.yml")))
+    return tuple(load_partners(folder, national()))
 
 
 @reloading()
@@ -61,6 +67,6 @@ def validate_all(folder: Path = settings.knowledge_dir) -> list[str]:
         try:
             load.__wrapped__(folder / name)  # the loader itself, not its results kept
         except KnowledgeError as error:
-            if str(error) not in problems:  # partners() repeats the error of communes()
+            if str(error) not in problems:  # communes() repeats the errors of partners() and sites()
                 problems.append(str(error))
     return problems

@@ -1,4 +1,5 @@
-"""The local partners: `knowledge_base/partners/<id>.yml`, one place each, and the territory's communes.
+"""The local partners: `knowledge_base/partners/<id>.yml`, one place each, in communes of the national list; and
+what the library's `communes.yml` adds to the communes of its territory.
 
 Field names and formats are those of the national schema "lieux de médiation numérique" where it has the
 field; `kind`, `aliases`, `bring`, `topics` and `accessibility` are Aiguillage's own (docs/partners.md).
@@ -8,15 +9,15 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Collection, List, Literal, Optional, Sequence, get_args
+from typing import Any, Dict, List, Literal, Optional, get_args
 
-from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, Field, validator
+from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, root_validator, validator
 
 from bot.contract import ORGANISM_KINDS, PartnerKind
 from bot.hours import problem as hours_problem
+from bot.knowledge.communes import Commune, NationalList, Placed, UnknownCommune, resolve
 from bot.knowledge.fields import Text
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
-from bot.matching import name_words
 
 Public = Literal["Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"]
 Support = Literal["Surdité", "Handicaps moteurs", "Handicaps mentaux", "Illettrisme", "Langues étrangères (anglais)",
@@ -106,28 +107,30 @@ def phone_display(number: str) -> str:
     return pairs if national else f"{code} {pairs}"
 
 
-class Commune(BaseModel, extra="forbid"):
-    """A commune of the territory, where patrons live: its names and its centre."""
+class Addition(BaseModel, extra="forbid"):
+    """What `communes.yml` adds to a commune of the national list, found by its code_insee, else its name (and
+    postcode, for homonyms): other names, and its centre."""
 
     nom: Text
-    codes_postaux: List[PostalCode] = Field(min_items=1)
     code_insee: Optional[InseeCode] = None
-    latitude: Latitude
-    longitude: Longitude
+    codes_postaux: List[PostalCode] = []
+    latitude: Optional[Latitude] = None
+    longitude: Optional[Longitude] = None
     aliases: List[Text] = []  # other names patrons use: "spdc", "joué"
 
     _text = validator("codes_postaux", "code_insee", pre=True, each_item=True, allow_reuse=True)(_quoted)
 
-    @property
-    def key(self) -> str:
-        """The name as compared with a place's `commune`: case, accents, hyphens and "St" do not count."""
-        return " ".join(name_words(self.nom))
+    @root_validator(skip_on_failure=True)
+    def _both_coordinates(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if (values.get("latitude") is None) != (values.get("longitude") is None):
+            raise ValueError("donnez la latitude et la longitude du centre, ou aucune des deux")
+        return values
 
 
 class Territory(BaseModel, extra="forbid"):
     """`knowledge_base/communes.yml`."""
 
-    communes: List[Commune] = Field(min_items=1)
+    communes: List[Addition] = []
 
 
 class Partner(BaseModel, extra="forbid"):
@@ -207,45 +210,53 @@ class Partner(BaseModel, extra="forbid"):
                 "latitude": self.latitude, "longitude": self.longitude}
 
 
-def load_communes(path: Path) -> List[Commune]:
-    """The territory's communes; two with the same name are refused, naming the second one's line."""
+def load_communes(path: Path, communes: NationalList) -> List[Commune]:
+    """The communes of `communes.yml` with what it adds to them; none when the file is absent or empty. A commune
+    not in the national list, or written twice, is refused with its line."""
+    if not path.exists():
+        return []
     document = parse_yaml(read_text(path), path)
-    communes = validate(document, Territory, path).communes
-    seen: set[str] = set()
-    for index, commune in enumerate(communes):
-        if commune.key in seen:
-            raise KnowledgeError(f"{path}:{line_of(document, ['communes', index, 'nom'])}: "
-                                 f"la commune « {commune.nom} » est écrite deux fois")
-        seen.add(commune.key)
-    return communes
+    found: Dict[str, Commune] = {}
+    for index, addition in enumerate(validate(document or {}, Territory, path).communes):
+        where = f"{path}:{line_of(document, ['communes', index, 'nom'])}"
+        try:
+            commune = resolve(communes, addition.nom, addition.codes_postaux, addition.code_insee)
+        except UnknownCommune as error:
+            raise KnowledgeError(f"{where}: {error}") from error
+        if commune.code_insee in found:
+            raise KnowledgeError(f"{where}: la commune « {addition.nom} » est écrite deux fois")
+        found[commune.code_insee] = commune._replace(latitude=addition.latitude, longitude=addition.longitude,
+                                                     aliases=tuple(addition.aliases))
+    return list(found.values())
 
 
-def load_partner(path: Path, communes: Collection[str]) -> Partner:
-    """One place; its id must be the file name and its commune one of `communes` (their `key`)."""
+def load_partner(path: Path, communes: NationalList) -> Partner:
+    """One place; its id must be the file name and its commune one of the national list: by its code_insee when
+    given, else by its name (its postcode telling homonyms apart), else by its postcode."""
     document = parse_yaml(read_text(path), path)
     partner = validate(document, Partner, path)
     problems = []
     if partner.id != path.stem:
         problems.append(f"{path}:{line_of(document, ['id'])}: id « {partner.id} » doit être le nom du fichier "
                         f"« {path.stem} »")
-    if " ".join(name_words(partner.commune)) not in communes:
-        problems.append(f"{path}:{line_of(document, ['commune'])}: la commune « {partner.commune} » n'est pas "
-                        f"dans communes.yml : ajoutez-la, ou corrigez son nom")
+    try:
+        resolve(communes, partner.commune, [partner.code_postal], partner.code_insee)
+    except UnknownCommune as error:
+        problems.append(f"{path}:{line_of(document, ['commune'])}: {error}")
     if problems:
         raise KnowledgeError("\n".join(problems))
     return partner
 
 
-def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
+def load_partners(folder: Path, communes: NationalList) -> List[Partner]:
     """Every place of the folder, checked together: each of the eight organisms' kinds has one.
 
     Ids are unique because each must be its file's name.
     """
-    keys = {commune.key for commune in communes}
     problems, partners = [], []
     for path in sorted(folder.glob("*.yml")):
         try:
-            partners.append(load_partner(path, keys))
+            partners.append(load_partner(path, communes))
         except KnowledgeError as error:
             problems.append(str(error))
     missing = sorted(set(ORGANISM_KINDS) - {partner.kind for partner in partners})
@@ -254,3 +265,9 @@ def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
     if problems:
         raise KnowledgeError("\n".join(problems))
     return partners
+
+
+def placed(partner: Partner, communes: NationalList) -> Placed:
+    """The place as its commune's centre needs it (a loaded place: its commune resolves)."""
+    return Placed(resolve(communes, partner.commune, [partner.code_postal], partner.code_insee), partner.code_postal,
+                  partner.latitude, partner.longitude)

@@ -16,16 +16,20 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 
 import yaml
 from pydantic import ValidationError
+from rapidfuzz import fuzz
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from bot.knowledge import national
+from bot.knowledge.communes import Commune, UnknownCommune, resolve
 from bot.knowledge.files import KnowledgeError
 from bot.knowledge.messages import field_problem
 from bot.knowledge.partners import STAFF_FIELDS, Partner
 from bot.lieux.reading import Row, read_rows
-from bot.lieux.schema import PLACEHOLDER_PIVOT, UNKNOWN_DATE, Place, commune_name, departement, key, place, words
+from bot.lieux.schema import PLACEHOLDER_PIVOT, UNKNOWN_DATE, Place, departement, key, place, words
 from bot.matching import normalise
 
+MIN_NAME_LIKENESS = 60  # rapidfuzz ratio from which a misspelt commune of the row's postcode is taken
 REQUIRED = {name for name, model_field in Partner.__fields__.items() if model_field.required}
 FIELDS = tuple(Partner.__fields__)
 # The eight organisms' places, by the national programmes the place is part of, else by its typologie code
@@ -131,7 +135,32 @@ def _identify(found: Place, row: Row, kind: Optional[str]) -> None:
         raise RowError(f"id « {fields['id']} » sans lettre ni chiffre")
     fields["id"] = slug(fields["id"])
     fields["kind"] = kind or _kind(fields)
-    fields["commune"] = commune_name(fields["commune"], fields["code_postal"], fields.get("code_insee"))
+    official = official_commune(fields["commune"], fields["code_postal"], fields.get("code_insee"))
+    fields["commune"], fields["code_insee"] = official.nom, official.code_insee
+
+
+def official_commune(name: str, postcode: str, code_insee: Optional[str]) -> Commune:
+    """The commune of the national list a row means (its name, postcode and INSEE code agreeing), else the
+    likeliest: the INSEE code's commune when the postcode is its own, the only commune of that name in the
+    postcode's département, or the commune of that postcode whose name is nearest to the row's; RowError when
+    none fits."""
+    communes = national()
+    try:
+        return resolve(communes, name, [postcode], code_insee)
+    except UnknownCommune as error:
+        coded = communes.by_code.get(code_insee or "")
+        if coded is not None and postcode in coded.codes_postaux:
+            return coded
+        in_departement = [commune for commune in communes.named(name)
+                          if commune.departement == departement(postcode)]
+        if len(in_departement) == 1:
+            return in_departement[0]
+        likeness = [(fuzz.ratio(normalise(name), normalise(commune.nom)), commune)
+                    for commune in communes.by_postcode.get(postcode, ())]
+        best = max(likeness, key=lambda scored: scored[0], default=None)
+        if best is None or best[0] < MIN_NAME_LIKENESS:
+            raise RowError(str(error)) from error
+        return best[1]
 
 
 def slug(identifier: str) -> str:

@@ -331,11 +331,3 @@ def _accessibility(found: Place) -> None:
 def departement(postcode: str) -> str:
     """The département a postcode is in, as its first digits: 37000 → 37, 97200 → 972, 98800 → 988."""
     return postcode[:3] if postcode.startswith(("97", "98")) else postcode[:2]
-
-
-def commune_name(commune: str, code_postal: str, code_insee: Optional[str]) -> str:
-    """The commune's official name when it can be found (national list), else the row's own.
-
-    The seam for the national commune list: the row's name is kept until that list is wired here.
-    """
-    return commune

@@ -1,23 +1,27 @@
-"""Find the patron's commune and the places they name, tolerant of typos; the distance between two points."""
+"""Find the places the patron names, tolerant of typos; the distance between two points."""
 from __future__ import annotations
 
-import re
 from math import asin, cos, radians, sin, sqrt
-from typing import TYPE_CHECKING, List, Optional, Protocol, Sequence, Tuple, TypeVar
+from typing import TYPE_CHECKING, List, NamedTuple, Optional, Protocol, Sequence, Tuple, TypeVar
 
 from rapidfuzz import fuzz
 
 from bot.matching import name_words
 
 if TYPE_CHECKING:
-    from bot.knowledge.partners import Commune, Partner
+    from bot.knowledge.partners import Partner
 
 MIN_SIMILARITY = 80  # rapidfuzz ratio from which typed words count as a name: "amboize" = "amboise" (86)
 MIN_PREFIX = 4  # the first words of a name count alone from this many letters: "joue" for Joué-lès-Tours
 MIN_FUZZY = 5  # shorter names must be typed exactly: "caf" is not "ça", "spdc" is not "spa"
-POSTAL_CODE = re.compile(r"\b\d{5}\b")
 EARTH_RADIUS_KM = 6371.0
 Item = TypeVar("Item")
+Score = Tuple[float, int, bool]  # similarity, words matched, whole name
+
+
+class Position(NamedTuple):
+    latitude: float
+    longitude: float
 
 
 class Located(Protocol):
@@ -28,16 +32,6 @@ class Located(Protocol):
 
     @property
     def longitude(self) -> float: ...
-
-
-def find_commune(text: str, communes: Sequence[Commune]) -> Optional[Commune]:
-    """The commune the patron means ("tour", "Joue les tours", "st cyr", "37300"); None if none or several."""
-    codes = set(POSTAL_CODE.findall(text))
-    by_code = [commune for commune in communes if codes & set(commune.codes_postaux)]
-    if len(by_code) == 1:
-        return by_code[0]
-    found = best_named(text, [(commune, [commune.nom, *commune.aliases]) for commune in communes], prefixes=True)
-    return found[0] if len(found) == 1 else None
 
 
 def partners_named(text: str, partners: Sequence[Partner]) -> List[Partner]:
@@ -57,15 +51,21 @@ def best_named(text: str, named: Sequence[Tuple[Item, Sequence[str]]], prefixes:
 
     With `prefixes`, the first words of a name count alone ("saint pierre" for Saint-Pierre-des-Corps).
     """
+    return best_scored(text, named, prefixes)[1]
+
+
+def best_scored(text: str, named: Sequence[Tuple[Item, Sequence[str]]],
+                prefixes: bool) -> Tuple[Optional[Score], List[Item]]:
+    """`best_named`'s items with their score (see `_match`), None when there are none."""
     typed = name_words(text)
     scored = [(max(_match(name_words(name), typed, prefixes) for name in names), item) for item, names in named]
     best = max((score for score, _ in scored), default=None)
     if best is None or best[0] < MIN_SIMILARITY:
-        return []
-    return [item for score, item in scored if score == best]
+        return None, []
+    return best, [item for score, item in scored if score == best]
 
 
-def _match(name: List[str], typed: List[str], prefixes: bool) -> Tuple[float, int, bool]:
+def _match(name: List[str], typed: List[str], prefixes: bool) -> Score:
     """How well some run of typed words matches the name, or its first words with `prefixes`.
 
     (similarity, words matched, whole name): "tours" matches Tours (100, 1, True) better than the last word

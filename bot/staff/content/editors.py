@@ -121,7 +121,7 @@ class PartnerEdit(Edit):
         Field("telephone", "Téléphone", "Par exemple : 02 47 12 34 56."),
         Field("adresse", "Adresse", "Le numéro et la rue. Par exemple : 12 rue des Tanneurs."),
         Field("code_postal", "Code postal", "5 chiffres. Par exemple : 37000."),
-        Field("commune", "Commune", "Écrite comme dans la liste des communes (communes.yml)."),
+        Field("commune", "Commune", "Une commune de France ; avec son code INSEE, son nom peut s'écrire autrement."),
         Field("bring", "Ce qu'il faut apporter", "Une chose par ligne. Laissez vide s'il n'y a rien à apporter.",
               rows=4, required=False, listed=True),
         Field("accessibility", "Accessibilité", "Pour les personnes handicapées. Par exemple : Entrée de "
