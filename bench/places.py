@@ -19,6 +19,7 @@ import time
 import tracemalloc
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -147,7 +148,7 @@ def measure(knowledge: Path, options: argparse.Namespace) -> dict[str, Any]:
         point = Point(chance.uniform(SOUTH, NORTH), chance.uniform(WEST, EAST))
         kind = "caf" if number % 4 == 0 else "mediation_numerique"
         services = chance.sample(SERVICES, number % 3) if kind == "mediation_numerique" else ()
-        searches.append(timed(lambda: index.nearest(point, kind, services, count=3))[0])
+        searches.append(timed(partial(index.nearest, point, kind, services, count=3))[0])
     return {
         "places": len(again),
         "load_cold_seconds": round(cold, 2),
@@ -184,7 +185,7 @@ def child(knowledge: Path, options: argparse.Namespace, *flags: str) -> Any:
 def markdown(results: dict[str, Any]) -> str:
     calls, nearest, memory = results["partners_call_ms"], results["nearest_ms"], results["memory_mb"]
     return "\n".join([
-        f"# Partner places at scale ({results['date']}, {results['commit']}{', ' + results['label'] if results['label'] else ''})",
+        f"# Partner places at scale ({', '.join(filter(None, [results['date'], results['commit'], results['label']]))})",
         "",
         f"{results['places']} places (`python -m bench.places`).",
         "",
