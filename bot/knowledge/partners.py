@@ -5,17 +5,19 @@ field; `kind`, `aliases`, `bring`, `topics` and `accessibility` are Aiguillage's
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Collection, List, Literal, Optional, Sequence, get_args
+from typing import Any, Collection, Dict, List, Literal, Optional, Sequence, Tuple, get_args
 
 from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, Field, validator
 
 from bot.contract import ORGANISM_KINDS, PartnerKind
 from bot.hours import problem as hours_problem
 from bot.knowledge.fields import Text
-from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
+from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, quick_model, read_text, validate
+from bot.knowledge.reloading import FileStamp, file_stamp
 from bot.matching import name_words
 
 Public = Literal["Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"]
@@ -222,35 +224,73 @@ def load_communes(path: Path) -> List[Commune]:
 
 def load_partner(path: Path, communes: Collection[str]) -> Partner:
     """One place; its id must be the file name and its commune one of `communes` (their `key`)."""
-    document = parse_yaml(read_text(path), path)
-    partner = validate(document, Partner, path)
+    text = read_text(path)
+    partner = quick_model(text, Partner)
+    document = None
+    if partner is None:  # a mistake, or a value YAML 1.2 may read otherwise: read again with its lines
+        document = parse_yaml(text, path)
+        partner = validate(document, Partner, path)
+    problems = _problems(partner, path, communes)
+    if problems:
+        document = parse_yaml(text, path) if document is None else document
+        raise KnowledgeError("\n".join(f"{path}:{line_of(document, [field])}: {problem}"
+                                       for field, problem in problems))
+    return partner
+
+
+def _problems(partner: Partner, path: Path, communes: Collection[str]) -> List[Tuple[str, str]]:
+    """What is wrong with a valid place among the others, by field."""
     problems = []
     if partner.id != path.stem:
-        problems.append(f"{path}:{line_of(document, ['id'])}: id « {partner.id} » doit être le nom du fichier "
-                        f"« {path.stem} »")
+        problems.append(("id", f"id « {partner.id} » doit être le nom du fichier « {path.stem} »"))
     if " ".join(name_words(partner.commune)) not in communes:
-        problems.append(f"{path}:{line_of(document, ['commune'])}: la commune « {partner.commune} » n'est pas "
-                        f"dans communes.yml : ajoutez-la, ou corrigez son nom")
-    if problems:
-        raise KnowledgeError("\n".join(problems))
-    return partner
+        problems.append(("commune", f"la commune « {partner.commune} » n'est pas dans communes.yml : ajoutez-la, "
+                                    f"ou corrigez son nom"))
+    return problems
+
+
+# The places last read from each folder, by file name, with the stamp of the file they were read from.
+_read: Dict[Path, Dict[str, Tuple[FileStamp, Partner]]] = {}
 
 
 def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
     """Every place of the folder, checked together: each of the eight organisms' kinds has one.
 
-    Ids are unique because each must be its file's name.
+    Ids are unique because each must be its file's name. A file unchanged since the last load of the folder is
+    not read again (it is checked against `communes` again).
     """
     keys = {commune.key for commune in communes}
+    before = _read.get(folder, {})
+    read: Dict[str, Tuple[FileStamp, Partner]] = {}
     problems, partners = [], []
-    for path in sorted(folder.glob("*.yml")):
+    for path, stamped in _yaml_files(folder):
+        kept = before.get(path.name)
         try:
-            partners.append(load_partner(path, keys))
+            if stamped is None or kept is None or kept[0] != stamped or _problems(kept[1], path, keys):
+                partner = load_partner(path, keys)
+            else:
+                partner = kept[1]
         except KnowledgeError as error:
             problems.append(str(error))
+            continue
+        if stamped is not None:
+            read[path.name] = (stamped, partner)
+        partners.append(partner)
+    _read[folder] = read
     missing = sorted(set(ORGANISM_KINDS) - {partner.kind for partner in partners})
     if missing and not problems:
         problems.append(f"{folder}: aucun lieu pour les partenaires {', '.join(missing)}")
     if problems:
         raise KnowledgeError("\n".join(problems))
     return partners
+
+
+def _yaml_files(folder: Path) -> List[Tuple[Path, Optional[FileStamp]]]:
+    """The folder's `*.yml` files in name order, each with its stamp (None for a file gone meanwhile); none when
+    there is no such folder."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [(Path(entry.path), file_stamp(entry)) for entry in entries if entry.name.endswith(".yml")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(found, key=lambda pair: pair[0].name)
