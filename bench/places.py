@@ -184,8 +184,9 @@ def child(knowledge: Path, options: argparse.Namespace, *flags: str) -> Any:
 
 def markdown(results: dict[str, Any]) -> str:
     calls, nearest, memory = results["partners_call_ms"], results["nearest_ms"], results["memory_mb"]
+    title = ", ".join(filter(None, [results["date"], results["commit"], results["label"]]))
     return "\n".join([
-        f"# Partner places at scale ({', '.join(filter(None, [results['date'], results['commit'], results['label']]))})",
+        f"# Partner places at scale ({title})",
         "",
         f"{results['places']} places (`python -m bench.places`).",
         "",
