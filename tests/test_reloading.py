@@ -143,3 +143,14 @@ def test_a_partner_file_unchanged_is_still_checked_against_the_communes(tmp_path
     with pytest.raises(KnowledgeError, match=r"caf.yml:8: la commune « Tours » n'est pas dans communes.yml"):
         load_partners(folder, without_tours)
     assert len(load_partners(folder, territory)) == len(PARTNER_KINDS)
+
+
+def test_places_loaded_share_their_repeated_values_and_equal_those_read_alone(tmp_path: Path) -> None:
+    folder, territory = places_folder(tmp_path), communes()
+    caf, cpam = (place for place in load_partners(folder, territory) if place.kind in ("caf", "cpam"))
+    assert caf == partners_module.load_partner(folder / "caf.yml", {"tours"})
+    assert caf.commune is cpam.commune and caf.date_maj is cpam.date_maj and caf.courriels is cpam.services
+    assert caf.dict()["courriels"] == [] and caf.copy(deep=True) == caf
+    with pytest.raises(TypeError, match="shared"):
+        caf.services.append("Aide aux démarches administratives")
+    assert cpam.services == []

@@ -16,6 +16,7 @@ from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, Fi
 from bot.contract import ORGANISM_KINDS, PartnerKind
 from bot.hours import problem as hours_problem
 from bot.knowledge.fields import Text
+from bot.knowledge.compact import Sharing
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, quick_model, read_text, validate
 from bot.knowledge.reloading import FileStamp, file_stamp
 from bot.matching import name_words
@@ -249,15 +250,22 @@ def _problems(partner: Partner, path: Path, communes: Collection[str]) -> List[T
     return problems
 
 
-# The places last read from each folder, by file name, with the stamp of the file they were read from.
+# The places last read from each folder, by file name, with the stamp of the file they were read from; the values
+# the national data's places repeat, shared among them.
 _read: Dict[Path, Dict[str, Tuple[FileStamp, Partner]]] = {}
+_sharing = Sharing(["kind", "commune", "code_postal", "code_insee", "typologie", "horaires", "modalites_acces",
+                    "source", "structure_parente", "itinerance", "services", "publics_specifiquement_adresses",
+                    "prise_en_charge_specifique", "frais_a_charge", "dispositif_programmes_nationaux",
+                    "formations_labels", "autres_formations_labels", "modalites_accompagnement", "pivot", "date_maj",
+                    "absent_since"])
 
 
 def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
     """Every place of the folder, checked together: each of the eight organisms' kinds has one.
 
     Ids are unique because each must be its file's name. A file unchanged since the last load of the folder is
-    not read again (it is checked against `communes` again).
+    not read again (it is checked against `communes` again). The places share their repeated values: they are
+    read, never changed (compact.py).
     """
     keys = {commune.key for commune in communes}
     before = _read.get(folder, {})
@@ -267,7 +275,7 @@ def load_partners(folder: Path, communes: Sequence[Commune]) -> List[Partner]:
         kept = before.get(path.name)
         try:
             if stamped is None or kept is None or kept[0] != stamped or _problems(kept[1], path, keys):
-                partner = load_partner(path, keys)
+                partner = _sharing.shared(load_partner(path, keys))
             else:
                 partner = kept[1]
         except KnowledgeError as error:
