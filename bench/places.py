@@ -27,13 +27,14 @@ import yaml
 
 from bot.knowledge import partners
 from bot.knowledge.partners import SERVICES
+from bot.knowledge.reloading import FULL_CHECK_SECONDS, stamp
 from bot.partners.nearby import PlaceIndex
 from bot.settings import ROOT
 from tests.scale.usage import resident_mb
 
 RESULTS = ROOT / "bench"
 SOUTH, NORTH, WEST, EAST = 42.3, 51.0, -4.8, 8.2  # metropolitan France
-COMMUNES = 2_000  # the imported places' communes (the national data: about one for two places)
+COMMUNES = 200  # the imported places' communes, each in communes.yml (which ruamel reads at each reload)
 FEES = ("Gratuit", "Gratuit sous condition", "Payant")
 ACCOMPANIMENTS = ("En autonomie", "Accompagnement individuel", "Dans un atelier collectif", "À distance")
 HOURS = ("Mo-Fr 09:00-12:00,14:00-17:00", "Tu-Fr 14:00-18:00; Sa 10:00-12:00; PH off", "We 09:00-12:30")
@@ -135,6 +136,7 @@ def measure(knowledge: Path, options: argparse.Namespace) -> dict[str, Any]:
     gc.collect()
     resident_loaded = resident_mb(os.getpid())
     calls = [timed(lambda: partners(folder))[0] for _ in range(options.calls)]
+    full_check = [timed(lambda: stamp(folder, knowledge / "communes.yml"))[0] for _ in range(5)]
     changed = next(path for path in sorted(folder.glob("mediation-numerique-*.yml")))
     save_atomically(changed, changed.read_text(encoding="utf-8").replace("Lieu ", "Lieu n° ", 1))
     reload, again = timed(lambda: partners(folder))
@@ -154,6 +156,7 @@ def measure(knowledge: Path, options: argparse.Namespace) -> dict[str, Any]:
         "load_cold_seconds": round(cold, 2),
         "reload_after_one_saved_seconds": round(reload, 3),
         "partners_call_ms": milliseconds(calls),
+        "full_check_ms": milliseconds(full_check),
         "memory_mb": {"resident_growth_loaded": round(resident_loaded - resident_before, 1),
                       "resident_growth_with_index": round(resident_indexed - resident_before, 1)},
         "index_build_seconds": round(build, 3),
@@ -195,6 +198,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"| Cold load | {results['load_cold_seconds']} s |",
         f"| Reload after one file saved | {results['reload_after_one_saved_seconds']} s |",
         f"| `partners()` per message, nothing changed | mean {calls['mean']} ms, p95 {calls['p95']} ms |",
+        f"| Every file's stamp (at most every {FULL_CHECK_SECONDS:g} s) | mean {results['full_check_ms']['mean']} ms |",
         f"| Resident memory growth, places loaded | {memory['resident_growth_loaded']} MB |",
         f"| Resident memory growth, with the index | {memory['resident_growth_with_index']} MB |",
         f"| Python memory kept by the places (tracemalloc) | {memory['python_kept_by_places']} MB |",

@@ -10,14 +10,14 @@ from pydantic import BaseModel
 Model = TypeVar("Model", bound=BaseModel)
 
 
-class SharedList(list):  # type: ignore[type-arg]  # holds any field's items
+class SharedList(list):
     """A list several objects share, which therefore refuses changes."""
 
     def _shared(self, *_: Any, **__: Any) -> NoReturn:
         raise TypeError("this list is shared by several objects: copy it (list(...)) to change it")
 
     append = extend = insert = remove = pop = clear = sort = reverse = _shared
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _shared  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _shared
 
     def __copy__(self) -> list[Any]:
         return list(self)

@@ -15,8 +15,8 @@ from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, Fi
 
 from bot.contract import ORGANISM_KINDS, PartnerKind
 from bot.hours import problem as hours_problem
-from bot.knowledge.fields import Text
 from bot.knowledge.compact import Sharing
+from bot.knowledge.fields import Text
 from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, quick_model, read_text, validate
 from bot.knowledge.reloading import FileStamp, file_stamp
 from bot.matching import name_words
