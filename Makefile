@@ -28,7 +28,7 @@ INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initd
 WORKERS := --numprocesses 2 --dist loadgroup --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
-.PHONY: help lint unit run test test-scale bench install browser postgres scale-servers train validate import-lieux communes-list telegram-webhook constraints audit clean
+.PHONY: help lint unit run test test-scale bench bench-places install browser postgres scale-servers train validate import-lieux communes-list telegram-webhook constraints audit clean
 
 define need_python310
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -63,6 +63,10 @@ test-scale: install postgres scale-servers train ## 100 patrons for 2 minutes on
 
 bench: install train ## Stock Rasa against Aiguillage: training, cold start, accuracy, latency, throughput, memory
 	$(PY) -m bench
+	$(PY) -m bench.places
+
+bench-places: install ## 20 000 partner places: load, reload, memory, nearest-place search (bench/places.md)
+	$(PY) -m bench.places
 
 install: $(STAMP)
 

@@ -6,18 +6,21 @@ field; `kind`, `aliases`, `bring`, `topics` and `accessibility` are Aiguillage's
 """
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, get_args
+from typing import Any, Dict, List, Literal, Optional, Tuple, get_args
 
 from pydantic import AnyHttpUrl, BaseModel, ConstrainedFloat, ConstrainedStr, root_validator, validator
 
 from bot.contract import ORGANISM_KINDS, PartnerKind
 from bot.hours import problem as hours_problem
 from bot.knowledge.communes import Commune, NationalList, Placed, UnknownCommune, resolve
+from bot.knowledge.compact import Sharing
 from bot.knowledge.fields import Text
-from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, read_text, validate
+from bot.knowledge.files import KnowledgeError, line_of, parse_yaml, quick_model, read_text, validate
+from bot.knowledge.reloading import FileStamp, file_stamp
 
 Public = Literal["Jeunes", "Étudiants", "Familles et/ou enfants", "Seniors", "Femmes"]
 Support = Literal["Surdité", "Handicaps moteurs", "Handicaps mentaux", "Illettrisme", "Langues étrangères (anglais)",
@@ -233,32 +236,66 @@ def load_communes(path: Path, communes: NationalList) -> List[Commune]:
 def load_partner(path: Path, communes: NationalList) -> Partner:
     """One place; its id must be the file name and its commune one of the national list: by its code_insee when
     given, else by its name (its postcode telling homonyms apart), else by its postcode."""
-    document = parse_yaml(read_text(path), path)
-    partner = validate(document, Partner, path)
+    text = read_text(path)
+    partner = quick_model(text, Partner)
+    document = None
+    if partner is None:  # a mistake, or a value YAML 1.2 may read otherwise: read again with its lines
+        document = parse_yaml(text, path)
+        partner = validate(document, Partner, path)
+    problems = _problems(partner, path, communes)
+    if problems:
+        document = parse_yaml(text, path) if document is None else document
+        raise KnowledgeError("\n".join(f"{path}:{line_of(document, [field])}: {problem}"
+                                       for field, problem in problems))
+    return partner
+
+
+def _problems(partner: Partner, path: Path, communes: NationalList) -> List[Tuple[str, str]]:
+    """What is wrong with a valid place among the others, by field."""
     problems = []
     if partner.id != path.stem:
-        problems.append(f"{path}:{line_of(document, ['id'])}: id « {partner.id} » doit être le nom du fichier "
-                        f"« {path.stem} »")
+        problems.append(("id", f"id « {partner.id} » doit être le nom du fichier « {path.stem} »"))
     try:
         resolve(communes, partner.commune, [partner.code_postal], partner.code_insee)
     except UnknownCommune as error:
-        problems.append(f"{path}:{line_of(document, ['commune'])}: {error}")
-    if problems:
-        raise KnowledgeError("\n".join(problems))
-    return partner
+        problems.append(("commune", str(error)))
+    return problems
+
+
+# The places last read from each folder, by file name, with the stamp of the file they were read from; the values
+# the national data's places repeat, shared among them.
+_read: Dict[Path, Dict[str, Tuple[FileStamp, Partner]]] = {}
+_sharing = Sharing(["kind", "commune", "code_postal", "code_insee", "typologie", "horaires", "modalites_acces",
+                    "source", "structure_parente", "itinerance", "services", "publics_specifiquement_adresses",
+                    "prise_en_charge_specifique", "frais_a_charge", "dispositif_programmes_nationaux",
+                    "formations_labels", "autres_formations_labels", "modalites_accompagnement", "pivot", "date_maj",
+                    "absent_since"])
 
 
 def load_partners(folder: Path, communes: NationalList) -> List[Partner]:
     """Every place of the folder, checked together: each of the eight organisms' kinds has one.
 
-    Ids are unique because each must be its file's name.
+    Ids are unique because each must be its file's name. A file unchanged since the last load of the folder is
+    not read again (it is checked against `communes` again). The places share their repeated values: they are
+    read, never changed (compact.py).
     """
+    before = _read.get(folder, {})
+    read: Dict[str, Tuple[FileStamp, Partner]] = {}
     problems, partners = [], []
-    for path in sorted(folder.glob("*.yml")):
+    for path, stamped in _yaml_files(folder):
+        kept = before.get(path.name)
         try:
-            partners.append(load_partner(path, communes))
+            if stamped is None or kept is None or kept[0] != stamped or _problems(kept[1], path, communes):
+                partner = _sharing.shared(load_partner(path, communes))
+            else:
+                partner = kept[1]
         except KnowledgeError as error:
             problems.append(str(error))
+            continue
+        if stamped is not None:
+            read[path.name] = (stamped, partner)
+        partners.append(partner)
+    _read[folder] = read
     missing = sorted(set(ORGANISM_KINDS) - {partner.kind for partner in partners})
     if missing and not problems:
         problems.append(f"{folder}: aucun lieu pour les partenaires {', '.join(missing)}")
@@ -271,3 +308,14 @@ def placed(partner: Partner, communes: NationalList) -> Placed:
     """The place as its commune's centre needs it (a loaded place: its commune resolves)."""
     return Placed(resolve(communes, partner.commune, [partner.code_postal], partner.code_insee), partner.code_postal,
                   partner.latitude, partner.longitude)
+
+
+def _yaml_files(folder: Path) -> List[Tuple[Path, Optional[FileStamp]]]:
+    """The folder's `*.yml` files in name order, each with its stamp (None for a file gone meanwhile); none when
+    there is no such folder."""
+    try:
+        with os.scandir(folder) as entries:
+            found = [(Path(entry.path), file_stamp(entry)) for entry in entries if entry.name.endswith(".yml")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(found, key=lambda pair: pair[0].name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import time
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -14,30 +15,52 @@ log = logging.getLogger(__name__)
 Loaded = TypeVar("Loaded")
 Loaded_co = TypeVar("Loaded_co", covariant=True)
 Stamp = tuple[tuple[str, int, int, int], ...]
+FileStamp = tuple[int, int, int]  # inode, modification time (ns), size
+LARGE = 1_000  # files from which a tree is checked file by file only every FULL_CHECK_SECONDS
+FULL_CHECK_SECONDS = 2.0
+clock = time.monotonic
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The stamps of the files under some paths, and those quick to check again: the folders read to find them
+    (each taken before its entries were read: a file added, removed or renamed into it meanwhile changes it) and
+    the paths that are single files."""
+
+    files: Stamp
+    watched: Stamp
 
 
 def stamp(*paths: Path) -> Stamp:
     """What changes when one of the files changes: name, inode (a file replaced), modification time and size of
     each file, or of every file under a folder. Read with os.scandir: it runs at each call of a loader."""
+    return scan(*paths).files
+
+
+def scan(*paths: Path) -> Scan:
     found: list[tuple[str, int, int, int]] = []
+    watched: list[tuple[str, int, int, int]] = []
     for path in paths:
         if path.is_dir():
-            _stamp_folder(str(path), found)
+            _stamp_folder(str(path), found, watched)
         elif path.is_file():
             found.append(_stamp_of(str(path), path.stat()))
-    return tuple(sorted(found))
+            watched.append(found[-1])
+    return Scan(tuple(sorted(found)), tuple(watched))
 
 
-def _stamp_folder(folder: str, found: list[tuple[str, int, int, int]]) -> None:
+def _stamp_folder(folder: str, found: list[tuple[str, int, int, int]],
+                  folders: list[tuple[str, int, int, int]]) -> None:
     """Every file under the folder but hidden ones (the console's temporary files: `.name.yml.*.tmp`), which can
     vanish while the folder is read, as any file can: a file gone is left out."""
+    folders.append(_stamp_of(folder, os.stat(folder)))
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
             try:
                 if entry.is_dir():
-                    _stamp_folder(entry.path, found)
+                    _stamp_folder(entry.path, found, folders)
                 elif entry.is_file():
                     found.append(_stamp_of(entry.path, entry.stat()))
             except FileNotFoundError:
@@ -46,6 +69,26 @@ def _stamp_folder(folder: str, found: list[tuple[str, int, int, int]]) -> None:
 
 def _stamp_of(file: str, found: os.stat_result) -> tuple[str, int, int, int]:
     return file, found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def file_stamp(entry: os.DirEntry[str]) -> Optional[FileStamp]:
+    """What changes when the file changes (as in `stamp`); None when it is gone."""
+    try:
+        found = entry.stat()
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
+def stamps_again(stamped: Stamp) -> Stamp:
+    """The stamps of the same paths now (a path gone is left out)."""
+    found = []
+    for path, *_ in stamped:
+        try:
+            found.append(_stamp_of(path, os.stat(path)))
+        except FileNotFoundError:
+            continue
+    return tuple(found)
 
 
 class Loader(Protocol[Loaded_co]):
@@ -60,8 +103,19 @@ class Loader(Protocol[Loaded_co]):
 
 @dataclass(frozen=True)
 class Kept(Generic[Loaded]):
+    """A loader's result and what it was read from. For a large tree, `watched` are the stamps of its folders and
+    of the single files: they alone are checked at each call, every file only every FULL_CHECK_SECONDS."""
+
     stamp: Stamp
     value: Loaded
+    watched: Stamp = ()
+    checked: float = 0.0
+
+    def unchanged(self) -> bool:
+        """True when the files need not be checked one by one: a large tree whose folders and single files are
+        as they were, checked file by file less than FULL_CHECK_SECONDS ago."""
+        return bool(self.watched) and clock() - self.checked < FULL_CHECK_SECONDS and \
+            stamps_again(self.watched) == self.watched
 
 
 def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Loader[Loaded]]:
@@ -70,6 +124,10 @@ def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Loader[Loa
 
     A file changed into one that cannot be used leaves the last good version in use (and logs why): a file saved
     by hand while the assistant runs never stops it. The first load raises, as the loader does.
+
+    A tree of more than LARGE files (the national data's places) is checked file by file at most every
+    FULL_CHECK_SECONDS; in between, only its folders and the single files: a file added, removed or saved by
+    renaming (as the console saves) is seen at once, a file rewritten in place within FULL_CHECK_SECONDS.
     """
 
     def decorate(load: Callable[[Path], Loaded]) -> Loader[Loaded]:
@@ -78,11 +136,13 @@ def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Loader[Loa
 
         @wraps(load)
         def reload(path: Path = default) -> Loaded:
-            now = stamp(path, *(path.parent / sibling for sibling in siblings))
             before: Optional[Kept[Loaded]] = kept.get(path)
-            if before is None or before.stamp != now:
-                kept[path] = Kept(now, _fresh(load, path, before))
-            return kept[path].value
+            if before is not None and before.unchanged():
+                return before.value
+            checked, now = clock(), scan(path, *(path.parent / sibling for sibling in siblings))
+            value = before.value if before is not None and before.stamp == now.files else _fresh(load, path, before)
+            kept[path] = Kept(now.files, value, now.watched if len(now.files) > LARGE else (), checked)
+            return value
 
         return reload
 
