@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
-from typing import Callable, Generic, Optional, Protocol, TypeVar
+from typing import Callable, Generic, Optional, Protocol, TypeVar, cast
 
 log = logging.getLogger(__name__)
 Loaded = TypeVar("Loaded")
@@ -53,6 +53,10 @@ class Loader(Protocol[Loaded_co]):
 
     def __call__(self, path: Path = ...) -> Loaded_co: ...
 
+    def kept(self, path: Path = ...) -> tuple[Loaded_co, Stamp]:
+        """What the call gives, with the stamp of the files it was loaded from: the files as they are now, unless
+        some changed into ones that cannot be used (the last good version stays in use)."""
+
     @property
     def __wrapped__(self) -> Callable[[Path], Loaded_co]:
         """The loader itself, whose results are not kept."""
@@ -60,8 +64,9 @@ class Loader(Protocol[Loaded_co]):
 
 @dataclass(frozen=True)
 class Kept(Generic[Loaded]):
-    stamp: Stamp
+    stamp: Stamp  # the files when last looked at
     value: Loaded
+    source: Stamp  # the files the value was loaded from: `stamp`, unless they changed into unusable ones
 
 
 def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Loader[Loaded]]:
@@ -76,25 +81,33 @@ def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Loader[Loa
         kept: dict[Path, Kept[Loaded]] = {}
         default, = (parameter.default for parameter in inspect.signature(load).parameters.values())
 
+        def current(path: Path) -> Kept[Loaded]:
+            now = stamp(path, *(path.parent / sibling for sibling in siblings))
+            found: Optional[Kept[Loaded]] = kept.get(path)
+            if found is None or found.stamp != now:
+                found = kept[path] = _fresh(load, path, now, found)
+            return found
+
         @wraps(load)
         def reload(path: Path = default) -> Loaded:
-            now = stamp(path, *(path.parent / sibling for sibling in siblings))
-            before: Optional[Kept[Loaded]] = kept.get(path)
-            if before is None or before.stamp != now:
-                kept[path] = Kept(now, _fresh(load, path, before))
-            return kept[path].value
+            return current(path).value
 
-        return reload
+        def kept_of(path: Path = default) -> tuple[Loaded, Stamp]:
+            found = current(path)
+            return found.value, found.source
+
+        reload.kept = kept_of  # type: ignore[attr-defined]
+        return cast(Loader[Loaded], reload)
 
     return decorate
 
 
-def _fresh(load: Callable[[Path], Loaded], path: Path, before: Optional[Kept[Loaded]]) -> Loaded:
+def _fresh(load: Callable[[Path], Loaded], path: Path, now: Stamp, before: Optional[Kept[Loaded]]) -> Kept[Loaded]:
     """The loader's result; once one was good, whatever goes wrong leaves it in use (a patron's turn goes on)."""
     try:
-        return load(path)
+        return Kept(now, load(path), now)
     except Exception as error:  # noqa: BLE001 - any error of a file saved by hand, not only KnowledgeError
         if before is None:
             raise
         log.error("%s changed but cannot be used, its last good version stays in use:\n%s", path, error)
-        return before.value
+        return Kept(now, before.value, before.source)
