@@ -224,3 +224,16 @@ def test_a_path_out_of_the_knowledge_base_is_not_found_and_not_read(servers: Ser
         answer = client.get(path)
         assert b"..%2F" in answer.request.url.raw_path  # sent as written: httpx normalises a plain ../ away
         assert answer.status_code == 404 and "SECRET" not in answer.text and "responses" not in answer.text, path
+
+
+def test_staff_search_the_partners_and_page_through_them(servers: Servers) -> None:
+    client = signed_in(servers.base)
+    found = client.get("/console/contenus", params={"q": "chinon", "page": "abc"})
+    assert found.status_code == 200 and problems(found.text) == []
+    assert 'href="/console/contenus/partenaire/caf-chinon">CAF de Touraine – permanence de Chinon' in found.text
+    assert f'href="{PARTNER_PAGE}"' not in found.text and "3 partenaires trouvés sur" in found.text
+    assert 'href="/console/contenus/fichier/charter.yml"' in found.text  # the other groups stay as they were
+    absent = client.get("/console/contenus", params={"absents": "1", "page": "7"})
+    assert absent.status_code == 200 and "Aucun partenaire ne correspond" in absent.text
+    assert problems(absent.text) == [] and 'name="absents" type="checkbox" value="1" checked' in absent.text
+    assert signed_in(servers.base).get("/console/contenus?q=%00%FF").status_code == 200

@@ -6,10 +6,10 @@ import inspect
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import wraps
 from pathlib import Path
-from typing import Callable, Generic, Optional, Protocol, TypeVar
+from typing import Callable, Generic, Optional, Protocol, TypeVar, cast
 
 log = logging.getLogger(__name__)
 Loaded = TypeVar("Loaded")
@@ -96,6 +96,10 @@ class Loader(Protocol[Loaded_co]):
 
     def __call__(self, path: Path = ...) -> Loaded_co: ...
 
+    def kept(self, path: Path = ...) -> tuple[Loaded_co, Stamp]:
+        """What the call gives, with the stamp of the files it was loaded from: the files as they are now, unless
+        some changed into ones that cannot be used (the last good version stays in use)."""
+
     @property
     def __wrapped__(self) -> Callable[[Path], Loaded_co]:
         """The loader itself, whose results are not kept."""
@@ -103,11 +107,13 @@ class Loader(Protocol[Loaded_co]):
 
 @dataclass(frozen=True)
 class Kept(Generic[Loaded]):
-    """A loader's result and what it was read from. For a large tree, `watched` are the stamps of its folders and
-    of the single files: they alone are checked at each call, every file only every FULL_CHECK_SECONDS."""
+    """A loader's result, the files it was read from (`source`: `stamp`, unless they changed into unusable ones),
+    and for a large tree `watched`, the stamps of its folders and of the single files: they alone are checked at
+    each call, every file only every FULL_CHECK_SECONDS."""
 
-    stamp: Stamp
+    stamp: Stamp  # the files when last looked at
     value: Loaded
+    source: Stamp
     watched: Stamp = ()
     checked: float = 0.0
 
@@ -134,27 +140,36 @@ def reloading(*siblings: str) -> Callable[[Callable[[Path], Loaded]], Loader[Loa
         kept: dict[Path, Kept[Loaded]] = {}
         default, = (parameter.default for parameter in inspect.signature(load).parameters.values())
 
-        @wraps(load)
-        def reload(path: Path = default) -> Loaded:
+        def current(path: Path) -> Kept[Loaded]:
             before: Optional[Kept[Loaded]] = kept.get(path)
             if before is not None and before.unchanged():
-                return before.value
+                return before
             checked, now = clock(), scan(path, *(path.parent / sibling for sibling in siblings))
-            value = before.value if before is not None and before.stamp == now.files else _fresh(load, path, before)
-            kept[path] = Kept(now.files, value, now.watched if len(now.files) > LARGE else (), checked)
-            return value
+            same = before is not None and before.stamp == now.files
+            found = before if same and before is not None else _fresh(load, path, now.files, before)
+            kept[path] = replace(found, watched=now.watched if len(now.files) > LARGE else (), checked=checked)
+            return kept[path]
 
-        return reload
+        @wraps(load)
+        def reload(path: Path = default) -> Loaded:
+            return current(path).value
+
+        def kept_of(path: Path = default) -> tuple[Loaded, Stamp]:
+            found = current(path)
+            return found.value, found.source
+
+        reload.kept = kept_of  # type: ignore[attr-defined]
+        return cast(Loader[Loaded], reload)
 
     return decorate
 
 
-def _fresh(load: Callable[[Path], Loaded], path: Path, before: Optional[Kept[Loaded]]) -> Loaded:
+def _fresh(load: Callable[[Path], Loaded], path: Path, now: Stamp, before: Optional[Kept[Loaded]]) -> Kept[Loaded]:
     """The loader's result; once one was good, whatever goes wrong leaves it in use (a patron's turn goes on)."""
     try:
-        return load(path)
+        return Kept(now, load(path), now)
     except Exception as error:  # noqa: BLE001 - any error of a file saved by hand, not only KnowledgeError
         if before is None:
             raise
         log.error("%s changed but cannot be used, its last good version stays in use:\n%s", path, error)
-        return before.value
+        return Kept(now, before.value, before.source)

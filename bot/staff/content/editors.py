@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Sequence
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -27,15 +27,14 @@ from bot.knowledge.files import line_of, parse_yaml, validate
 from bot.knowledge.tutorials import FRONT_MATTER
 from bot.settings import Settings
 from bot.staff.content.edits import Problem, domain_problems, knowledge_problems
+from bot.staff.content.places import NAME, PARTNER_KEY, Place, places
 
 log = logging.getLogger(__name__)
 BRACES = ("Une accolade { ou } est seule : l'assistant ne pourrait pas envoyer ce texte. Retirez-la, ou gardez "
           "{nom} tel quel.")
 EMPTY = "Écrivez un texte : l'assistant ne peut pas envoyer un message vide."
 SHORT = 80  # characters of a response's first text that name it in the console
-NAME = r"[A-Za-z0-9_-]+"  # a file name the console edits: no dot, no slash (nothing outside its folder)
 TEXT_KEY = re.compile(rf"tutorials/{NAME}\.md|partners/{NAME}\.yml|charter\.yml|sites\.yml|topics\.yml")  # fullmatch
-PARTNER_KEY = re.compile(NAME)  # fullmatch
 PLACEHOLDER = re.compile(r"\{(\w+)\}")  # what actions fill in a response: {label}, {phone}
 HOURS_HELP = ("Écrivez les horaires comme OpenStreetMap : jours en anglais (Mo Tu We Th Fr Sa Su), heures sur "
               "24 heures, « ; » entre deux règles, « PH off » : fermé les jours fériés. Exemples : "
@@ -266,16 +265,26 @@ def _is_sites(edit: Edit) -> bool:
     return isinstance(edit, TextEdit) and edit.key == "sites.yml"
 
 
-def catalogue(settings: Settings) -> list[tuple[str, list[Edit]]]:
-    """Everything staff can edit, in groups, with names they know (a partner's `nom`, a tutorial's title)."""
+def catalogue(settings: Settings, partners: Optional[Sequence[Place]] = None) -> list[tuple[str, list[Edit]]]:
+    """Everything staff can edit, in groups, with names they know (a partner's `nom`, a tutorial's title). The
+    partners are `partners` (a page of them), else every one: their names come from the knowledge loader, not from
+    reading each file."""
     knowledge, domain = settings.knowledge_dir, settings.project_dir / "domain.yml"
     return [
         ("Réponses de l'assistant",
          [ResponseEdit(domain, name, variations) for name, variations in _responses(domain).items()]),
         ("Fiches tutoriels", [_text(knowledge, path) for path in _editable(knowledge, "tutorials", ".md")]),
-        ("Partenaires", [_partner(knowledge, path) for path in _editable(knowledge, "partners", ".yml")]),
+        ("Partenaires", [partner_edit(knowledge, place)
+                         for place in (places(knowledge) if partners is None else partners)]),
         *((group, [_text(knowledge, knowledge / key)]) for key, (group, _) in FILES.items()),
     ]
+
+
+def partner_edit(knowledge: Path, place: Place) -> Edit:
+    """What editor() opens for a listed place, without reading its file: the form, or its whole text."""
+    if place.form:
+        return PartnerEdit(knowledge, place.key, place.name)
+    return TextEdit(knowledge, f"partners/{place.key}.yml", place.name)
 
 
 def _editable(knowledge: Path, folder: str, suffix: str) -> list[Path]:

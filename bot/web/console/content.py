@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any, Mapping, Sequence
+from urllib.parse import urlencode
 
 from sanic import Blueprint
 from sanic.exceptions import NotFound
@@ -18,6 +19,7 @@ from bot.db.engines import EngineSource
 from bot.settings import Settings
 from bot.staff.content.editors import Edit, catalogue, editor, publish, stranded
 from bot.staff.content.edits import Conflict, Problem, Version, diff, read, save
+from bot.staff.content.places import Listing, listing
 from bot.web.console.guard import Guard, SignedIn
 from bot.web.pages import page
 
@@ -32,7 +34,13 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     @console.get("/contenus")
     @guard.staff_only
     async def contents(request: Request, staff: SignedIn) -> HTTPResponse:
-        return page("console/content.html", staff=staff, groups=await asyncio.to_thread(catalogue, settings))
+        """Every group, the partners a page at a time: `q` searches them, `absents` keeps those absent from their
+        latest import, `page` is the page's number."""
+        partners = await asyncio.to_thread(listing, settings.knowledge_dir, request.args.get("q", "")[:200],
+                                           bool(request.args.get("absents")), page_number(request.args.get("page")))
+        groups = await asyncio.to_thread(catalogue, settings, partners.places)
+        return page("console/content.html", staff=staff, groups=groups, partners=partners,
+                    address=lambda number: address(partners, number))
 
     @console.route("/contenus/<kind>/<key:path>", methods=["GET", "POST"])
     @guard.staff_only
@@ -76,6 +84,17 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
             return form(staff, found, values, (await asyncio.to_thread(read, found.path)).version, saved=True,
                         unpublished=True)
         return redirect(f"{request.path}?{SAVED}=1", status=303)
+
+
+def page_number(typed: Any) -> int:
+    """The page asked for; the first when it is not a number (the listing brings it within its pages)."""
+    return int(typed) if isinstance(typed, str) and typed.isascii() and typed.isdigit() and len(typed) < 9 else 1
+
+
+def address(partners: Listing, number: int) -> str:
+    """The address of a page of the partners the listing found, with its search."""
+    query = {"q": partners.query, "absents": "1" if partners.only_absent else "", "page": str(number)}
+    return "/console/contenus?" + urlencode({name: value for name, value in query.items() if value}) + "#partenaires"
 
 
 def form(staff: SignedIn, edit: Edit, values: Mapping[str, str], version: str, status: int = 200,
