@@ -11,7 +11,8 @@ import pytest
 
 from bot.knowledge import Charter, Topics, charter, topics
 from bot.services import Stack
-from bot.settings import Settings
+from bot.lieux.importing import import_lieux
+from bot.settings import ROOT, Settings
 from bot.training import ensure_model
 from tests.support.booking import sqlite_url
 from tests.support.ports import free_port
@@ -19,8 +20,10 @@ from tests.support.postgres import Databases, postgres_server
 from tests.support.project import copy_project
 from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
+LIEUX_FIXTURES = Path(__file__).parent / "data" / "lieux"
 FIGURE = "figure"  # the user property of a figure a test measured, printed in pytest's summary
-STACKS = {"stack", "curated_stack"}  # the fixtures of the running stack
+STACKS = {"stack", "curated_stack", "territory_stack"}  # the fixtures of a running stack
+MODULE_STACKS = ("curated_stack", "territory_stack")  # one per module, each its own pytest-xdist group
 NOT_UNIT = ("stack", "browser", "postgres", "slow")
 
 
@@ -29,8 +32,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The markers a test's folder and fixtures imply (pytest.ini declares them); `unit` for the others.
 
     For pytest-xdist, the tests of the running stack form a group, run by one worker, so that it starts once; each
-    module with a curated_stack (a retraining) is a group too, and these come first: they start at once, one on
-    each worker."""
+    module with a stack of its own is a group too, and those with a curated_stack (a retraining) come first: they
+    start at once, one on each worker."""
     for item in items:
         folder = item.path.parent.name
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -40,8 +43,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.stack)
         if "stack" in fixtures:
             item.add_marker(pytest.mark.xdist_group("stack"))
-        if "curated_stack" in fixtures:
-            item.add_marker(pytest.mark.xdist_group(f"curated_stack of {item.path.name}"))
+        for fixture in fixtures.intersection(MODULE_STACKS):
+            item.add_marker(pytest.mark.xdist_group(f"{fixture} of {item.path.name}"))
         if "postgres" in fixtures or _parameter(item, "database_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
         if "trained_agent" in fixtures:
@@ -126,6 +129,19 @@ def curated_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     environ = stack_environment(root / "var", PROJECT_DIR=str(project), KNOWLEDGE_DIR=str(knowledge),
                                 MODELS_DIR=str(root / "models"))
     with Stack(Settings.from_env(environ), root / "models" / model.name) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def territory_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Another real stack whose knowledge base is the sample one plus a real territory imported from the national
+    open data (the first 60 places of Charente's file and its France Services buses, tests/data/lieux/)."""
+    root = tmp_path_factory.mktemp("territory")
+    knowledge = shutil.copytree(ROOT / "knowledge_base", root / "knowledge_base")
+    for name in ("charente-20230711.v0.first60.json", "bus-france-services-charente-20231003.v0.json"):
+        import_lieux(LIEUX_FIXTURES / name, knowledge / "partners")
+    environ = stack_environment(root / "var", KNOWLEDGE_DIR=str(knowledge))
+    with Stack(Settings.from_env(environ), ensure_model()) as running:
         yield running
 
 
