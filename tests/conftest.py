@@ -10,8 +10,8 @@ from typing import Callable, Iterator
 import pytest
 
 from bot.knowledge import Charter, Topics, charter, topics
-from bot.services import Stack
 from bot.lieux.importing import import_lieux
+from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.training import ensure_model
 from tests.support.booking import sqlite_url
