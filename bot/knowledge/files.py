@@ -28,14 +28,19 @@ class KnowledgeError(ValueError):
     """A knowledge-base file that cannot be used; the message starts with `file:line:`."""
 
 
-def read_text(path: Path) -> str:
-    """The file's text; KnowledgeError when it is missing, unreadable or not UTF-8 (naming the line)."""
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes; KnowledgeError, in French, when it is missing or unreadable."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError as error:
         raise KnowledgeError(f"{path}: fichier introuvable") from error
     except OSError as error:
         raise KnowledgeError(f"{path}: le fichier ne peut pas être lu ({error.strerror})") from error
+
+
+def read_text(path: Path) -> str:
+    """The file's text; KnowledgeError when it is missing, unreadable or not UTF-8 (naming the line)."""
+    data = read_bytes(path)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

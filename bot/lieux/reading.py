@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
-from bot.knowledge.files import KnowledgeError
+from bot.knowledge.files import KnowledgeError, read_bytes
 
 SEPARATORS = (";", ",", "\t")
 SEPARATOR_NAMES = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
@@ -39,12 +39,7 @@ def read_rows(path: Path) -> List[Row]:
 
 def _text(path: Path) -> str:
     """The file decoded: UTF-16 when it has that BOM, else UTF-8 (a BOM dropped), else Windows-1252."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as error:
-        raise KnowledgeError(f"{path}: fichier introuvable") from error
-    except OSError as error:
-        raise KnowledgeError(f"{path}: le fichier ne peut pas être lu ({error.strerror})") from error
+    data = read_bytes(path)
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     encodings = ("utf-16",) if utf16 else ("utf-8-sig", "cp1252")
     first_error = None
