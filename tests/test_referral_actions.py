@@ -168,3 +168,12 @@ def test_a_commune_with_no_place_around_it_is_told_so_kindly() -> None:
     assert responses(messages) == ["utter_route_help_place", "utter_no_help_place_near"]
     assert messages[1]["commune"] == "Marseille" and slots["commune"] == "13055"
     assert [button["payload"] for button in messages[1]["buttons"]] == ["/book_mediator"]
+
+
+def test_a_short_unclear_message_is_a_commune_of_france_only_when_the_question_awaits_it() -> None:
+    messages, _ = act(ActionTriage(), nlu("la recette des crêpes", ("out_of_scope", 0.6)))
+    assert messages[0]["custom"]["triage"]["route"] == "out_of_scope"  # not a commune answer
+    messages, _ = act(ActionTriage(), nlu("marseille", ("out_of_scope", 0.6)), referral_kind="caf")
+    assert responses(messages) == ["utter_no_place_near"] and messages[0]["commune"] == "Marseille"
+    messages, _ = act(ActionTriage(), nlu("non plutot chinon", ("nlu_fallback", 0.3)), last_referral="caf")
+    assert card(messages)["id"] == "caf-chinon"  # a commune of the territory, at any time

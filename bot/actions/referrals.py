@@ -199,12 +199,15 @@ def ask_which(dispatcher: CollectingDispatcher, found: Sequence[Commune]) -> Eve
 
 def answer_to_commune_question(dispatcher: CollectingDispatcher, tracker: Tracker,
                                text: str, intent: str) -> Optional[Events]:
-    """A short message NLU could not place that names a commune (« chinon », « non plutôt Loches ») is the
-    patron's commune, at any time; one that names none answers a pending commune question with the question again.
-    None when the message is a need to triage."""
+    """A short message NLU could not place that names a commune is the patron's commune: any French commune
+    while the commune question awaits an answer, one of the territory's at any time (« chinon », « non plutôt
+    Loches »); one that names none answers a pending commune question with the question again. None when the
+    message is a need to triage."""
     if intent not in UNSURE_INTENTS or len(name_words(text)) > MAX_COMMUNE_WORDS:
         return None
-    found = find_communes(text, communes(), answering=True)
+    known, pending = communes(), bool(tracker.get_slot("referral_kind"))
+    found = [commune for commune in find_communes(text, known, answering=True)
+             if pending or known.in_territory(commune)]
     if len(found) > 1:
         return ask_which(dispatcher, found)
     if found:

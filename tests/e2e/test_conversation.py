@@ -43,7 +43,7 @@ def test_every_theme_is_reachable(chat: Chat, theme: str) -> None:
 
 @pytest.mark.parametrize("kind", PARTNER_KINDS)
 def test_every_partner_kind_is_reachable(chat: Chat, kind: str) -> None:
-    triage = chat.triage(f"/refer_{kind}")
+    triage = chat.triage("/find_help_place" if kind == "mediation_numerique" else f"/refer_{kind}")
     assert (triage["route"], triage["partner"], triage["scope"]) == ("referral", kind, "orienter")
 
 
