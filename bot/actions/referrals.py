@@ -32,6 +32,7 @@ NEAR_ENOUGH_KM = 10  # besides the nearest, places within this or twice its dist
 VOWELS = tuple("AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû")
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
+BOOKING_BUTTON = {"title": "Prendre rendez-vous", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
 _index: Dict[int, PlaceIndex] = {}
 Need = Tuple[Optional[str], Optional[str]]  # the referral's intent, the theme of the patron's last fiche
@@ -171,7 +172,7 @@ def none_near(dispatcher: CollectingDispatcher, kind: str, commune: Commune) -> 
     the national map of help places)."""
     response = "utter_no_help_place_near" if kind == MEDIATION else "utter_no_place_near"
     dispatcher.utter_message(response=response, commune=commune.nom, label=topics().label(kind),
-                             buttons=[MEDIATOR_BUTTON])
+                             buttons=[BOOKING_BUTTON])
     return [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("commune", commune.code_insee)]
 
 
