@@ -13,6 +13,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.tutorials import BOOKING_BUTTON
 from bot.hours import UNKNOWN, describe, opening, paris_now
 from bot.knowledge import communes, partners, services, topics
 from bot.knowledge.communes import Commune
@@ -32,7 +33,6 @@ NEAR_ENOUGH_KM = 10  # besides the nearest, places within this or twice its dist
 VOWELS = tuple("AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû")
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
-BOOKING_BUTTON = {"title": "Prendre rendez-vous", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
 _index: Dict[int, PlaceIndex] = {}
 Need = Tuple[Optional[str], Optional[str]]  # the referral's intent, the theme of the patron's last fiche
