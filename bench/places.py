@@ -25,16 +25,18 @@ from typing import Any, Callable, Optional, Sequence
 
 import yaml
 
-from bot.knowledge import partners
+from bot.knowledge import communes, national, partners
+from bot.knowledge.communes import Commune
 from bot.knowledge.partners import SERVICES
 from bot.knowledge.reloading import FULL_CHECK_SECONDS, stamp
+from bot.lieux.importing import Dumper
 from bot.partners.nearby import PlaceIndex
 from bot.settings import ROOT
 from tests.scale.usage import resident_mb
 
 RESULTS = ROOT / "bench"
 SOUTH, NORTH, WEST, EAST = 42.3, 51.0, -4.8, 8.2  # metropolitan France
-COMMUNES = 200  # the imported places' communes, each in communes.yml (which ruamel reads at each reload)
+OVERSEAS = ("971", "972", "973", "974", "975", "976", "977", "978", "984", "986", "987", "988", "989")
 FEES = ("Gratuit", "Gratuit sous condition", "Payant")
 ACCOMPANIMENTS = ("En autonomie", "Accompagnement individuel", "Dans un atelier collectif", "À distance")
 HOURS = ("Mo-Fr 09:00-12:00,14:00-17:00", "Tu-Fr 14:00-18:00; Sa 10:00-12:00; PH off", "We 09:00-12:30")
@@ -61,8 +63,9 @@ def arguments(argv: Optional[Sequence[str]]) -> argparse.Namespace:
 
 
 def place(number: int, chance: random.Random) -> dict[str, Any]:
-    """One imported place, with the fields the importer writes for a row of the national data."""
-    commune = number % COMMUNES
+    """One imported place, with the fields the importer writes for a row of the national data, in a commune of
+    metropolitan France."""
+    commune = chance.choice(metropolitan_communes())
     services = chance.sample(SERVICES, chance.randint(1, 4))
     return {
         "id": f"mediation-numerique-conseiller-numerique-{chance.getrandbits(96):024x}-mediation-numerique",
@@ -71,9 +74,9 @@ def place(number: int, chance: random.Random) -> dict[str, Any]:
                               "France Services")) + f" {number}",
         "adresse": f"{chance.randint(1, 120)} {chance.choice(('rue', 'avenue', 'place', 'allée'))} "
                    f"{chance.choice(('de la République', 'Victor Hugo', 'des Écoles', 'Jean Jaurès'))}",
-        "code_postal": f"{10_000 + commune * 37 % 85_000:05d}",
-        "commune": f"Bourg-{commune}",
-        "code_insee": f"{10_000 + commune:05d}",
+        "code_postal": commune.codes_postaux[0],
+        "commune": commune.nom,
+        "code_insee": commune.code_insee,
         "latitude": round(chance.uniform(SOUTH, NORTH), 6),
         "longitude": round(chance.uniform(WEST, EAST), 6),
         "telephone": f"+33{chance.randint(100_000_000, 599_999_999)}",
@@ -90,18 +93,18 @@ def place(number: int, chance: random.Random) -> dict[str, Any]:
     }
 
 
+def metropolitan_communes() -> list[Commune]:
+    return [commune for commune in national().communes
+            if commune.departement not in OVERSEAS and commune.codes_postaux]
+
+
 def make_knowledge(folder: Path, count: int) -> Path:
-    """A copy of the shipped knowledge base with `count` imported places and their communes added."""
+    """A copy of the shipped knowledge base with `count` imported places added."""
     shutil.copytree(ROOT / "knowledge_base", folder, dirs_exist_ok=True)
     chance = random.Random(21)
-    communes = yaml.safe_load((folder / "communes.yml").read_text(encoding="utf-8"))
-    communes["communes"] += [{"nom": f"Bourg-{number}", "codes_postaux": [f"{10_000 + number * 37 % 85_000:05d}"],
-                              "latitude": 46.0, "longitude": 2.0} for number in range(COMMUNES)]
-    (folder / "communes.yml").write_text(yaml.safe_dump(communes, allow_unicode=True, sort_keys=False),
-                                         encoding="utf-8")
     for number in range(count):
         record = place(number, chance)
-        text = yaml.dump(record, Dumper=yaml.CSafeDumper, allow_unicode=True, sort_keys=False, width=120)
+        text = yaml.dump(record, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=120)
         (folder / "partners" / f"{record['id']}.yml").write_text(
             f"# Imported from {record['origin']} (lieux de médiation numérique).\n{text}", encoding="utf-8")
     return folder
@@ -130,6 +133,7 @@ def save_atomically(path: Path, text: str) -> None:
 def measure(knowledge: Path, options: argparse.Namespace) -> dict[str, Any]:
     """The figures of one knowledge base, in this process (fresh: nothing loaded yet)."""
     folder = knowledge / "partners"
+    national()  # read at start whatever the territory
     gc.collect()
     resident_before = resident_mb(os.getpid())
     cold, places = timed(lambda: partners(folder))
@@ -142,6 +146,7 @@ def measure(knowledge: Path, options: argparse.Namespace) -> dict[str, Any]:
     reload, again = timed(lambda: partners(folder))
     assert again is not places, "the saved file was not seen"
     build, index = timed(lambda: PlaceIndex(again))
+    centres, _ = timed(lambda: communes(knowledge / "communes.yml"))
     gc.collect()
     resident_indexed = resident_mb(os.getpid())
     chance = random.Random(5)
@@ -160,6 +165,7 @@ def measure(knowledge: Path, options: argparse.Namespace) -> dict[str, Any]:
         "memory_mb": {"resident_growth_loaded": round(resident_loaded - resident_before, 1),
                       "resident_growth_with_index": round(resident_indexed - resident_before, 1)},
         "index_build_seconds": round(build, 3),
+        "communes_build_seconds": round(centres, 3),
         "nearest_ms": milliseconds(searches),
     }
 
@@ -200,9 +206,11 @@ def markdown(results: dict[str, Any]) -> str:
         f"| `partners()` per message, nothing changed | mean {calls['mean']} ms, p95 {calls['p95']} ms |",
         f"| Every file's stamp (at most every {FULL_CHECK_SECONDS:g} s) | mean {results['full_check_ms']['mean']} ms |",
         f"| Resident memory growth, places loaded | {memory['resident_growth_loaded']} MB |",
-        f"| Resident memory growth, with the index | {memory['resident_growth_with_index']} MB |",
+        f"| Resident memory growth, with the index and the communes' centres | "
+        f"{memory['resident_growth_with_index']} MB |",
         f"| Python memory kept by the places (tracemalloc) | {memory['python_kept_by_places']} MB |",
         f"| `PlaceIndex` build | {results['index_build_seconds']} s |",
+        f"| Communes' centres from the places (`communes()`) | {results['communes_build_seconds']} s |",
         f"| Nearest 3 places | mean {nearest['mean']} ms, p95 {nearest['p95']} ms, max {nearest['max']} ms |",
         "",
     ])

@@ -12,8 +12,8 @@ import pytest
 from ruamel.yaml import YAML
 
 from bot.__main__ import main
-from bot.knowledge import KnowledgeError
-from bot.knowledge.partners import Partner
+from bot.knowledge import KnowledgeError, national
+from bot.knowledge.partners import Partner, load_partner
 from bot.lieux.importing import Dumper, import_lieux
 from bot.lieux.reading import read_rows
 from bot.lieux.schema import code, enumerated, hours, phone_text, place
@@ -307,3 +307,14 @@ def test_command_line_counts_and_fails_only_when_nothing_could_be_read(tmp_path:
     empty.write_text("", encoding="utf-8")
     assert main(["import-lieux", str(empty), "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().err == f"{empty}:1: fichier vide : aucun lieu à importer\n"
+
+
+def test_a_postcode_with_a_leading_zero_and_an_eight_or_nine_stays_text_in_the_written_file(tmp_path: Path) -> None:
+    source = tmp_path / "ariege.csv"
+    source.write_text("id,nom,adresse,code_postal,commune,code_insee,latitude,longitude,date_maj\n"
+                      "epn-pamiers,EPN,1 rue A,9100,PAMIERS,09225,43.116,1.611,2026-01-02\n", encoding="utf-8")
+    report = import_lieux(source, tmp_path / "out")
+    written = report.written[0].read_text(encoding="utf-8")
+    assert "code_postal: '09100'" in written and "code_insee: '09225'" in written and "commune: Pamiers" in written
+    assert loaded(report.written[0]).code_postal == "09100"
+    assert load_partner(report.written[0], national()).code_insee == "09225"  # as make validate reads it

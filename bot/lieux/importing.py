@@ -309,10 +309,10 @@ def firsts(items: Iterable[int], count: int = 10) -> str:
 
 class Dumper(yaml.CSafeDumper):
     """PyYAML's C emitter, with the quotes YAML 1.2 (which the project reads with) needs and 1.1 does not:
-    1e3 and 0o17 are numbers for ruamel."""
+    1e3, 0o17 and 09130 (a postcode of Ariège) are numbers for ruamel."""
 
 
 Dumper.add_multi_representer(str, lambda dumper, text: dumper.represent_str(str(text)))  # URLs are str subclasses
 Dumper.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(r"^[-+]?\d[\d_]*(?:\.\d*)?[eE][-+]?\d+$"),
                              list("-+0123456789"))
-Dumper.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^0o[0-7]+$"), ["0"])
+Dumper.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^(?:0o[0-7]+|[-+]?[0-9]+)$"), list("-+0123456789"))
