@@ -80,7 +80,7 @@ def test_the_0x_and_the_hybrid_export_of_a_place_give_the_same_1x_values(tmp_pat
 
 def test_places_that_are_not_partners_are_mediation_places(tmp_path: Path) -> None:
     import_lieux(LE_HAVRE, tmp_path)
-    place = loaded(tmp_path / "139.yml")
+    place = loaded(tmp_path / "le-havre-139.yml")  # a bare number gets its source
     assert place.kind == "mediation_numerique"
     assert place.services == ["Accès internet et matériel informatique"]  # « Accéder à une connexion Internet / …»
     assert place.publics_specifiquement_adresses == ["Jeunes", "Familles et/ou enfants", "Seniors"]
@@ -102,7 +102,7 @@ def test_numbers_where_text_is_expected(tmp_path: Path) -> None:
 
 def test_a_capitalised_address_key_and_a_numeric_postcode(tmp_path: Path) -> None:
     import_lieux(AIX, tmp_path)
-    place = loaded(tmp_path / "1.yml")
+    place = loaded(tmp_path / "mairie-aix-en-provence-1.yml")
     assert (place.adresse, place.code_postal, place.pivot) == ("1 PLACE VICTOR SCHOELCHER", "13100", "W131004321")
     assert place.dispositif_programmes_nationaux == ["Aidants Connect", "Conseillers numériques"]
 
@@ -318,3 +318,11 @@ def test_a_postcode_with_a_leading_zero_and_an_eight_or_nine_stays_text_in_the_w
     assert "code_postal: '09100'" in written and "code_insee: '09225'" in written and "commune: Pamiers" in written
     assert loaded(report.written[0]).code_postal == "09100"
     assert load_partner(report.written[0], national()).code_insee == "09225"  # as make validate reads it
+
+
+def test_two_producers_numbering_their_rows_alike_do_not_collide(tmp_path: Path) -> None:
+    import_lieux(AIX, tmp_path)
+    report = import_lieux(DATA / "bus-france-services-charente-20231003.v0.json", tmp_path)
+    assert report.skipped == 0 and len(report.written) == 12
+    assert (tmp_path / "bus-france-services-en-charente-1.yml").exists()
+    assert (tmp_path / "mairie-aix-en-provence-1.yml").exists()

@@ -133,10 +133,16 @@ def _identify(found: Place, row: Row, kind: Optional[str]) -> None:
         raise RowError(f"il manque {', '.join(missing)}")
     if not slug(fields["id"]):
         raise RowError(f"id « {fields['id']} » sans lettre ni chiffre")
-    fields["id"] = slug(fields["id"])
+    fields["id"] = slug(unique_id(str(fields["id"]), fields.get("source")))
     fields["kind"] = kind or _kind(fields)
     official = official_commune(fields["commune"], fields["code_postal"], fields.get("code_insee"))
     fields["commune"], fields["code_insee"] = official.nom, official.code_insee
+
+
+def unique_id(identifier: str, source: Optional[str]) -> str:
+    """The row's id, prefixed with its source when it is a bare number: producers number their rows 1, 2, 3…, so
+    that two files of one territory would otherwise share ids (« 1 » of the Charente buses, « 1 » of Aix)."""
+    return f"{source}-{identifier}" if identifier.isdigit() and source else identifier
 
 
 def official_commune(name: str, postcode: str, code_insee: Optional[str]) -> Commune:
