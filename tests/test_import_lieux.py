@@ -326,3 +326,5 @@ def test_two_producers_numbering_their_rows_alike_do_not_collide(tmp_path: Path)
     assert report.skipped == 0 and len(report.written) == 12
     assert (tmp_path / "bus-france-services-en-charente-1.yml").exists()
     assert (tmp_path / "mairie-aix-en-provence-1.yml").exists()
+    again = import_lieux(DATA / "bus-france-services-charente-20231003.v0.json", tmp_path)  # a refresh
+    assert (len(again.gone), len(again.written)) == (0, 0)

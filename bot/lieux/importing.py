@@ -254,7 +254,7 @@ class Territory:
 
     def add(self, found: Place) -> None:
         if "id" in found.fields:
-            self.ids.add(slug(found.fields["id"]))
+            self.ids.add(slug(unique_id(str(found.fields["id"]), found.fields.get("source"))))
         if "code_postal" in found.fields:
             self.departements.add(departement(found.fields["code_postal"]))
         self.sources.add(words(found.fields.get("source", "")))
