@@ -328,3 +328,11 @@ def test_two_producers_numbering_their_rows_alike_do_not_collide(tmp_path: Path)
     assert (tmp_path / "mairie-aix-en-provence-1.yml").exists()
     again = import_lieux(DATA / "bus-france-services-charente-20231003.v0.json", tmp_path)  # a refresh
     assert (len(again.gone), len(again.written)) == (0, 0)
+
+
+def test_a_name_or_an_address_on_several_lines_is_written_on_one() -> None:
+    found = place({"id": "x", "nom": " Croix  Rouge ", "adresse": "20 rue du Capitaine Manuel\n97200 Fort de France",
+                   "presentation_resume": "Deux lignes.\nGardées."})
+    assert (found.fields["nom"], found.fields["adresse"]) == ("Croix Rouge",
+                                                              "20 rue du Capitaine Manuel 97200 Fort de France")
+    assert found.fields["presentation_resume"] == "Deux lignes.\nGardées."

@@ -33,6 +33,7 @@ OLD_NAMES: Dict[str, Tuple[str, ...]] = {
     "autres_formations_labels": ("labels_autres",),
     "fiche_acces_libre": ("accessibilite",),
 }
+ONE_LINE = {"nom", "adresse", "complement_adresse", "commune"}
 TEXTS = ("id", "nom", "adresse", "complement_adresse", "commune", "presentation_detail", "source",
          "structure_parente", "pivot", "prise_rdv", "fiche_acces_libre")
 LISTS = ("typologie", "courriels", "site_web", "formations_labels", "autres_formations_labels")
@@ -142,7 +143,7 @@ def place(row: Dict[str, Any]) -> Place:
     cells = {key(str(name)): value for name, value in row.items() if name is not None}
     found = Place()
     for name in TEXTS:
-        _set(found, name, text(_cell(cells, name)))
+        _set(found, name, one_line(text(_cell(cells, name))) if name in ONE_LINE else text(_cell(cells, name)))
     _set(found, "code_postal", code(_cell(cells, "code_postal")))
     _set(found, "code_insee", code(_cell(cells, "code_insee")))
     _set(found, "telephone", phone_text(_cell(cells, "telephone")))
@@ -192,6 +193,11 @@ def text(value: Any) -> Optional[str]:
     if isinstance(value, list):
         value = "|".join(str(item) for item in value if item is not None)
     return str(value).strip() or None
+
+
+def one_line(value: Optional[str]) -> Optional[str]:
+    """A name or an address on one line, as the cards show it: "20 rue X\n97200 Fort de France" → one space."""
+    return " ".join(value.split()) if value else value
 
 
 def code(value: Any) -> Optional[str]:
