@@ -177,3 +177,15 @@ def test_a_short_unclear_message_is_a_commune_of_france_only_when_the_question_a
     assert responses(messages) == ["utter_no_place_near"] and messages[0]["commune"] == "Marseille"
     messages, _ = act(ActionTriage(), nlu("non plutot chinon", ("nlu_fallback", 0.3)), last_referral="caf")
     assert card(messages)["id"] == "caf-chinon"  # a commune of the territory, at any time
+
+
+def test_a_patron_far_from_the_library_asking_for_a_mediator_gets_help_places_near_home_first() -> None:
+    messages, slots = act(ActionTriage(), nlu("je voudrais un rendez-vous avec un conseiller, j'habite à Loches",
+                                              ("book_mediator", 0.9)))
+    assert responses(messages) == ["utter_route_booking", "utter_far_from_library", "utter_partner",
+                                   "utter_partner_safety"]
+    assert messages[1]["commune"] == "Loches" and cards(messages)[0]["id"] == "bus-numerique-loches"
+    assert [button["payload"] for button in messages[-1]["buttons"]] == ["/book_mediator"]  # still possible
+    messages, _ = act(ActionTriage(), nlu("je voudrais un rendez-vous, j'habite à Joué-lès-Tours",
+                                          ("book_mediator", 0.9)))
+    assert "utter_far_from_library" not in responses(messages)  # 6 km from the library: the form starts

@@ -12,6 +12,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from bot.actions import referrals
 from bot.booking.contact import Contact, parse_contact
 from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
@@ -49,7 +50,11 @@ def cleared(*names: str) -> Events:
 
 
 def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, text: str) -> Events:
-    """A booking need from triage: remember its topic and urgency, then run the booking form."""
+    """A booking need from triage: remember its topic and urgency, then run the booking form; from a patron who
+    says they live far from the library (not urgent), the help places near them first."""
+    far = None if decision.urgent else referrals.far_commune(text)
+    if far:
+        return referrals.elsewhere(dispatcher, tracker, far)
     return [*cleared(*FORM_SLOTS), SlotSet("booking_topic", decision.destination.intent),
             SlotSet("booking_urgent", decision.urgent), FollowupAction("booking_form")]
 

@@ -21,7 +21,7 @@ from bot.knowledge.partners import Partner
 from bot.matching import name_words
 from bot.partners.communes import find_communes
 from bot.partners.nearby import MEDIATION, Nearby, PlaceIndex
-from bot.partners.places import Position
+from bot.partners.places import Position, distance_km
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
@@ -30,6 +30,7 @@ MAX_COMMUNE_BUTTONS = 6
 MAX_HOMONYMS = 8  # « Saint-Martin »: the nearest ones, then the patron types the postcode
 MAX_PLACES = 3  # cards in one answer
 NEAR_ENOUGH_KM = 10  # besides the nearest, places within this or twice its distance
+FAR_KM = 30  # a patron's commune farther than this from every library site: help places near it are offered
 VOWELS = tuple("AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû")
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
@@ -174,6 +175,24 @@ def none_near(dispatcher: CollectingDispatcher, kind: str, commune: Commune) -> 
     dispatcher.utter_message(response=response, commune=commune.nom, label=topics().label(kind),
                              buttons=[BOOKING_BUTTON])
     return [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("commune", commune.code_insee)]
+
+
+def far_commune(text: str) -> Optional[Commune]:
+    """The commune the patron names, when it is far from every site of the library (its centre known)."""
+    known = communes()
+    found = find_communes(text, known)
+    centre = found[0].centre if len(found) == 1 else None
+    if centre is None or not known.home:
+        return None
+    here = Position(*centre)
+    return found[0] if min(distance_km(here, Position(*site)) for site in known.home) > FAR_KM else None
+
+
+def elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, commune: Commune) -> Events:
+    """A patron who wants help but lives far from the library: the help places near their commune first; the
+    card's button still books a mediator at the library."""
+    dispatcher.utter_message(response="utter_far_from_library", commune=commune.nom)
+    return show(dispatcher, MEDIATION, need_of(tracker, "find_help_place"), commune)
 
 
 def start(dispatcher: CollectingDispatcher, tracker: Tracker, decision: Decision, text: str) -> Events:
