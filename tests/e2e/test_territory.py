@@ -84,3 +84,13 @@ def test_a_commune_asked_for_by_postcode_and_homonyms_by_departement(chat: Chat)
     messages = chat.say("et à Saint-Michel ?")
     titles = [button["title"] for button in buttons(messages)]
     assert customs(messages, "ask") == ["commune"] and "Saint-Michel (Charente)" in titles, titles
+
+
+def test_a_patron_far_from_the_library_asking_for_a_mediator_gets_help_places_near_home(
+        chat: Chat, places: dict[str, Partner]) -> None:
+    messages = chat.say("je voudrais un rendez-vous avec un conseiller numérique, j'habite à Soyaux")
+    assert triage_of(messages)["route"] == "booking"
+    shown = customs(messages, "partner")
+    check_cards(shown, nearest_ids(places, "mediation_numerique", centre_of("16374", places),
+                                   set(services().needed("find_help_place"))))
+    assert "/book_mediator" in [button["payload"] for button in buttons(messages)]  # the library is still offered
