@@ -1,93 +1,42 @@
 """Referrals in the conversation: the nearest places of the partner kind as cards (docs/contract.md §5
-`custom.partner`), after asking the patron's commune (docs/contract.md §4 `ask: commune`) when it is needed; a
-commune the patron gives later shows the places nearest to it; what to bring behind the card's button.
-
-Places of kind `mediation_numerique` (the national data's « lieux de médiation numérique ») are those offering
-the services the need asks for (knowledge_base/services.yml); a referral to an organism adds the nearest such
-places when services.yml names services for it."""
+`custom.partner`), after asking the patron's commune (docs/contract.md §4 `ask: commune`) when it is needed, and
+which one when several share its name or postcode; a commune the patron gives later shows the places nearest to
+it; what to bring behind the card's button. Which places: bot.partners.choice; their cards: bot.partners.cards."""
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.tutorials import BOOKING_BUTTON
-from bot.hours import UNKNOWN, describe, opening, paris_now
-from bot.knowledge import communes, partners, services, topics
+from bot.knowledge import communes, partners, topics
 from bot.knowledge.communes import Commune
-from bot.knowledge.partners import Partner
 from bot.matching import name_words
+from bot.partners.cards import card, details
+from bot.partners.choice import Need, far_from_library, places_for, places_of
 from bot.partners.communes import find_communes
-from bot.partners.nearby import MEDIATION, Nearby, PlaceIndex
-from bot.partners.places import Position, distance_km
+from bot.partners.nearby import MEDIATION
 from bot.triage import Decision
 
 Events = List[Dict[str, Any]]
 MAX_COMMUNE_WORDS = 6  # a longer message while the bot awaits a commune is a new need, not an answer
 MAX_COMMUNE_BUTTONS = 6
 MAX_HOMONYMS = 8  # « Saint-Martin »: the nearest ones, then the patron types the postcode
-MAX_PLACES = 3  # cards in one answer
-NEAR_ENOUGH_KM = 10  # besides the nearest, places within this or twice its distance
-FAR_KM = 30  # a patron's commune farther than this from every library site: help places near it are offered
 VOWELS = tuple("AEIOUYÂÉÈÊÎÔÛaeiouyâéèêîôû")
 UNSURE_INTENTS = {"nlu_fallback", "out_of_scope"}
 MEDIATOR_BUTTON = {"title": "Un conseiller m'aide à les contacter", "payload": "/book_mediator"}
 UNKNOWN_COMMUNE = "inconnue"
-_index: Dict[int, PlaceIndex] = {}
-Need = Tuple[Optional[str], Optional[str]]  # the referral's intent, the theme of the patron's last fiche
 
 
 def need_of(tracker: Tracker, intent: Optional[str]) -> Need:
     return intent, tracker.get_slot("tutorial_theme")
 
 
-def place_index() -> PlaceIndex:
-    """The index of the places loaded now, built again when the knowledge base changes."""
-    places = partners()
-    if id(places) not in _index:
-        _index.clear()
-        _index[id(places)] = PlaceIndex(places)
-    return _index[id(places)]
-
-
-def places_of(kind: str) -> List[Partner]:
-    return [partner for partner in partners() if partner.kind == kind and partner.absent_since is None]
-
-
 def commune_by_key(key: Optional[str]) -> Optional[Commune]:
     """The commune of a button or of the `commune` slot: its INSEE code (or, from older buttons, its name)."""
     return communes().by_key(key) if key and key != UNKNOWN_COMMUNE else None
-
-
-def places_for(kind: str, need: Need, commune: Optional[Commune]) -> List[Nearby]:
-    """What to show: near the commune, the nearest places of `kind` (mediation places offering what the need
-    asks), one when it is in the commune itself, up to three otherwise; then the nearest mediation places
-    services.yml adds to an organism. Without a commune: the first place listed, without distance; none when the
-    commune has no known centre (no place in or around it)."""
-    if commune is None:
-        return [Nearby(places_of(kind)[0], -1.0)]
-    if commune.centre is None:
-        return []
-    index, wanted, point = place_index(), services(), Position(*commune.centre)
-    if kind == MEDIATION:
-        return near_enough(index.nearest(point, kind, wanted.needed(*need), MAX_PLACES))
-    found = near_enough(index.nearest(point, kind, count=MAX_PLACES - 1))
-    found = found[:1] if in_commune(found[0].place, commune) else found
-    extra = wanted.partner_kinds.get(kind)  # type: ignore[call-overload]  # any kind name may be asked
-    return found + (near_enough(index.nearest(point, MEDIATION, extra, MAX_PLACES - len(found))) if extra else [])
-
-
-def near_enough(found: List[Nearby]) -> List[Nearby]:
-    """The nearest place, and the others not much farther: no card for a place an hour away when one is next
-    door."""
-    limit = max(NEAR_ENOUGH_KM, 2 * found[0].distance_km) if found else 0
-    return found[:1] + [near for near in found[1:] if near.distance_km <= limit]
-
-
-def in_commune(place: Partner, commune: Commune) -> bool:
-    return place.code_insee == commune.code_insee or " ".join(name_words(place.commune)) == commune.key
 
 
 def commune_buttons(kind: str) -> List[Dict[str, str]]:
@@ -101,35 +50,6 @@ def commune_buttons(kind: str) -> List[Dict[str, str]]:
 def commune_choices(found: Sequence[Commune], label: Callable[[Commune], str]) -> List[Dict[str, str]]:
     return [{"title": label(commune), "payload": f'/tell_commune{{"commune": "{commune.code_insee}"}}'}
             for commune in found]
-
-
-def details(near: Nearby) -> str:
-    """The card's words after the address: how far, open now, phone, free, itinerant, booking online."""
-    place, now = near.place, paris_now()
-    status = describe(opening(place.horaires, now), now) if place.horaires else UNKNOWN
-    words = [distance_said(near.distance_km) if near.distance_km >= 0 else "", status,
-             f"Téléphone : {place.phone_display}." if place.phone_display else "",
-             "Gratuit." if place.frais_a_charge == ["Gratuit"] else "",
-             "Lieu itinérant : appelez avant de venir." if "Itinérant" in place.itinerance else "",
-             "Rendez-vous en ligne possible." if place.prise_rdv else ""]
-    return " ".join(word for word in words if word)
-
-
-def distance_said(kilometres: float) -> str:
-    return "À moins d'un kilomètre." if kilometres < 1 else f"À {round(kilometres):d} km."
-
-
-def card(near: Nearby) -> Dict[str, Any]:
-    """The `custom.partner` object, with the project's additions (docs/contract.md §5)."""
-    place, now = near.place, paris_now()
-    status = opening(place.horaires, now) if place.horaires else None
-    fees = set(place.frais_a_charge)
-    return {**place.contract(), "open_now": status.open if status else None,
-            "status": describe(status, now) if status else UNKNOWN,
-            "distance_km": round(near.distance_km, 1) if near.distance_km >= 0 else None,
-            "services": list(place.services), "free": fees == {"Gratuit"} if fees else None,
-            "itinerant": "Itinérant" in place.itinerance,
-            "booking_url": str(place.prise_rdv) if place.prise_rdv else None}
 
 
 def introduction(index: int, kind: str, commune: Optional[Commune]) -> str:
@@ -178,14 +98,9 @@ def none_near(dispatcher: CollectingDispatcher, kind: str, commune: Commune) -> 
 
 
 def far_commune(text: str) -> Optional[Commune]:
-    """The commune the patron names, when it is far from every site of the library (its centre known)."""
-    known = communes()
-    found = find_communes(text, known)
-    centre = found[0].centre if len(found) == 1 else None
-    if centre is None or not known.home:
-        return None
-    here = Position(*centre)
-    return found[0] if min(distance_km(here, Position(*site)) for site in known.home) > FAR_KM else None
+    """The one commune the patron names, when it is far from every site of the library."""
+    found = find_communes(text, communes())
+    return found[0] if len(found) == 1 and far_from_library(found[0]) else None
 
 
 def elsewhere(dispatcher: CollectingDispatcher, tracker: Tracker, commune: Commune) -> Events:
