@@ -99,4 +99,4 @@ def test_a_count_larger_than_the_group_gives_the_whole_group_nearest_first() -> 
 def test_an_unknown_or_absent_kind_gives_nothing(index: PlaceIndex) -> None:
     assert index.nearest(Point(47.39, 0.69), "mairie") == []
     assert PlaceIndex([]).nearest(Point(47.39, 0.69), MEDIATION, ["Aide aux démarches administratives"]) == []
-    assert "mairie" not in index.kinds() and MEDIATION in index.kinds()
+    assert index.places("mairie") == [] and index.places(MEDIATION)

@@ -2,7 +2,7 @@
 asks, knowledge_base/services.yml), the nearest and those not much farther, three at most (docs/partners.md)."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 from bot.knowledge import communes, partners, services
 from bot.knowledge.communes import Commune
@@ -15,20 +15,21 @@ MAX_PLACES = 3  # cards in one answer
 NEAR_ENOUGH_KM = 10  # besides the nearest, places within this or twice its distance
 FAR_KM = 30  # a patron's commune farther than this from every library site: help places near it are offered
 Need = Tuple[Optional[str], Optional[str]]  # the intent that asks for places, the theme of the patron's last fiche
-_index: Dict[int, PlaceIndex] = {}
+_indexed: List[Tuple[Tuple[Partner, ...], PlaceIndex]] = []
 
 
 def place_index() -> PlaceIndex:
-    """The index of the places loaded now, built again when the knowledge base changes."""
+    """The index of the places loaded now, built again when the knowledge base changes (the loaded tuple is kept
+    with it: a new tuple could reuse a freed one's id)."""
     places = partners()
-    if id(places) not in _index:
-        _index.clear()
-        _index[id(places)] = PlaceIndex(places)
-    return _index[id(places)]
+    if not _indexed or _indexed[0][0] is not places:
+        _indexed[:] = [(places, PlaceIndex(places))]
+    return _indexed[0][1]
 
 
 def places_of(kind: str) -> List[Partner]:
-    return [partner for partner in partners() if partner.kind == kind and partner.absent_since is None]
+    """The places of `kind` patrons may be sent to (not those a newer import no longer lists)."""
+    return place_index().places(kind)
 
 
 def places_for(kind: str, need: Need, commune: Optional[Commune]) -> List[Nearby]:

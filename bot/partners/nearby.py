@@ -61,8 +61,10 @@ class PlaceIndex:
                     grouped[(place.kind, service)].append(place)
         self.groups = {key: Group(found) for key, found in grouped.items()}
 
-    def kinds(self) -> set[str]:
-        return {kind for kind, _ in self.groups}
+    def places(self, kind: str) -> List[Partner]:
+        """The places of `kind` patrons may be sent to, in the knowledge base's order."""
+        group = self.groups.get((kind, None))
+        return group.places if group else []
 
     def nearest(self, point: Located, kind: str, services: Collection[str] = (), count: int = 3) -> List[Nearby]:
         """The `count` places of `kind` nearest to `point`, nearest first; for mediation places, those offering
