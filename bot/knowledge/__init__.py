@@ -12,11 +12,12 @@ from bot.knowledge.services import ServiceNeeds
 from bot.knowledge.sites import Sites, load_sites
 from bot.knowledge.topics import Topics
 from bot.knowledge.tutorials import Tutorial, load_catalogue
+from bot.knowledge.workshops import Workshop, Workshops, load_workshops
 from bot.settings import settings
 
 __all__ = ["Charter", "Commune", "Communes", "ForbiddenAct", "KnowledgeError", "Need", "Partner", "ServiceNeeds",
-           "Sites", "Topics", "Tutorial", "charter", "communes", "national", "partners", "services", "sites", "topics",
-           "tutorials", "validate_all"]
+           "Sites", "Topics", "Tutorial", "Workshop", "Workshops", "charter", "communes", "national", "partners",
+           "services", "sites", "topics", "tutorials", "validate_all", "workshops"]
 
 
 @reloading()
@@ -58,12 +59,18 @@ def sites(path: Path = settings.knowledge_dir / "sites.yml") -> Sites:
     return load_sites(path)
 
 
+@reloading("sites.yml")
+def workshops(path: Path = settings.knowledge_dir / "workshops.yml") -> Workshops:
+    """The group workshops, their sites and mediators those of sites.yml; no file: none."""
+    return load_workshops(path, sites(path.parent / "sites.yml"))
+
+
 def validate_all(folder: Path = settings.knowledge_dir) -> list[str]:
     """Load every knowledge file of `folder` afresh; return the problems found (empty when all is well)."""
     problems = []
     for name, load in (("charter.yml", charter), ("topics.yml", topics), ("tutorials", tutorials),
                        ("communes.yml", communes), ("partners", partners), ("services.yml", services),
-                       ("sites.yml", sites)):
+                       ("sites.yml", sites), ("workshops.yml", workshops)):
         try:
             load.__wrapped__(folder / name)  # the loader itself, not its results kept
         except KnowledgeError as error:

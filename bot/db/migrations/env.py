@@ -6,6 +6,7 @@ from alembic import context
 
 import bot.booking.models  # noqa: F401  (every model adds its tables to the shared metadata, for autogenerate)
 import bot.staff.models  # noqa: F401
+import bot.workshops.models  # noqa: F401
 from bot.db.engines import engine_for
 from bot.db.tables import Base
 
