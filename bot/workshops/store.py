@@ -12,6 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 from sqlalchemy import func, or_, select, update
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session as DbSession
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.sql.expression import Update
 
+from bot import knowledge
 from bot.booking.codes import new_code, normalise_code
 from bot.booking.contact import Contact
 from bot.booking.models import Booking
@@ -28,6 +30,7 @@ from bot.db.upgrade import upgrade_engine
 from bot.hours import PARIS
 from bot.knowledge.sites import Sites
 from bot.knowledge.workshops import Workshops
+from bot.settings import Settings
 from bot.workshops.models import CANCELLED, REGISTERED, WAITLISTED, Registration, WorkshopSession, WorkshopsState
 from bot.workshops.sessions import sessions_between
 
@@ -86,6 +89,7 @@ class WorkshopStore:
         self.engine = engines(url)
         self.session = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self.clock = clock
+        self._digest = ""  # of the knowledge this process copied last
 
     def migrate(self) -> None:
         upgrade_engine(self.engine)
@@ -102,14 +106,16 @@ class WorkshopStore:
         staff to see. Past sessions are kept as they were. The sites must be loaded first (booking store).
         """
         today = self.clock().astimezone(PARIS).date()
-        last = today + HORIZON
-        listed = sessions_between(workshops, sites, today, last)
         digest = hashlib.sha256(json.dumps([workshops.json(), sites.json(), today.isoformat()]).encode()).hexdigest()
+        if digest == self._digest:
+            return False
+        self._digest = digest
         with self.session.begin() as db:
             db.execute(_update(WorkshopsState).where(WorkshopsState.id == 1).values(loaded_at=self.clock()))
             state = db.get(WorkshopsState, 1)
             if state.digest == digest:
                 return False
+            listed = sessions_between(workshops, sites, today, today + HORIZON)
             for found in listed:
                 stored = db.get(WorkshopSession, found.id) or WorkshopSession(id=found.id)
                 workshop = found.workshop
@@ -401,3 +407,19 @@ def _free_seat(db: DbSession, session: WorkshopSession) -> Optional[int]:
 
 def _update(model: type) -> Update:
     return update(model).execution_options(synchronize_session=False)
+
+
+def open_workshops(settings: Settings, engines: EngineSource = engine_for) -> WorkshopStore:
+    """The workshops store on the booking database, its tables up to date (the sites are loaded by the booking
+    store's ensure_database, which the process calls first)."""
+    store = WorkshopStore(settings.booking_database_url, engines=engines)
+    store.migrate()
+    return store
+
+
+def refresh(store: WorkshopStore, knowledge_dir: Path) -> WorkshopStore:
+    """Copy the sessions of the workshops file when it, the sites file or the day changed since this process last
+    did (cheap otherwise): call it before reading sessions. Returns the store."""
+    sites = knowledge.sites(knowledge_dir / "sites.yml")
+    store.load_knowledge(knowledge.workshops(knowledge_dir / "workshops.yml"), sites)
+    return store
