@@ -1,11 +1,12 @@
-"""The jobs `make run` starts (`python -m bot jobs`), every few minutes: booking reminders, the erasure of bookings'
-personal data, of old conversations and of the texts of old messages left out of the inbox."""
+"""The jobs `make run` starts (`python -m bot jobs`), every few minutes: reminders of appointments and workshops,
+workshop seats freed for waiting patrons (told, or skipped when they cannot be), the erasure of bookings' and
+registrations' personal data, of old conversations and of the texts of old messages left out of the inbox."""
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Optional
 
 from bot.booking.reminders import Mailer, Notify, send_due_reminders
@@ -14,22 +15,30 @@ from bot.privacy.retention import forget_old_conversations
 from bot.settings import LOG_FORMAT, Settings
 from bot.staff.inbox.decisions import forget_old_dismissed_texts
 from bot.telegram.client import telegram_notify
+from bot.workshops.notices import Messenger
+from bot.workshops.notices import run_jobs as run_workshop_jobs
+from bot.workshops.store import WorkshopStore, open_workshops, refresh
 
 log = logging.getLogger(__name__)
 INTERVAL_SECONDS = 600
 
 
 def run_once(store: BookingStore, settings: Settings, mailer: Optional[Mailer], now: datetime,
-             notify: Optional[Notify] = None) -> tuple[int, int]:
-    """One round: tomorrow's reminders, then the erasure of old personal data; returns how many reminders
-    and anonymised bookings."""
+             notify: Optional[Notify] = None, workshops: Optional[WorkshopStore] = None) -> tuple[int, int]:
+    """One round: tomorrow's reminders (and the workshops' seats freed), then the erasure of old personal data;
+    returns how many reminders and anonymised bookings and registrations."""
     reminded = send_due_reminders(store, now, mailer, notify)
     erased = store.erase_personal_data(now, settings.booking_retention_days)
+    if workshops:
+        refresh(workshops, settings.knowledge_dir)
+        reminded += run_workshop_jobs(workshops, Messenger(mailer, notify), store.site_of, now,
+                                      timedelta(hours=settings.waitlist_skip_hours))
+        erased += workshops.erase_personal_data(now, settings.booking_retention_days)
     forgotten = forget_old_conversations(settings.tracker_store_url, now, settings.conversation_retention_days)
     blanked = forget_old_dismissed_texts(settings.booking_database_url, now, settings.conversation_retention_days)
     if reminded or erased or forgotten or blanked:
-        log.info("%d reminders recorded, %d bookings anonymised, %d conversations deleted, %d texts of messages "
-                 "left out of the inbox blanked", reminded, erased, forgotten, blanked)
+        log.info("%d reminders recorded, %d bookings or registrations anonymised, %d conversations deleted, "
+                 "%d texts of messages left out of the inbox blanked", reminded, erased, forgotten, blanked)
     return reminded, erased
 
 
@@ -37,6 +46,7 @@ def run_jobs(settings: Settings, interval: float = INTERVAL_SECONDS) -> int:
     """Run a round every `interval` seconds until SIGTERM or Ctrl-C."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     store = ensure_database(settings)
+    workshops = open_workshops(settings)
     mailer = Mailer.from_url(settings.smtp_url, settings.smtp_from)
     notify = telegram_notify(settings)
     stop = threading.Event()
@@ -46,11 +56,12 @@ def run_jobs(settings: Settings, interval: float = INTERVAL_SECONDS) -> int:
     try:
         while not stop.is_set():
             try:
-                run_once(store, settings, mailer, utc_now(), notify)
+                run_once(store, settings, mailer, utc_now(), notify, workshops)
             except Exception:  # a database that is down must not stop the jobs for good
                 log.exception("booking jobs failed, trying again in %d s", interval)
             stop.wait(interval)
     except KeyboardInterrupt:
         pass
     store.close()
+    workshops.close()
     return 0

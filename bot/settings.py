@@ -52,6 +52,7 @@ class Settings:
     booking_database_url: str  # sites, availability and appointments: any SQLAlchemy URL
     booking_retention_days: int  # personal fields of a booking are erased this many days after it
     conversation_retention_days: int  # conversations are deleted this many days after their last message
+    waitlist_skip_hours: int  # a patron given a workshop seat who could not be told in that time is skipped
     smtp_url: str = field(repr=False)  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...
     smtp_from: str  # sender address of reminder emails
     staff_token: str = field(repr=False)  # secret of the staff exports (agenda feeds, CSV); empty: exports off
@@ -93,6 +94,7 @@ class Settings:
             booking_database_url=_env("BOOKING_DATABASE_URL", f"sqlite:///{var_dir / 'bookings.db'}"),
             booking_retention_days=int(_env("BOOKING_RETENTION_DAYS", "30")),
             conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "90")),
+            waitlist_skip_hours=int(_env("WAITLIST_SKIP_HOURS", "24")),
             smtp_url=_env("SMTP_URL", ""),
             smtp_from=_env("SMTP_FROM", "mediatheque@localhost"),
             staff_token=_env("STAFF_TOKEN", ""),
@@ -147,6 +149,7 @@ class Settings:
             "BOOKING_DATABASE_URL": self.booking_database_url,
             "BOOKING_RETENTION_DAYS": str(self.booking_retention_days),
             "CONVERSATION_RETENTION_DAYS": str(self.conversation_retention_days),
+            "WAITLIST_SKIP_HOURS": str(self.waitlist_skip_hours),
             "SMTP_URL": self.smtp_url,
             "SMTP_FROM": self.smtp_from,
             "STAFF_TOKEN": self.staff_token,
