@@ -53,6 +53,15 @@ def test_a_mistake_is_named_with_its_file_and_line(tmp_path: Path, change: tuple
     assert f"workshops.yml:{line}:" in str(error.value) and words in str(error.value)
 
 
+def test_a_session_during_a_permanence_of_its_mediator(tmp_path: Path) -> None:
+    """Camille receives appointments at the centrale on Tuesdays 14:00-17:00: no workshop of hers then."""
+    text = WORKSHOPS.replace("start: 2027-03-03 10:00", "start: 2027-03-02 16:30")
+    with pytest.raises(KnowledgeError, match=r"workshops.yml:18: camille reçoit en rendez-vous le mardi "
+                                             r"14:00-17:00 à centrale"):
+        loaded(tmp_path, text)
+    assert loaded(tmp_path, text.replace("mediator: camille", "mediator: yanis"))[0].workshops
+
+
 def test_an_id_written_twice(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match=r"workshops.yml:14: id « tablette » est écrit deux fois"):
         loaded(tmp_path, WORKSHOPS.replace("id: arnaques", "id: tablette"))

@@ -5,7 +5,7 @@ sessions themselves, minus closed days, come from `bot.workshops.sessions`.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator, List, Optional
 
@@ -102,6 +102,24 @@ def _problems(document: Any, loaded: Workshops, sites: Sites) -> Iterator[tuple[
         if workshop.mediator not in mediator_ids:
             yield (line_of(document, ["workshops", index, "mediator"]),
                    f"mediator « {workshop.mediator} » n'est pas dans sites.yml")
+        busy = _busy(workshop, sites)
+        if busy:
+            yield (line_of(document, ["workshops", index, "start"]),
+                   f"{busy} (availability de sites.yml) : choisissez une autre heure ou un autre médiateur")
+
+
+def _busy(workshop: Workshop, sites: Sites) -> Optional[str]:
+    """The permanence of the workshop's mediator its sessions would meet (appointments at that time), if any."""
+    start = workshop.start.time()
+    end = (workshop.start + timedelta(minutes=workshop.duration_minutes)).time()
+    first = workshop.start.date()
+    last = workshop.until or (first if workshop.every_weeks is None else date.max)
+    for entry in sites.availability:
+        if (entry.mediator == workshop.mediator and entry.weekday_index == workshop.start.weekday()
+                and entry.start < end and start < entry.end
+                and (entry.valid_from or date.min) <= last and first <= (entry.valid_until or date.max)):
+            return f"{entry.mediator} reçoit en rendez-vous le {entry.weekday} {entry.hours} à {entry.site}"
+    return None
 
 
 def load_workshops(path: Path, sites: Sites) -> Workshops:
