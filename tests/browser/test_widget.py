@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from bot.services import Stack
 from tests.browser.widget import (
@@ -27,6 +27,18 @@ from tests.browser.widget import (
 )
 
 XSS = "<img src=x onerror=alert(1)>"
+NEXT_STEP = "Étape suivante"
+# Where `element` is hidden: its centre and its corners (2 px in) where something else is on top, or outside the
+# window. An empty list: nothing covers it (WCAG 2.4.11, focus not obscured).
+COVERED_POINTS = """element => {
+    const box = element.getBoundingClientRect();
+    const points = [[box.left + box.width / 2, box.top + box.height / 2], [box.left + 2, box.top + 2],
+                    [box.right - 2, box.top + 2], [box.left + 2, box.bottom - 2], [box.right - 2, box.bottom - 2]];
+    return points.filter(([x, y]) => {
+        const hit = document.elementFromPoint(x, y);
+        return !hit || !(hit === element || element.contains(hit));
+    }).map(([x, y]) => `${Math.round(x)},${Math.round(y)}: ${document.elementFromPoint(x, y)?.outerHTML.slice(0, 80)}`);
+}"""
 SAFETY = "Ne donnez jamais vos mots de passe, même à un agent."
 
 
@@ -226,3 +238,86 @@ def test_when_the_assistant_does_not_answer_the_patron_gets_the_phone_number_and
     outage.get_by_role("button", name="Réessayer").click()
     expect(log(page)).to_contain_text("Vous voulez apprendre : les e-mails.")
     expect(outage).to_have_count(0)
+
+
+def covered_points(control: Locator) -> list[str]:
+    """Where the page's `control` is hidden by something on top of it (an empty list: nothing covers it)."""
+    control.page.wait_for_timeout(300)  # the widget places its launcher at most every 100 ms, on the next frame
+    return control.evaluate(COVERED_POINTS)
+
+
+def overlap(one: Locator, other: Locator) -> bool:
+    a, b = one.bounding_box(), other.bounding_box()
+    assert a and b, "both are shown"
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+@pytest.mark.parametrize("width, height", [(320, 640), (900, 800), (1280, 800)])
+def test_the_launcher_never_covers_the_step_buttons_of_a_tutorial(page: Page, base_url: str,
+                                                                   width: int, height: int) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    page.goto(base_url + "/tutoriels/email-envoyer")
+    launcher, next_step = page.get_by_role("button", name=LAUNCHER), page.get_by_role("button", name=NEXT_STEP)
+    expect(launcher).to_be_visible()
+    for scrolled in (0, 0.5):  # the step bar stuck at the bottom of the window, at the top and in the middle
+        page.evaluate("""part => window.scrollTo({top: part * (document.documentElement.scrollHeight
+                                                          - window.innerHeight), behavior: "instant"})""", scrolled)
+        assert covered_points(next_step) == [], (width, scrolled)
+        assert not overlap(launcher, next_step), (width, scrolled)
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if focused(page)["text"] == NEXT_STEP:
+            break
+    assert focused(page)["text"] == NEXT_STEP, "« Étape suivante » is reached with Tab"
+    assert covered_points(next_step) == [], "the focused « Étape suivante » is not obscured"
+    page.keyboard.press("Enter")  # the next step comes into view and takes the focus; the bar is still clear
+    expect(page.locator("ol.steps > li.current")).to_be_focused()
+    assert covered_points(next_step) == []
+    assert not overlap(launcher, next_step)
+    for _ in range(60):  # and the launcher is still reached with Tab
+        page.keyboard.press("Tab")
+        if focused(page)["text"] == LAUNCHER:
+            break
+    assert focused(page)["text"] == LAUNCHER
+
+
+# A page of a library's site: the widget's snippet with the room the page reserves at the bottom, given by
+# `reserve`; a link low on the right, where the launcher is, in the page's flow.
+LIBRARY_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Médiathèque de Chinon</title>
+<script src="{base_url}/static/widget.js" data-bot-url="{base_url}/webhooks/rest/webhook" {reserve} defer></script>
+{style}</head><body style="margin: 0"><main>
+<h1 style="height: calc(100vh - 8.5rem); margin: 0">Médiathèque de Chinon</h1>
+<p style="margin: 0 1rem; text-align: right"><a href="#">Agenda</a></p>
+<div style="height: 100vh"></div></main></body></html>"""
+# What the page adds once it is shown: a cookie banner, fixed at the bottom of the window.
+COOKIE_BANNER = """() => document.body.append(Object.assign(document.createElement("div"), {
+    style: "position: fixed; left: 0; right: 0; bottom: 0; height: 9rem; padding: 1rem; background: #eee",
+    innerHTML: "<p>Ce site utilise des cookies.</p><button>Tout accepter</button>"}))"""
+
+
+@pytest.mark.parametrize("reserve, style", [('data-offset-bottom="5rem"', ""),
+                                            ("", "<style>:root { --aiguillage-offset-bottom: 5rem }</style>")])
+def test_the_launcher_keeps_the_room_a_page_reserves_and_moves_above_what_it_would_cover(
+        page: Page, base_url: str, reserve: str, style: str) -> None:
+    html = LIBRARY_PAGE.format(base_url=base_url, reserve=reserve, style=style)
+    page.route(base_url + "/bibliotheque", lambda route: route.fulfill(content_type="text/html", body=html))
+    page.goto(base_url + "/bibliotheque")
+    launcher, agenda = page.get_by_role("button", name=LAUNCHER), page.get_by_role("link", name="Agenda")
+    expect(launcher).to_be_visible()
+    box = launcher.bounding_box()
+    assert box and round(800 - box["y"] - box["height"]) == 16 + 80, "1rem from the bottom, and the 5rem reserved"
+    assert covered_points(agenda) != [], "the link is under the launcher while it has no focus"
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        if focused(page)["text"] == "Agenda":
+            break
+    assert focused(page)["text"] == "Agenda"
+    assert covered_points(agenda) == [], "the focused link is not obscured"
+    page.evaluate(COOKIE_BANNER)
+    accept = page.get_by_role("button", name="Tout accepter")
+    assert covered_points(accept) == []
+    assert not overlap(launcher, accept)
+    launcher.click()  # the panel, too, sits above the banner
+    expect(page.get_by_role("dialog")).to_be_visible()
+    assert covered_points(accept) == []

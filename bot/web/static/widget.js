@@ -1,7 +1,9 @@
 // Aiguillage chat widget. A library pastes one tag into any page:
 //   <script src="https://…/static/widget.js" data-bot-url="https://…/webhooks/rest/webhook" defer></script>
 // Options (data- attributes): data-title, data-color (#rrggbb), data-phone (said when the assistant does not
-// answer), data-lang. Everything lives in a Shadow DOM, so the host page's styles and ours never mix.
+// answer), data-lang, data-offset-bottom (room the page keeps at the bottom of the window, e.g. "5rem").
+// Everything lives in a Shadow DOM, so the host page's styles and ours never mix. The launcher moves up, out of
+// the way of the page's own fixed or sticky controls at the bottom of the window (docs/widget.md).
 // It talks to Rasa's REST channel (docs/contract.md §2) and keeps the conversation in sessionStorage across pages.
 // Bot text is only ever set with textContent: links are <a> elements built here, for http(s) addresses only.
 (function () {
@@ -41,6 +43,8 @@
     color: /^#[0-9a-f]{6}$/i.test(script.dataset.color || "") ? script.dataset.color : "#0b4f9c",
     phone: script.dataset.phone || "",
     lang: script.dataset.lang || "fr",
+    offsetBottom: /^(0|\d+(\.\d+)?(px|rem|em))$/.test(script.dataset.offsetBottom || "")
+      ? script.dataset.offsetBottom : "",
   };
   const scriptUrl = new URL(script.src, document.baseURI);
   const storageKey = "aiguillage:" + config.botUrl;
@@ -412,11 +416,25 @@
   const host = el("div", { class: "aiguillage-widget" });
   host.style.setProperty("--accent", config.color);
   host.style.setProperty("--on-accent", textColourOn(config.color));
+  // The room a page reserves is a length: any other value of its --aiguillage-offset-bottom counts as none.
+  try {
+    CSS.registerProperty({ name: "--aiguillage-offset-bottom", syntax: "<length>", inherits: true,
+                           initialValue: "0px" });
+  } catch (error) {
+    // Registered already (another copy of the widget on the page), or a browser that cannot.
+  }
+  if (config.offsetBottom) {
+    host.style.setProperty("--aiguillage-offset-bottom", config.offsetBottom);
+  }
+  host.style.setProperty("--aiguillage-lift", "0px");
   host.style.display = "none"; // until the stylesheet is loaded
   const root = host.attachShadow({ mode: "open" });
   const stylesheet = el("link", { rel: "stylesheet", href: new URL("widget.css", scriptUrl).href });
   ["load", "error"].forEach(function (event) {
-    stylesheet.addEventListener(event, function () { host.style.removeProperty("display"); });
+    stylesheet.addEventListener(event, function () {
+      host.style.removeProperty("display");
+      place();
+    });
   });
   const launcher = button("Besoin d'aide ?", function () { setOpen(true); },
                           { class: "launcher", "aria-expanded": "false", "aria-controls": "panel" });
@@ -485,6 +503,7 @@
     launcher.hidden = open;
     launcher.setAttribute("aria-expanded", String(open));
     save();
+    place();
     if (open) {
       log.scrollTop = log.scrollHeight;
       input.focus();
@@ -492,6 +511,108 @@
       stopSpeaking();
       launcher.focus();
     }
+  }
+
+  // --- Out of the way of the page's own controls ------------------------------------------------------------
+  // The launcher (and the panel, when it does not fill the window) sits at the bottom right, above the room the
+  // page reserves (--aiguillage-offset-bottom), and above whatever of the page it would cover there that stays put
+  // while the page scrolls (a fixed or sticky element: a step bar, a cookie banner) or has the keyboard focus
+  // (WCAG 2.4.11). The points of its own box are probed with document.elementsFromPoint, at most every 100 ms, on
+  // load, resize, scroll, focus changes, the end of transitions and changes of the page. It never goes above the
+  // middle of the window: what starts higher cannot be avoided by moving up.
+
+  const GAP = 8; // px between the page's element and ours
+  const PROBE_STEP = 20; // px between probed points: below the smallest target WCAG 2.5.8 allows (24 px)
+  const PANEL_STRIP = 48; // px: how high a strip of the panel's bottom is probed
+  const fullWindow = window.matchMedia("(max-width: 30rem), (max-height: 30rem)");
+  let lift = 0; // px the launcher and panel are moved up
+  let planned = false;
+  let lastPlaced = 0;
+
+  // The top of `element` if the page keeps it in place while it scrolls (fixed or sticky), else null.
+  function pinnedTop(element, seen) {
+    if (!seen.has(element)) {
+      const position = element === host ? "" : getComputedStyle(element).position;
+      seen.set(element, position === "fixed" || position === "sticky" ? element.getBoundingClientRect().top : null);
+    }
+    return seen.get(element);
+  }
+
+  // The tops of the page's pinned elements and of its focused element found in the box (viewport pixels).
+  function obstacles(box, seen) {
+    const tops = [];
+    const columns = Math.max(1, Math.ceil((box.right - box.left) / PROBE_STEP));
+    const rows = Math.max(1, Math.ceil((box.bottom - box.top) / PROBE_STEP));
+    for (let column = 0; column <= columns; column++) {
+      for (let row = 0; row <= rows; row++) {
+        const x = box.left + 1 + (box.right - box.left - 2) * column / columns;
+        const y = box.top + 1 + (box.bottom - box.top - 2) * row / rows;
+        document.elementsFromPoint(x, y).forEach(function (element) {
+          const top = pinnedTop(element, seen);
+          if (top !== null) {
+            tops.push(top);
+          }
+        });
+      }
+    }
+    const focused = document.activeElement;
+    if (focused && focused !== host && focused !== document.body && focused !== document.documentElement) {
+      const rect = focused.getBoundingClientRect();
+      if (rect.left < box.right && rect.right > box.left && rect.top < box.bottom && rect.bottom > box.top) {
+        tops.push(rect.top);
+      }
+    }
+    return tops;
+  }
+
+  // Move the launcher, or the open panel, up above what of the page it would cover; back down when it is gone.
+  function place() {
+    const floating = state.open ? panel : launcher;
+    const box = floating.getBoundingClientRect();
+    if (state.open && fullWindow.matches) {
+      setLift(0);
+      return;
+    }
+    if (!box.width) {
+      return; // not shown yet
+    }
+    const middle = window.innerHeight / 2;
+    const height = state.open ? PANEL_STRIP : box.height;
+    const lowest = box.bottom + lift; // its bottom edge, not lifted
+    const seen = new Map();
+    let bottom = lowest;
+    for (let round = 0; round < 8; round++) {
+      const top = Math.max(bottom - height, middle);
+      const tops = top < bottom ? obstacles({ left: box.left, right: box.right, top: top, bottom: bottom }, seen)
+        .filter(function (value) { return value >= middle && value < bottom; }) : [];
+      if (!tops.length) {
+        break;
+      }
+      bottom = Math.min.apply(null, tops) - GAP;
+    }
+    setLift(Math.max(0, Math.round(lowest - bottom)));
+  }
+
+  function setLift(value) {
+    if (value !== lift) {
+      lift = value;
+      host.style.setProperty("--aiguillage-lift", value + "px");
+    }
+  }
+
+  // place() on the next frame, at most every 100 ms.
+  function schedule() {
+    if (planned) {
+      return;
+    }
+    planned = true;
+    setTimeout(function () {
+      requestAnimationFrame(function () {
+        planned = false;
+        lastPlaced = performance.now();
+        place();
+      });
+    }, Math.max(0, lastPlaced + 100 - performance.now()));
   }
 
   function removeChoices() {
@@ -589,6 +710,16 @@
     }
   });
   window.addEventListener("pagehide", stopSpeaking);
+  ["load", "resize"].forEach(function (event) { window.addEventListener(event, schedule); });
+  ["scroll", "focusin", "focusout", "transitionend", "animationend"].forEach(function (event) {
+    document.addEventListener(event, schedule, { capture: true, passive: true });
+  });
+  new MutationObserver(function (changes) {
+    if (changes.some(function (change) { return change.target !== host; })) {
+      schedule();
+    }
+  }).observe(document.body, { childList: true, subtree: true, attributes: true,
+                              attributeFilter: ["class", "style", "hidden", "open"] });
 
   // The saved conversation goes in before the log is in the page, so screen readers do not announce it again.
   state.turns.forEach(function (turn, index) {
