@@ -62,7 +62,8 @@ WAYS = {"email": "par e-mail", "telegram": "sur Telegram", "rest": "dans la conv
         "none": "sans message (aucun moyen de les joindre)"}
 PRESENCE = {"present": True, "absent": False, "effacer": None}
 BLANK_LINES = 5  # of the sign-in sheet, for those who come without registering
-LABELS: dict[str, Any] = {"day_label": day_label, "time_label": time_label}
+LABELS: dict[str, Any] = {"day_label": day_label, "time_label": time_label,
+                          "date_label": lambda day: day_label(week_start(day))}  # of a date: "mardi 8 décembre"
 
 
 def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
