@@ -5,6 +5,7 @@ raised (the first waiting patron promoted and told), a session cancelled (its pa
 SMTP server and on Telegram through the Bot API stand-in); the home page's coming sessions."""
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -107,20 +108,19 @@ def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
         past.close()
 
 
-def held_session(library: Library) -> str:
-    return f"deja-passe-{day(-8)}"
+HELD = f"deja-passe-{day(-8)}"  # the session held eight days ago
 
 
 def test_the_pages_are_for_signed_in_staff_and_forms_need_the_csrf_token(library: Library) -> None:
     anonymous = browser(library.base)
-    for address in ("/console/ateliers", "/console/ateliers/nouveau", f"/console/ateliers/seance/{held_session(library)}",
-                    f"/console/ateliers/seance/{held_session(library)}/emargement"):
+    for address in ("/console/ateliers", "/console/ateliers/nouveau", f"/console/ateliers/seance/{HELD}",
+                    f"/console/ateliers/seance/{HELD}/emargement", "/console/ateliers/atelier/tablette"):
         response = anonymous.get(address)
         assert response.status_code == 303 and response.headers["location"] == "/console/connexion", address
     assert anonymous.post("/console/ateliers/nouveau", data={"titre": "x"}).status_code == 403
     lea = signed_in(library.base)
     assert lea.post("/console/ateliers/nouveau", data={"titre": "x"}).status_code == 403  # no CSRF token
-    assert lea.post(f"/console/ateliers/seance/{held_session(library)}/annuler").status_code == 403
+    assert lea.post(f"/console/ateliers/seance/{HELD}/annuler").status_code == 403
     assert lea.get("/console/ateliers/seance/pas-de-seance").status_code == 404
     assert lea.get("/console/ateliers/seance/<script>").status_code == 404
     assert lea.get("/console/ateliers/atelier/inconnu").status_code == 404
@@ -144,16 +144,15 @@ def test_the_sessions_by_week_with_seats_and_waiting(library: Library) -> None:
 
 
 def test_a_session_shows_its_patrons_and_attendance_is_marked_after_the_start(library: Library) -> None:
-    held = held_session(library)
-    marie = library.register(held, "Marie", Contact("email", "marie@example.org"), store=library.past)
-    library.register(held, "<b>Ali</b>", Contact("mobile", "+33612345678"), store=library.past)
+    marie = library.register(HELD, "Marie", Contact("email", "marie@example.org"), store=library.past)
+    library.register(HELD, "<b>Ali</b>", Contact("mobile", "+33612345678"), store=library.past)
     lea = signed_in(library.base)
-    page = lea.get(f"/console/ateliers/seance/{held}")
+    page = lea.get(f"/console/ateliers/seance/{HELD}")
     assert page.status_code == 200 and problems(page.text) == []
     assert "Marie" in page.text and "marie@example.org" in page.text and "Par e-mail" in page.text
     assert "&lt;b&gt;Ali&lt;/b&gt;" in page.text and "06 12 34 56 78" in page.text
     assert "pas encore notée" in page.text and 'value="present"' in page.text
-    action = f"/console/ateliers/seance/{held}/presence"
+    action = f"/console/ateliers/seance/{HELD}/presence"
     assert lea.post(action, data={"inscription": marie.registration.id, "presence": "present"}).status_code == 403
     posted = lea.post(action, data={"csrf": csrf_of(page.text), "inscription": marie.registration.id,
                                     "presence": "present"})
@@ -177,9 +176,8 @@ def test_a_session_shows_its_patrons_and_attendance_is_marked_after_the_start(li
 
 
 def test_the_sign_in_sheet(library: Library) -> None:
-    held = held_session(library)
     lea = signed_in(library.base)
-    sheet = lea.get(f"/console/ateliers/seance/{held}/emargement")
+    sheet = lea.get(f"/console/ateliers/seance/{HELD}/emargement")
     assert sheet.status_code == 200 and problems(sheet.text) == []
     text = unescape(sheet.text)
     for shown in ("Liste d'émargement", "Atelier déjà passé", "Signature", "Animé par : Camille", "Heure : 10 h"):
@@ -284,13 +282,11 @@ def test_the_home_page_lists_the_coming_sessions(library: Library) -> None:
 
 
 def _version(html: str) -> str:
-    import re
     return re.search(r'name="version" value="([^"]+)"', html).group(1)
 
 
 def _form_values(html: str) -> dict[str, str]:
     """The values a form shows (inputs, selected options, text areas), as a browser would send them."""
-    import re
     values = {name: unescape(value) for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"',
                                                                   html)}
     for name, options in re.findall(r'<select id="[^"]+" name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):

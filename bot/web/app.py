@@ -14,9 +14,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingStore
 from bot.db.engines import SharedEngines
-from bot.booking.slots import day_label, time_label
 from bot.knowledge import KnowledgeError, charter, sites
 from bot.knowledge.partners import phone_display
 from bot.knowledge.sites import Site
