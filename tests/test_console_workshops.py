@@ -5,6 +5,8 @@ raised (the first waiting patron promoted and told), a session cancelled (its pa
 SMTP server and on Telegram through the Bot API stand-in); the home page's coming sessions."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 import shutil
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from bot.knowledge.sites import load_sites
 from bot.knowledge.workshops import load_workshops
 from bot.settings import ROOT
 from bot.staff.accounts import StaffAccounts
+from bot.staff.activity import activity, last_weeks
 from bot.workshops.models import CANCELLED, REGISTERED, WAITLISTED
 from bot.workshops.store import Place, WorkshopStore, refresh
 from tests.support.booking import Clock
@@ -295,3 +298,27 @@ def _form_values(html: str) -> dict[str, str]:
     for name, text in re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         values[name] = unescape(text)
     return values
+
+
+def test_activity_counts_the_workshops_of_the_period(library: Library) -> None:
+    """The session held eight days ago: 6 seats, Marie present (the attendance test), a seat freed and given to the
+    first waiting patron, another patron left waiting; the session cancelled (last test) is weeks ahead."""
+    names = [f"Patron{number}" for number in range(1, 7)]
+    places = {name: library.register(HELD, name, store=library.past) for name in names}
+    library.past.cancel(places["Patron1"].registration.code)  # Patron5, waiting, gets the seat
+    assert library.store.place(places["Patron5"].registration.code).registration.status == REGISTERED
+    assert library.store.place(places["Patron6"].registration.code).registration.status == WAITLISTED
+    lea = signed_in(library.base)
+    page = lea.get("/console/activite")
+    assert page.status_code == 200 and problems(page.text) == []
+    text = unescape(page.text)
+    assert ("Ateliers : 1 séances tenues, 6 places prises sur 6 offertes ; présents : 1 sur 1 présences notées ; "
+            "2 inscrits en liste d'attente, dont 1 ont eu une place ; 0 séances annulées") in " ".join(text.split())
+    assert "Ateliers, par semaine de la séance" in text
+    report = lea.get("/console/activite.csv")
+    rows = list(csv.reader(io.StringIO(report.text.lstrip("\ufeff")), delimiter=";"))
+    total = dict(zip(rows[0], rows[-1]))
+    assert (total["ateliers : séances tenues"], total["ateliers : places prises"], total["ateliers : présents"],
+            total["ateliers : passés de la liste d'attente à une place"]) == ("1", "6", "1", "1")
+    ahead = activity(library.store.engine, library.store.engine, last_weeks(10, NOW + timedelta(weeks=8)), NOW)
+    assert ahead.total.workshops["cancelled"] == 1 and ahead.total.workshops["held"] == 0
