@@ -24,6 +24,7 @@ from bot.knowledge.workshops import load_workshops
 from bot.settings import ROOT
 from bot.staff.accounts import StaffAccounts
 from bot.staff.activity import activity, last_weeks
+from bot.staff.files import write_all
 from bot.workshops.models import CANCELLED, REGISTERED, WAITLISTED
 from bot.workshops.store import Place, WorkshopStore, refresh
 from tests.support.booking import Clock
@@ -247,7 +248,7 @@ def test_a_session_cancelled_tells_every_patron_and_says_how(library: Library) -
     session = library.session("tablette", -1)
     library.register(session, "Nina", Contact("email", "nina@example.org"))
     library.register(session, "Omar", channel="telegram", sender_id="4242")
-    library.register(session, "Pia")
+    library.register(session, "Pia", Contact("mobile", "+33612345670"))
     library.register(session, "Quentin", Contact("email", "quentin@example.org"))  # waiting
     lea = signed_in(library.base)
     form = lea.get(f"/console/ateliers/seance/{session}/annuler")
@@ -260,7 +261,7 @@ def test_a_session_cancelled_tells_every_patron_and_says_how(library: Library) -
     assert posted.status_code == 303 and posted.headers["location"].endswith("?annule=1")
     done = unescape(lea.get(posted.headers["location"]).text)
     assert "L'atelier est annulé." in done and "2 par e-mail" in done and "1 sur Telegram" in done
-    assert "1 sans message" in done
+    assert "1 sans message" in done and "Prévenez-les vous-même" in done and "Pia : 06 12 34 56 70" in done
     text = (library.knowledge / "workshops.yml").read_text(encoding="utf-8")
     assert f"cancelled: [{session[-10:]}]" in text
     mails = {recipients[0]: message for recipients, message in library.inbox.messages}
@@ -273,6 +274,19 @@ def test_a_session_cancelled_tells_every_patron_and_says_how(library: Library) -
     assert library.store.seats(session).session.cancelled_at is not None
     again = lea.get(f"/console/ateliers/seance/{session}/annuler")
     assert again.status_code == 409
+
+
+def test_a_mistake_in_the_file_is_shown_and_the_sessions_stay(library: Library) -> None:
+    path = library.knowledge / "workshops.yml"
+    text = path.read_text(encoding="utf-8")
+    try:
+        write_all({path: text.replace("capacity: 6", "capacity: beaucoup")})  # renamed into place: seen at once
+        page = signed_in(library.base).get("/console/ateliers", params={"semaine": day(9)})
+        assert page.status_code == 200 and problems(page.text) == []
+        assert "Le fichier des ateliers a une erreur" in unescape(page.text) and "workshops.yml" in page.text
+        assert "Prendre en main sa tablette" in page.text  # the sessions as they were
+    finally:
+        write_all({path: text})
 
 
 def test_the_home_page_lists_the_coming_sessions(library: Library) -> None:

@@ -25,8 +25,9 @@ from bot.booking.store import BookingStore
 from bot.contract import THEMES
 from bot.db.engines import EngineSource
 from bot.hours import PARIS
+from bot.knowledge import KnowledgeError
 from bot.knowledge.files import parse_yaml, validate
-from bot.knowledge.workshops import LEVELS, Workshops
+from bot.knowledge.workshops import LEVELS, Workshop, Workshops, load_workshops
 from bot.settings import Settings
 from bot.staff import files
 from bot.staff.agenda import iso_week, monday_named
@@ -50,8 +51,8 @@ from bot.staff.workshops import (
 from bot.telegram.client import telegram_notify
 from bot.web.console.guard import Guard, SignedIn, whole_number
 from bot.web.pages import page
-from bot.workshops.models import Registration, WorkshopSession
-from bot.workshops.notices import Messenger, cancellation_text
+from bot.workshops.models import CANCELLED, Registration, WorkshopSession
+from bot.workshops.notices import NOBODY, Messenger, cancellation_text
 from bot.workshops.store import WorkshopStore, refresh
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,28 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
     path = settings.knowledge_dir / FILE
 
     def sessions_now() -> WorkshopStore:
-        return refresh(store, settings.knowledge_dir)
+        """The store, its sessions copied from the file if it changed; a file with a mistake (written by hand)
+        leaves the sessions as they were (the list says what is wrong)."""
+        try:
+            return refresh(store, settings.knowledge_dir)
+        except KnowledgeError as error:
+            log.warning("the workshops file has a mistake, sessions not copied: %s", error)
+            return store
+
+    def programme() -> tuple[list[Workshop], str]:
+        """The workshops in use (the file's last good version: the loader keeps it when a hand edit breaks the
+        file), and what is wrong with the file as it is now."""
+        if not path.exists():
+            return [], ""
+        try:
+            load_workshops(path, knowledge.sites(settings.knowledge_dir / "sites.yml"))
+            mistake = ""
+        except KnowledgeError as error:
+            mistake = str(error).replace(f"{settings.knowledge_dir}/", "")
+        try:
+            return knowledge.workshops(path).workshops, mistake
+        except KnowledgeError:  # broken since this process started
+            return [], mistake
 
     def names() -> dict[str, Any]:
         """The names of sites and mediators (those gone from the file too), themes and levels."""
@@ -100,8 +122,9 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
             monday, error = monday_named("", today), "Cette semaine n'existe pas. Voici la semaine en cours."
         sessions_now()
         found = store.sessions(week_start(monday), week_start(monday + timedelta(weeks=WEEKS_SHOWN)))
-        shown = knowledge.workshops(path).workshops if path.exists() else []
+        shown, mistake = programme()
         return page("console/workshops.html", staff=staff, monday=monday, weeks=weeks_of(found), error=error,
+                    mistake=mistake,
                     last_day=monday + timedelta(weeks=WEEKS_SHOWN, days=-1), workshops=shown, now=store.clock(),
                     before=iso_week(monday - timedelta(weeks=WEEKS_SHOWN)), this=iso_week(today),
                     after=iso_week(monday + timedelta(weeks=WEEKS_SHOWN)), **names(), **LABELS)
@@ -118,8 +141,10 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
         seats = session_or_404(session_id)
         registrations = store.registrations(session_id)
         registered, waiting = present_ones(registrations)
+        untold = [each for each in registrations if each.status == CANCELLED and each.cancelled_via == NOBODY
+                  and not each.skipped and not each.anonymised_at]
         return page(template, status=status, staff=staff, seats=seats, session=seats.session,
-                    registered=registered, waiting=waiting, told=told_counts(registrations), ways=WAYS,
+                    registered=registered, waiting=waiting, told=told_counts(registrations), ways=WAYS, untold=untold,
                     started=seats.session.start <= store.clock(), contact=_contact, contact_kinds=CONTACT_KINDS,
                     library=knowledge.sites(settings.knowledge_dir / "sites.yml").main.name,
                     blank_lines=BLANK_LINES, cancelled_now=bool(request.args.get("annule")),
@@ -227,7 +252,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
             return WorkshopEdit(settings.knowledge_dir)
         if not SESSION_ID.fullmatch(workshop_id) or not path.exists():
             raise NotFound("no such workshop")
-        found = next((each for each in knowledge.workshops(path).workshops if each.id == workshop_id), None)
+        found = next((each for each in programme()[0] if each.id == workshop_id), None)
         if found is None:
             raise NotFound("no such workshop")
         return WorkshopEdit(settings.knowledge_dir, workshop_id, found.title)
