@@ -105,6 +105,9 @@ def test_a_librarian_creates_a_workshop_prints_its_sign_in_sheet_and_marks_atten
     expect(page.get_by_role("columnheader", name="Signature")).to_be_visible()
     expect(page.get_by_role("navigation", name="Menu de la console")).to_be_hidden()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_hidden()
+    pdf = page.pdf(prefer_css_page_size=True)  # as the browser prints it: the stylesheet's A4 page
+    width, height = map(float, re.search(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)", pdf).groups())
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
     page.emulate_media(media="screen")
     expect(page.get_by_role("navigation", name="Menu de la console")).to_be_visible()
 
@@ -120,3 +123,4 @@ def test_a_librarian_creates_a_workshop_prints_its_sign_in_sheet_and_marks_atten
 
     page.goto(base + "/")  # patrons see it on the library's home page
     expect(page.get_by_text("Mon premier e-mail")).to_be_visible()
+    assert axe_violations(page) == []
