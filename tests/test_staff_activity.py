@@ -21,6 +21,7 @@ from bot.privacy.events_table import EVENTS
 from bot.staff import activity as staff_activity
 from bot.staff.activity import (
     UNMARKED,
+    WORKSHOP_FIGURES,
     activity,
     appointments,
     conversation,
@@ -128,7 +129,9 @@ def test_the_report_has_a_row_per_week_and_the_total(tracker_store_url: str) -> 
     rows = report_rows(count(weeks, read_events(engine_for(tracker_store_url), weeks.start, weeks.end),
                              [(NOW, DONE)]), topics())
     header, last, this, total = rows
-    assert len(header) == 5 + len(ROUTES) - 1 + len(PARTNER_KINDS) + 5  # clarify has its column, not as a need
+    # clarify has its column, not as a need; the appointments' statuses, then the workshops' figures
+    assert len(header) == 5 + len(ROUTES) - 1 + len(PARTNER_KINDS) + 5 + len(WORKSHOP_FIGURES)
+    assert header[-1] == "ateliers : séances annulées" and total[-1] == 0
     assert "besoins : précision demandée" not in header and "rendez-vous non notés" in header
     assert header[:5] == ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée"]
     figures = dict(zip(header, this))

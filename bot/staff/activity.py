@@ -24,6 +24,7 @@ from bot.knowledge import Topics
 from bot.labels import ROUTE_LABELS
 from bot.privacy.events_table import EVENTS
 from bot.triage.decision import FALLBACK_INTENT
+from bot.workshops.models import REGISTERED, WAITLISTED, Registration, WorkshopSession
 
 SCOPE_LABELS = {"faire": "faire (urgent)", "accompagner": "accompagner", "orienter": "orienter",
                 "hors_charte": "hors charte"}
@@ -31,6 +32,12 @@ CHANNEL_LABELS = {"rest": "site web", "telegram": "Telegram"}
 NEEDS = tuple(route for route in ROUTES if route != "clarify")  # a clarification is no need: it has its own share
 PERIODS = {"4": "4 dernières semaines", "12": "12 dernières semaines", "52": "52 dernières semaines",
            "annee": "Cette année"}  # the dashboard's periods (`?periode=`)
+# Workshop figures of a week, by the week of the session: sessions held (started, not cancelled, still in the
+# programme), their seats offered and taken, attendance (present among those marked), patrons who were on a waiting
+# list (still waiting at the start, or given a seat), those given a seat from it, and sessions cancelled by staff.
+WORKSHOP_FIGURES = {"held": "séances tenues", "offered": "places offertes", "filled": "places prises",
+                    "present": "présents", "marked": "présences notées", "waiting": "inscrits en liste d'attente",
+                    "promoted": "passés de la liste d'attente à une place", "cancelled": "séances annulées"}
 SESSION_STARTED = "session_started"
 CARRIES = '"custom": {'  # in a bot event's data (as json.dumps writes it) when it carries a payload
 
@@ -85,6 +92,7 @@ class Week:
     routes: Counter[Optional[str]] = field(default_factory=Counter)  # where triage sent the needs
     partners: Counter[Optional[str]] = field(default_factory=Counter)  # referrals, by partner kind
     bookings: Counter[str] = field(default_factory=Counter)  # appointments of the week, by status
+    workshops: Counter[str] = field(default_factory=Counter)  # workshop figures (WORKSHOP_FIGURES) of the week
 
     @property
     def fallback_share(self) -> float:
@@ -152,16 +160,47 @@ def appointments(bookings: Engine, within: Period, now: datetime) -> list[tuple[
     return [(start, UNMARKED if status == CONFIRMED and start <= now else status) for start, status in rows]
 
 
+def workshop_sessions(bookings: Engine, within: Period, now: datetime) -> list[tuple[datetime, Counter[str]]]:
+    """(start, figures) of the workshop sessions of the period, as of `now` (WORKSHOP_FIGURES)."""
+    with bookings.connect() as connection:
+        sessions = connection.execute(select(
+            WorkshopSession.id, WorkshopSession.start, WorkshopSession.capacity, WorkshopSession.active,
+            WorkshopSession.cancelled_at).where(WorkshopSession.start >= within.start,
+                                                WorkshopSession.start < within.end)).all()
+        held = {row.id for row in sessions if row.cancelled_at is None and row.active and row.start <= now}
+        registrations = connection.execute(select(
+            Registration.session_id, Registration.status, Registration.attended, Registration.promoted_at,
+        ).where(Registration.session_id.in_(held))).all() if held else []
+    figures: dict[str, Counter[str]] = {row.id: Counter() for row in sessions}
+    for row in sessions:
+        if row.cancelled_at is not None:
+            figures[row.id]["cancelled"] += 1
+        elif row.id in held:
+            figures[row.id].update(held=1, offered=row.capacity)
+    for registration in registrations:
+        counted = figures[registration.session_id]
+        registered = registration.status == REGISTERED
+        counted.update({name: int(yes) for name, yes in (
+            ("filled", registered), ("present", registered and registration.attended is True),
+            ("marked", registered and registration.attended is not None),
+            ("waiting", registration.status == WAITLISTED or registration.promoted_at is not None),
+            ("promoted", registration.promoted_at is not None))})
+    return [(row.start, figures[row.id]) for row in sessions]
+
+
 def activity(tracker_store: Engine, bookings: Engine, within: Period, now: datetime) -> Activity:
     """The period's figures from both databases, as of `now`."""
-    return count(within, read_events(tracker_store, within.start, within.end), appointments(bookings, within, now))
+    return count(within, read_events(tracker_store, within.start, within.end), appointments(bookings, within, now),
+                 workshop_sessions(bookings, within, now))
 
 
 # Counting -----------------------------------------------------------------------------------------------------
 
 def count(within: Period, events: Iterable[tuple[str, str, float, dict]],
-          booked: Iterable[tuple[datetime, str]]) -> Activity:
-    """The figures of `events` (as read_events gives them) and of the appointments `booked`, per week."""
+          booked: Iterable[tuple[datetime, str]],
+          workshops: Iterable[tuple[datetime, Counter[str]]] = ()) -> Activity:
+    """The figures of `events` (as read_events gives them), of the appointments `booked` and of the workshop
+    sessions (as workshop_sessions gives them), per week."""
     weeks = {monday: Week(monday) for monday in within.weeks}
     places: Counter[tuple[Optional[str], Optional[str]]] = Counter()
     senders: dict[date, set[str]] = {monday: set() for monday in within.weeks}
@@ -170,6 +209,8 @@ def count(within: Period, events: Iterable[tuple[str, str, float, dict]],
             senders[monday].add(sender)
     for start, status in booked:
         weeks[monday_of(start)].bookings[status] += 1
+    for start, figures in workshops:
+        weeks[monday_of(start)].workshops.update(figures)
     for monday, week in weeks.items():
         week.conversations = len(senders[monday])
     return Activity(within, list(weeks.values()), _total(weeks.values(), len(set().union(*senders.values()))),
@@ -222,6 +263,7 @@ def _total(weeks: Iterable[Week], conversations: int) -> Week:
         total.routes.update(week.routes)
         total.partners.update(week.partners)
         total.bookings.update(week.bookings)
+        total.workshops.update(week.workshops)
     return total
 
 
@@ -259,13 +301,15 @@ def report_rows(figures: Activity, topics: Topics) -> list[Sequence[object]]:
     header = ["semaine (lundi)", "conversations", "messages écrits", "non compris", "précision demandée",
               *(f"besoins : {ROUTE_LABELS[route]}" for route in NEEDS),
               *(f"orientations : {topics.named(kind)}" for kind in kinds),
-              *(f"rendez-vous {statuses_label(status)}" for status in STATUS_LABELS)]
+              *(f"rendez-vous {statuses_label(status)}" for status in STATUS_LABELS),
+              *(f"ateliers : {label}" for label in WORKSHOP_FIGURES.values())]
 
     def row(week: Week) -> list[object]:
         name = week.monday.isoformat() if week.monday else "total"  # the period's total has no Monday
         return [name, week.conversations, week.messages, week.fallback, week.clarify,
                 *(week.routes[route] for route in NEEDS), *(week.partners[kind] for kind in kinds),
-                *(week.bookings[status] for status in STATUS_LABELS)]
+                *(week.bookings[status] for status in STATUS_LABELS),
+                *(week.workshops[name] for name in WORKSHOP_FIGURES)]
 
     return [header, *(row(week) for week in figures.weeks), row(figures.total)]
 

@@ -3,6 +3,7 @@ widget's snippet, tutorial pages, calendar files of bookings, the privacy notice
 console."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,12 @@ from sanic import Sanic
 from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.booking.slots import day_label, time_label
 from bot.booking.store import BookingStore
 from bot.db.engines import SharedEngines
-from bot.knowledge import charter, sites
+from bot.knowledge import KnowledgeError, charter, sites
 from bot.knowledge.partners import phone_display
 from bot.knowledge.sites import Site
 from bot.settings import LOG_FORMAT, Settings
@@ -23,9 +26,12 @@ from bot.web.console import console_pages
 from bot.web.headers import security_headers
 from bot.web.pages import TEMPLATES, page
 from bot.web.tutorials import tutorial_pages
+from bot.workshops.store import Seats, WorkshopStore, refresh
 
 STATIC = Path(__file__).parent / "static"
 WIDGET_TITLE = "Aide numérique"
+HOME_WORKSHOPS = 5  # coming workshop sessions on the home page
+log = logging.getLogger(__name__)
 
 
 def widget_options(settings: Settings, site: Site) -> dict[str, str]:
@@ -39,6 +45,16 @@ def snippet(script_url: str, options: dict[str, str]) -> str:
     return f'<script src="{script_url}"{attributes}\n        defer></script>'
 
 
+def coming_workshops(store: WorkshopStore, settings: Settings) -> list[Seats]:
+    """The soonest sessions open to registration; none when the workshops file or the database cannot be read
+    (logged): the home page still shows."""
+    try:
+        return refresh(store, settings.knowledge_dir).coming()[:HOME_WORKSHOPS]
+    except (KnowledgeError, SQLAlchemyError):
+        log.exception("the home page goes without its workshops")
+        return []
+
+
 def create_app(settings: Settings) -> Sanic:
     app = Sanic("aiguillage_web")
     app.register_middleware(security_headers(settings.public_chat_url), "response")
@@ -50,9 +66,14 @@ def create_app(settings: Settings) -> Sanic:
     site = sites(settings.knowledge_dir / "sites.yml").main
     TEMPLATES.globals["widget"] = widget_options(settings, site)  # the layout embeds it on every page
 
+    workshops = WorkshopStore(settings.booking_database_url, engines=engines)
+
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:
-        return page("index.html", site=site, phone=phone_display(site.phone))
+        coming = await asyncio.to_thread(coming_workshops, workshops, settings)
+        site_names = {each.id: each.name for each in sites(settings.knowledge_dir / "sites.yml").sites}
+        return page("index.html", site=site, phone=phone_display(site.phone), workshops=coming,
+                    site_names=site_names, day_label=day_label, time_label=time_label)
 
     @app.get("/integrer")
     async def embed(request: Request) -> HTTPResponse:

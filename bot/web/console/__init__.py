@@ -6,9 +6,9 @@ from sanic import Blueprint
 
 from bot.db.engines import EngineSource
 from bot.settings import Settings
-from bot.web.console import accounts, activity, agenda, content, guard, inbox, sign_in, training
+from bot.web.console import accounts, activity, agenda, content, guard, inbox, sign_in, training, workshops
 
-SECTIONS = (sign_in, inbox, content, training, agenda, activity, accounts)
+SECTIONS = (sign_in, inbox, content, training, agenda, workshops, activity, accounts)
 
 
 def console_pages(settings: Settings, engines: EngineSource) -> Blueprint:

@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.staff.activity import (
     NEEDS,
     PERIODS,
+    WORKSHOP_FIGURES,
     Activity,
     activity,
     appointments,
@@ -90,6 +91,9 @@ def figures(counted: Activity, labels: Topics) -> list[Figure]:
                 f"{rounded_percent(total.fallback_share)} %", " %"),
             Row("précision demandée", [rounded_percent(week.clarify_share) for week in weeks],
                 f"{rounded_percent(total.clarify_share)} %", " %")]),
+        ("Ateliers, par semaine de la séance", [
+            Row(label, [week.workshops[name] for week in weeks], str(total.workshops[name]))
+            for name, label in WORKSHOP_FIGURES.items()] if any(total.workshops.values()) else []),
     ]
     return [figure(title, series, names) for title, series in sections if series]
 
