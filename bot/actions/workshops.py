@@ -184,7 +184,7 @@ def say_place(dispatcher: CollectingDispatcher, place: Place, contact: Optional[
     workshop = next((found for found in workshops(settings.knowledge_dir / "workshops.yml").workshops
                      if found.id == session.workshop_id), None)
     if place.registration.status == REGISTERED:
-        bring = " ".join(f"{item}." for item in workshop.bring) if workshop and workshop.bring else "Rien."
+        bring = " ; ".join(workshop.bring) + "." if workshop and workshop.bring else "rien."
         where = f"{site.name}, {site.full_address}" + (f" ({session.room})" if session.room else "")
         dispatcher.utter_message(response="utter_workshop_registered", title=session.title, when=when_of(place),
                                  where=where, bring=bring, code=code, ics_url=ics_url(place),

@@ -12,7 +12,7 @@ from bot.hours import PARIS, WEEKDAYS
 from bot.workshops.store import Seats
 
 SHOWN = 4  # sessions a turn offers
-TITLE_LENGTH = 32  # a button's title is cut beyond this
+TITLE_LENGTH = 40  # a button's title is cut beyond this
 SHORT_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 # How close the offer is to what the patron asked: all of it, the days without the theme, or neither.
