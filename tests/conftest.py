@@ -15,10 +15,10 @@ from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.training import ensure_model
 from tests.support.booking import sqlite_url
+from tests.support.mail import Inbox, smtp_server
 from tests.support.ports import free_port
 from tests.support.postgres import Databases, postgres_server
 from tests.support.project import copy_project
-from tests.support.mail import Inbox, smtp_server
 from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
 LIEUX_FIXTURES = Path(__file__).parent / "data" / "lieux"
