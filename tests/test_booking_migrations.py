@@ -24,7 +24,8 @@ from bot.staff import models as staff_models  # noqa: F401  (the staff tables, i
 from tests.support.booking import sqlite_url
 
 TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "bookings", "knowledge_state",
-          "held_contacts", "staff_accounts", "staff_sessions", "login_failures", "inbox_decisions", "trainings"}
+          "held_contacts", "staff_accounts", "staff_sessions", "login_failures", "inbox_decisions", "trainings",
+          "workshop_sessions", "workshop_registrations", "workshops_state"}
 
 
 def schema(connection: Connection) -> str:
@@ -104,7 +105,7 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     upgrade(database_url)
     with engine.connect() as connection:
         assert schema(connection) == before
-        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0005",)]
+        assert connection.exec_driver_sql("SELECT version_num FROM alembic_version").all() == [("0006",)]
         assert connection.exec_driver_sql("SELECT digest FROM knowledge_state").all() == [("loaded",)]
     engine.dispose()
 
