@@ -1,8 +1,7 @@
-"""The names fixed by docs/contract.md: routes, scopes, tutorial themes, partner kinds (those the assistant
-serves: version 2's `workshop` route is not served yet)."""
+"""The names fixed by docs/contract.md: routes, scopes, tutorial themes, partner kinds."""
 from typing import Literal, get_args
 
-Route = Literal["tutorial", "booking", "referral", "charter", "info", "out_of_scope", "clarify"]
+Route = Literal["tutorial", "booking", "workshop", "referral", "charter", "info", "out_of_scope", "clarify"]
 Scope = Literal["faire", "accompagner", "orienter", "hors_charte", "none"]
 Theme = Literal[
     "ordinateur_bases", "smartphone", "email", "internet_recherche", "mot_de_passe", "arnaques",

@@ -3,5 +3,5 @@
 from __future__ import annotations
 
 ROUTE_LABELS = {"tutorial": "apprendre (fiche)", "booking": "rendez-vous", "referral": "orientation",
-                "charter": "hors charte", "info": "renseignement", "out_of_scope": "hors sujet",
+                "workshop": "atelier", "charter": "hors charte", "info": "renseignement", "out_of_scope": "hors sujet",
                 "clarify": "précision demandée"}

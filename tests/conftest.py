@@ -15,6 +15,7 @@ from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.training import ensure_model
 from tests.support.booking import sqlite_url
+from tests.support.mail import Inbox, smtp_server
 from tests.support.ports import free_port
 from tests.support.postgres import Databases, postgres_server
 from tests.support.project import copy_project
@@ -106,12 +107,21 @@ def stack_environment(var_dir: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: BotAPIStandIn) -> Iterator[Stack]:
+def smtp_inbox() -> Iterator[tuple[Inbox, str]]:
+    """A local SMTP server that keeps what the stack sends (e-mails to patrons) and its SMTP_URL."""
+    with smtp_server() as (inbox, url):
+        yield inbox, url
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: BotAPIStandIn,
+          smtp_inbox: tuple[Inbox, str]) -> Iterator[Stack]:
     """The real stack (Rasa with the trained model, action server, web server, jobs, Telegram long polling) on
-    free local ports, with its own empty stores, the Bot API stand-in and a staff token; started once for the
-    end-to-end and browser tests."""
+    free local ports, with its own empty stores, the Bot API stand-in, the local SMTP server and a staff token;
+    started once for the end-to-end and browser tests."""
     environ = stack_environment(tmp_path_factory.mktemp("var"), TELEGRAM_TOKEN=TOKEN,
-                                TELEGRAM_API_BASE=telegram_api.base, STAFF_TOKEN="staff-token")
+                                TELEGRAM_API_BASE=telegram_api.base, STAFF_TOKEN="staff-token",
+                                SMTP_URL=smtp_inbox[1])
     with Stack(Settings.from_env(environ), ensure_model()) as running:
         yield running
 

@@ -244,15 +244,15 @@ def test_confusion_table_shows_stock_and_ours_per_expected_route(results: dict[s
     results["assistants"]["ours"]["heldout"]["confusion"] = {
         "tutorial": {"tutorial": 163, "referral": 3}, "info": {"info": 24}}
     lines = confusion_table(results).splitlines()
-    assert lines[0] == ("| expected route | tutorial | booking | referral | charter | info | out_of_scope | clarify | "
-                        "none | messages |")
-    assert lines[2] == "| tutorial | 150 / 163 |  | 0 / 3 |  |  |  | 10 / 0 | 6 / 0 | 166 / 166 |"
-    assert lines[3] == "| booking |  |  |  |  |  |  |  |  |  |"
-    assert lines[6] == "| info |  |  |  |  | 20 / 24 | 4 / 0 |  |  | 24 / 24 |"
-    assert len(lines) == 8
+    assert lines[0] == ("| expected route | tutorial | booking | workshop | referral | charter | info | out_of_scope | "
+                        "clarify | none | messages |")
+    assert lines[2] == "| tutorial | 150 / 163 |  |  | 0 / 3 |  |  |  | 10 / 0 | 6 / 0 | 166 / 166 |"
+    assert lines[3] == "| booking |  |  |  |  |  |  |  |  |  |  |"
+    assert lines[7] == "| info |  |  |  |  |  | 20 / 24 | 4 / 0 |  |  | 24 / 24 |"
+    assert len(lines) == 9
     del results["assistants"]["stock"]
     assert confusion_table(results).splitlines()[2] == \
-        "| tutorial | — / 163 |  | — / 3 |  |  |  |  |  | — / 166 |"
+        "| tutorial | — / 163 |  |  | — / 3 |  |  |  |  |  | — / 166 |"
     assert "## Held-out routes" in markdown(summarised(results), [])
 
 

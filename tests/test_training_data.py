@@ -18,7 +18,7 @@ from bot.settings import ROOT
 
 CONVERSATION_INTENTS = {"greet", "goodbye", "thanks", "affirm", "deny", "help", "not_understood", "cancel",
                         "ask_privacy", "tell_level", "tutorial_another", "tutorial_simpler", "tutorial_harder",
-                        "cancel_booking", "move_booking", "tell_commune"}
+                        "cancel_booking", "move_booking", "tell_commune", "cancel_workshop", "workshop_status"}
 # Sent by buttons only: NLU never learns them.
 PAYLOAD_INTENTS = {"answer_diagnostic", "choose", "forget_me", "forget_me_confirmed", "partner_details"}
 MIN_TRIAGE_EXAMPLES = 25

@@ -1,12 +1,21 @@
 """The tutorial conversation as the actions run it: diagnostic, fiche offered, another one, simpler, harder."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
+
+import pytest
 
 from bot.actions import ActionTriage, ActionTutorial
+from bot.actions import tutorials as tutorial_actions
 from bot.knowledge import tutorials
 from bot.settings import settings
 from tests.test_actions import act, nlu
+
+
+@pytest.fixture(autouse=True)
+def no_workshop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No workshop session to offer after a fiche (the workshops' database is not these tests' concern)."""
+    monkeypatch.setattr(tutorial_actions, "next_session_button", lambda theme: [])
 
 
 def intent(name: str, **entities: str) -> dict[str, Any]:
@@ -96,3 +105,13 @@ def test_without_a_theme_the_bot_asks_what_to_learn() -> None:
 def test_a_level_word_nlu_did_not_normalise_counts_as_unknown() -> None:
     messages, _ = act(ActionTriage(), nlu("les mails, moi je suis debutante", ("learn_email", 0.9)), level="debutante")
     assert responses(messages) == ["utter_route_tutorial", "utter_ask_diagnostic_ease"]
+
+
+def test_the_next_workshop_of_the_theme_is_offered_beside_the_mediator(monkeypatch: pytest.MonkeyPatch) -> None:
+    def next_session(theme: Optional[str]) -> list[dict[str, str]]:
+        return [{"title": f"Atelier « {theme} », mar. 8 déc.", "payload": f'/join_workshop{{"theme": "{theme}"}}'}]
+
+    monkeypatch.setattr(tutorial_actions, "next_session_button", next_session)
+    wish = tutorial_actions.Wish(theme="arnaques", level="debutant")
+    titles = [button["title"] for button in tutorial_actions.follow_up_buttons(wish)]
+    assert titles[titles.index("Prendre rendez-vous") + 1] == "Atelier « arnaques », mar. 8 déc."

@@ -22,8 +22,9 @@ EXPLAINED = {"help", "not_understood"}  # « je suis perdu », « je ne comprend
 ABOUT_THE_LIBRARY = {"library_info", library.PERSON_INTENT}
 ASIDES = {*SMALL_TALK, *EXPLAINED, "ask_privacy", *ABOUT_THE_LIBRARY}
 NEW_NEED = "new_need"
-NEED_ROUTES = {"tutorial", "booking", "referral", "charter"}  # a need that ends a form; info is an aside
-ASK_OF_SLOT = {"booking_site": "site", "booking_slot": "slot"}  # docs/contract.md §4's name of what a form slot asks
+NEED_ROUTES = {"tutorial", "booking", "workshop", "referral", "charter"}  # a need that ends a form; info is an aside
+# docs/contract.md §4's name of what a form slot asks
+ASK_OF_SLOT = {"booking_site": "site", "booking_slot": "slot", "workshop_session": "workshop"}
 
 
 def intent_of(tracker: Tracker) -> tuple[str, float]:

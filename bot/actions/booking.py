@@ -106,7 +106,9 @@ class ActionAskConsent(Action):
         return "action_ask_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        dispatcher.utter_message(response="utter_ask_consent", days=settings.booking_retention_days,
+        workshop = tracker.active_loop.get("name") == "workshop_form"
+        dispatcher.utter_message(response="utter_ask_workshop_consent" if workshop else "utter_ask_consent",
+                                 days=settings.booking_retention_days,
                                  privacy_url=f"{settings.public_web_url}/confidentialite")
         return []
 
@@ -190,26 +192,3 @@ class ActionStartCode(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
         purpose = "move" if tracker.get_intent_of_latest_message() == "move_booking" else "cancel"
         return [SlotSet("code_purpose", purpose), SlotSet("code_tries", 0.0), FollowupAction("code_form")]
-
-
-class ActionManageBooking(Action):
-    """Cancels the booking of the code, or starts the booking form again to move it."""
-
-    def name(self) -> Text:
-        return "action_manage_booking"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
-        code = tracker.get_slot("booking_code")
-        if code in (None, GIVE_UP):  # too many wrong codes: the patron was told to call
-            return cleared("booking_code", "code_purpose")
-        if tracker.get_slot("code_purpose") == "move":
-            booking = store().find(code)
-            assert booking is not None  # the code form keeps only a code it found
-            dispatcher.utter_message(response="utter_booking_moving", slot=booking.slot.label)
-            return [*cleared(*FORM_SLOTS, "booking_code", "code_purpose"), SlotSet("moving_code", code),
-                    SlotSet("booking_site", booking.site_id), FollowupAction("booking_form")]
-        booking = store().cancel(code)
-        assert booking is not None  # as above: cancel() returns it, cancelled or not
-        dispatcher.utter_message(response="utter_booking_cancelled", slot=booking.slot.label,
-                                 json_message={"booking": booking.contract()})
-        return cleared("booking_code", "code_purpose")

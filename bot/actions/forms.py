@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions import booking
+from bot.actions import booking, workshops
 from bot.actions.asides import NEW_NEED, answer_aside, aside_of, intent_of, leave_for_triage
 from bot.actions.booking import FORM_SLOTS, GIVE_UP, MORE, NONE, SLOTS_SHOWN, Events, channel_of
 from bot.booking.codes import find_code
@@ -25,6 +25,7 @@ from bot.booking.preferences import parse_preference
 from bot.booking.slots import Slot
 from bot.booking.store import utc_now
 from bot.hours import PARIS
+from bot.knowledge import charter
 from bot.matching import normalise
 
 CHOICE_SIMILARITY = 80  # rapidfuzz token-set ratio from which typed words name a site or a choice
@@ -37,6 +38,7 @@ ACCESS_NEEDS = ("Fauteuil roulant", "J'entends mal", "Je vois mal", "Je parle pe
 NAME_OR_ASIDE = 0.8  # « Merci » could be a first name: taken for thanks only when NLU is this sure
 YES, NO = "affirm", "deny"
 CODE_FORM_SLOTS = ("booking_code", "code_purpose", "code_tries")
+WORKSHOP_CODE_SLOTS = ("workshop_code", "workshop_code_purpose", "code_tries")
 
 
 def answers_only(validate: Callable[..., Dict[Text, Any]]) -> Callable[..., Dict[Text, Any]]:
@@ -108,7 +110,7 @@ class ValidateBookingForm(AnsweringForm):
     """Checks each answer of the booking form; skips the questions whose answer is already known."""
 
     form_need = "book_mediator"
-    form_slots = FORM_SLOTS
+    form_slots: tuple[str, ...] = FORM_SLOTS
 
     def name(self) -> Text:
         return "validate_booking_form"
@@ -215,13 +217,108 @@ class ValidateCodeForm(AnsweringForm):
     @answers_only
     def validate_booking_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> Dict[Text, Any]:
-        code = find_code(str(value))
-        found = booking.store().find(code) if code else None
-        if found and found.status == "confirmed" and found.start > utc_now():
-            return {"booking_code": found.display_code}
-        tries = int(tracker.get_slot("code_tries") or 0) + 1
-        if tries >= MAX_CODE_TRIES:
-            dispatcher.utter_message(response="utter_code_too_many", phone=booking.library_phone())
-            return {"booking_code": GIVE_UP, "code_tries": 0.0}
-        dispatcher.utter_message(response="utter_code_unknown")
-        return {"booking_code": None, "code_tries": float(tries)}
+        return checked_code("booking_code", str(value), dispatcher, tracker)
+
+
+def known_code(value: str) -> Optional[str]:
+    """The code written in `value` when it is that of a coming appointment or of a workshop registration (codes
+    are unique across both: either question takes either)."""
+    code = find_code(value)
+    if not code:
+        return None
+    found = booking.store().find(code)
+    if found and found.status == "confirmed" and found.start > utc_now():
+        return found.display_code
+    place = workshops.store().place(code)
+    return place.registration.display_code if place else None
+
+
+def checked_code(slot: str, value: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    """A known code; after MAX_CODE_TRIES wrong codes, GIVE_UP and the library's phone."""
+    code = known_code(value)
+    if code:
+        return {slot: code}
+    tries = int(tracker.get_slot("code_tries") or 0) + 1
+    if tries >= MAX_CODE_TRIES:
+        dispatcher.utter_message(response="utter_code_too_many", phone=booking.library_phone())
+        return {slot: GIVE_UP, "code_tries": 0.0}
+    dispatcher.utter_message(response="utter_code_unknown")
+    return {slot: None, "code_tries": float(tries)}
+
+
+class ValidateWorkshopCodeForm(ValidateCodeForm):
+    """The code of a registration to cancel or look up (or of an appointment)."""
+
+    form_slots = WORKSHOP_CODE_SLOTS
+
+    def name(self) -> Text:
+        return "validate_workshop_code_form"
+
+    @answers_only
+    def validate_workshop_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        return checked_code("workshop_code", str(value), dispatcher, tracker)
+
+
+def session_named(value: str, tracker: Tracker) -> Optional[str]:
+    """The session a button names (its id), or the one whose title the patron typed among those offered."""
+    if value == workshops.MORE:
+        return value
+    if workshops.open_session(value):
+        return value
+    offered = {seats.session.id: seats.session.title for seats in workshops.offered(tracker).sessions}
+    return chosen(value, offered)
+
+
+class ValidateWorkshopForm(ValidateBookingForm):
+    """Checks each answer of the workshop registration form: the session (a button, its title, or a day that
+    lists others), the waiting list when it is full, then the first name, contact and consent as for a booking."""
+
+    form_need = "join_workshop"
+    form_slots: tuple[str, ...] = workshops.FORM_SLOTS
+
+    def name(self) -> Text:
+        return "validate_workshop_form"
+
+    def answers(self, slot: str, value: str, tracker: Tracker) -> bool:
+        if slot == "workshop_session":
+            return session_named(value, tracker) is not None or workshops.when_said(value) is not None
+        if slot == "workshop_wait":
+            return yes_or_no(tracker) is not None
+        return super().answers(slot, value, tracker)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Events:
+        text = tracker.latest_message.get("text") or ""
+        intent, _ = intent_of(tracker)
+        if text.startswith("/") and intent != self.form_need and charter().need_of(intent):
+            return leave_for_triage("workshop_form", self.form_slots)  # the button of another need
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> List[Text]:
+        chosen_session = tracker.get_slot("workshop_session")
+        seats = workshops.open_session(chosen_session) if chosen_session else None
+        if tracker.get_slot("workshop_wait") is False:
+            return ["workshop_session", "workshop_wait"]
+        full = seats is not None and workshops.is_full(seats)
+        return [slot for slot in domain_slots if slot != "workshop_wait" or full]
+
+    @answers_only
+    def validate_workshop_session(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        named = session_named(str(value), tracker)
+        if named == workshops.MORE:
+            return {"workshop_session": None,
+                    "workshop_skip": float(tracker.get_slot("workshop_skip") or 0) + SLOTS_SHOWN}
+        if named:
+            return {"workshop_session": named, "workshop_wait": None}
+        when = workshops.when_said(str(value))
+        if when:
+            return {"workshop_session": None, "workshop_when": when, "workshop_skip": 0.0}
+        dispatcher.utter_message(response="utter_workshop_not_understood")
+        return {"workshop_session": None}
+
+    @answers_only
+    def validate_workshop_wait(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        return kept("workshop_wait", yes_or_no(tracker), dispatcher, "utter_yes_or_no")

@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import booking
+from bot.actions import booking, workshops
 from bot.knowledge import charter
 from bot.settings import settings
 
@@ -33,7 +33,8 @@ class ActionPrivacy(Action):
 
 
 class ActionForgetMe(Action):
-    """Erase the patron's data once they confirmed: their bookings here (coming ones cancelled), then the
+    """Erase the patron's data once they confirmed: their bookings and workshop registrations here (coming ones
+    cancelled, a freed seat given to the first waiting patron), then the
     conversation itself, which the channel deletes after this turn (`custom.forget`, docs/contract.md §5)."""
 
     def name(self) -> str:
@@ -42,6 +43,10 @@ class ActionForgetMe(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         erased = booking.store().forget(booking.channel_of(tracker), tracker.sender_id)
-        dispatcher.utter_message(response="utter_forgotten_with_bookings" if erased else "utter_forgotten",
+        registrations = await workshops.forget(tracker)
+        response = {(True, True): "utter_forgotten_with_bookings_and_workshops",
+                    (True, False): "utter_forgotten_with_bookings", (False, True): "utter_forgotten_with_workshops",
+                    (False, False): "utter_forgotten"}[(bool(erased), bool(registrations))]
+        dispatcher.utter_message(response=response,
                                  json_message={"forget": True})
         return []

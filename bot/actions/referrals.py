@@ -10,7 +10,6 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.tutorials import BOOKING_BUTTON
 from bot.knowledge import communes, partners, topics
 from bot.knowledge.communes import Commune
 from bot.matching import name_words
@@ -93,7 +92,7 @@ def none_near(dispatcher: CollectingDispatcher, kind: str, commune: Commune) -> 
     the national map of help places)."""
     response = "utter_no_help_place_near" if kind == MEDIATION else "utter_no_place_near"
     dispatcher.utter_message(response=response, commune=commune.nom, label=topics().label(kind),
-                             buttons=[BOOKING_BUTTON])
+                             buttons=[{"title": "Prendre rendez-vous", "payload": "/book_mediator"}])
     return [SlotSet("referral_kind", None), SlotSet("last_referral", kind), SlotSet("commune", commune.code_insee)]
 
 

@@ -7,14 +7,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import booking, library, referrals, tutorials
+from bot.actions import booking, library, referrals, tutorials, workshops
 from bot.knowledge import charter, topics
 from bot.triage import Decision, Destination, triage
 from bot.triage.understanding import understanding_of
 
 Events = List[Dict[str, Any]]
-# What follows a route's answer in the same turn: the fiche offered, the partner's card, the booking form.
-FOLLOW_UPS = {"tutorial": tutorials.start, "referral": referrals.start, "booking": booking.start}
+# What follows a route's answer in the same turn: the fiche offered, the partner's card, the booking form, the
+# workshop sessions.
+FOLLOW_UPS = {"tutorial": tutorials.start, "referral": referrals.start, "booking": booking.start,
+              "workshop": workshops.start}
 # Buttons that always come with a route's answer (a tutorial's and a referral's come with their follow-up).
 ROUTE_BUTTONS = {
     "clarify": [{"title": "Autre chose", "payload": "/help"}],

@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.workshops import next_session_button
 from bot.knowledge import Tutorial, charter, topics, tutorials
 from bot.knowledge.tutorials import LEVELS, Level
 from bot.settings import settings
@@ -50,14 +51,14 @@ def then_button(intent: Optional[str]) -> List[Dict[str, str]]:
 
 
 def follow_up_buttons(wish: Wish, then: Optional[str] = None) -> List[Dict[str, str]]:
-    """What the patron can ask next: another fiche, a simpler or harder one, the second need, a mediator, a
-    place near them that helps with the theme."""
+    """What the patron can ask next: another fiche, a simpler or harder one, the second need, a mediator, the next
+    workshop of the theme (when one can join it), a place near them that helps with the theme."""
     catalogue = tutorials()
     options = [("Une autre fiche", "/tutorial_another", best(catalogue, wish)),
                ("Plus simple", "/tutorial_simpler", shifted(catalogue, wish, -1)),
                ("Plus avancé", "/tutorial_harder", shifted(catalogue, wish, +1))]
     return [{"title": title, "payload": payload} for title, payload, found in options if found] + \
-        then_button(then) + [BOOKING_BUTTON, HELP_PLACE_BUTTON]
+        then_button(then) + [BOOKING_BUTTON, *next_session_button(wish.theme), HELP_PLACE_BUTTON]
 
 
 def offer(dispatcher: CollectingDispatcher, tutorial: Tutorial, wish: Wish, then: Optional[str] = None) -> Events:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
+from bot.contract import THEMES
 from bot.knowledge import Charter, ForbiddenAct
 from bot.matching import best_mention
 
@@ -14,6 +15,8 @@ FALLBACK_INTENT = "nlu_fallback"
 UNPLACED_INTENTS = {FALLBACK_INTENT, "out_of_scope"}  # NLU could not place the message among the needs
 MAX_CANDIDATES = 3
 CLARIFY_FLOOR = 0.1  # an unsure NLU whose likeliest need is below this has not understood: no choice is offered
+# The tutorial theme of a device the patron names (the `device` entity), for a workshop: « cours de tablette ».
+DEVICE_THEMES = {"smartphone": "smartphone", "tablette": "smartphone", "ordinateur": "ordinateur_bases"}
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,8 @@ class Destination:
     target: Optional[str] = None
 
     def to_contract(self) -> dict:
-        keys = {"tutorial": "theme", "referral": "partner"}
-        extra = {keys[self.route]: self.target} if self.route in keys else {}
+        keys = {"tutorial": "theme", "workshop": "theme", "referral": "partner"}
+        extra = {keys[self.route]: self.target} if self.route in keys and self.target else {}
         return {"route": self.route, **extra}
 
 
@@ -118,6 +121,8 @@ def _decide(understanding: Understanding, best: tuple[str, float], charter: Char
     intent, confidence = best
     need, target = charter.triage_need(intent)
     target = _named_organism(understanding, need.intents.values()) or target
+    if need.route == "workshop":
+        target = workshop_theme(understanding)
     urgent = bool(need.when_urgent and best_mention(understanding.text, charter.urgency_markers))
     forbidden = _forbidden_act(understanding.text, charter) if need.route == "charter" else None
     return Decision(
@@ -151,6 +156,18 @@ def _organism_intent(understanding: Understanding, charter: Charter) -> Optional
         if need.route == "referral" and target in named:
             return intent
     return None
+
+
+def workshop_theme(understanding: Understanding) -> Optional[str]:
+    """The tutorial theme of a workshop the patron names: a `theme` entity (« sur les arnaques », « les mails »),
+    the first one said, else the theme of the device they name (« cours de tablette »); None when they name
+    neither (« vous faites des cours pour les débutants ? »)."""
+    themes = [value for entity, value in understanding.entities if entity == "theme" and value in THEMES]
+    if themes:
+        return themes[0]
+    devices = [DEVICE_THEMES[value] for entity, value in understanding.entities
+               if entity == "device" and value in DEVICE_THEMES]
+    return devices[0] if devices else None
 
 
 def _named_organism(understanding: Understanding, targets: Iterable[Optional[str]]) -> Optional[str]:

@@ -1,6 +1,6 @@
 """The library's web server: demo page with the chat widget on every page, the page that gives libraries the
-widget's snippet, tutorial pages, calendar files of bookings, the privacy notice, health check, the staff
-console."""
+widget's snippet, tutorial pages, calendar files of bookings and workshop registrations, the privacy notice, health
+check, the staff console."""
 from __future__ import annotations
 
 import asyncio
@@ -26,6 +26,7 @@ from bot.web.console import console_pages
 from bot.web.headers import security_headers
 from bot.web.pages import TEMPLATES, page
 from bot.web.tutorials import tutorial_pages
+from bot.web.workshops import workshop_pages
 from bot.workshops.store import Seats, WorkshopStore, refresh
 
 STATIC = Path(__file__).parent / "static"
@@ -61,12 +62,13 @@ def create_app(settings: Settings) -> Sanic:
     app.static("/static", STATIC)
     app.blueprint(tutorial_pages(settings.knowledge_dir))
     engines = SharedEngines()  # one connection pool per database for all pages
-    app.blueprint(booking_pages(settings, BookingStore(settings.booking_database_url, engines=engines)))
+    bookings = BookingStore(settings.booking_database_url, engines=engines)
+    app.blueprint(booking_pages(settings, bookings))
+    workshops = WorkshopStore(settings.booking_database_url, engines=engines)
+    app.blueprint(workshop_pages(workshops, bookings))
     app.blueprint(console_pages(settings, engines))
     site = sites(settings.knowledge_dir / "sites.yml").main
     TEMPLATES.globals["widget"] = widget_options(settings, site)  # the layout embeds it on every page
-
-    workshops = WorkshopStore(settings.booking_database_url, engines=engines)
 
     @app.get("/")
     async def home(request: Request) -> HTTPResponse:

@@ -47,15 +47,17 @@ def check_triage_shape(triage: dict[str, Any]) -> None:
     assert 0.0 <= triage["confidence"] <= 1.0
     allowed = {"route", "scope", "confidence"} | {"tutorial": {"theme"}, "referral": {"partner"},
                                                     "clarify": {"candidates"}}.get(route, set())
+    if route == "workshop":  # a theme when the patron named one
+        allowed |= {"theme"} & set(triage)
     assert set(triage) == allowed, triage
-    if route == "tutorial":
+    if route in ("tutorial", "workshop") and "theme" in triage:
         assert triage["theme"] in THEMES
     if route == "referral":
         assert triage["partner"] in PARTNER_KINDS
     if route == "clarify":
         assert 2 <= len(triage["candidates"]) <= 3
         assert all(candidate["route"] in ROUTES for candidate in triage["candidates"])
-    expected_scope = {"tutorial": {"accompagner"}, "booking": {"accompagner", "faire"},
+    expected_scope = {"tutorial": {"accompagner"}, "booking": {"accompagner", "faire"}, "workshop": {"accompagner"},
                       "referral": {"orienter"}, "charter": {"hors_charte"}}.get(route, {"none"})
     assert triage["scope"] in expected_scope, triage
 
