@@ -148,3 +148,32 @@ def test_nonsense_is_not_understood_and_offers_no_choice(default_charter: Charte
         decision = triage(understood("qsdf zorglub", *ranking), default_charter)
         assert decision.to_contract() == {"route": "out_of_scope", "scope": "none", "confidence": 0.0}
         assert not decision.understood
+
+
+def test_a_skill_asked_with_a_group_sessions_word_is_a_workshop_of_that_skill(default_charter: Charter) -> None:
+    decision = triage(understood("atelier mots de passe c'est quel jour", ("learn_mot_de_passe", 0.8),
+                                 ("join_workshop", 0.15)), default_charter)
+    assert decision.to_contract() == {"route": "workshop", "theme": "mot_de_passe", "scope": "accompagner",
+                                      "confidence": 0.8}
+
+
+def test_a_workshop_close_to_a_skill_takes_its_theme(default_charter: Charter) -> None:
+    decision = triage(understood("les prochaines initiations à la liseuse", ("join_workshop", 0.45),
+                                 ("learn_bibliotheque_numerique", 0.4)), default_charter)
+    assert (decision.route, decision.destination.target) == ("workshop", "bibliotheque_numerique")
+    far = triage(understood("vous faites des cours pour les débutants", ("join_workshop", 0.8),
+                            ("learn_ordinateur_bases", 0.1)), default_charter)
+    assert (far.route, far.destination.target) == ("workshop", None)
+
+
+def test_words_that_only_look_like_a_group_session_keep_the_skill(default_charter: Charter) -> None:
+    for text in ("faire ses courses en ligne", "le coursier a livré mon colis ?",
+                 "pas besoin d'atelier, expliquez-moi juste", "un tuto sans cours à suivre"):
+        decision = triage(understood(text, ("learn_achats_en_ligne", 0.9)), default_charter)
+        assert decision.route == "tutorial", text
+
+
+def test_a_group_sessions_word_does_not_turn_another_need_into_a_workshop(default_charter: Charter) -> None:
+    decision = triage(understood("ma formation France Travail n'est pas payée", ("refer_france_travail", 0.9),
+                                 ("learn_email", 0.05)), default_charter)
+    assert decision.route == "referral"

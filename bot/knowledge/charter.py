@@ -89,6 +89,7 @@ class Charter(BaseModel, extra="forbid"):
 
     clarify_margin: Margin
     urgency_markers: List[Text] = Field(min_items=1)
+    group_markers: List[Text] = []  # a skill to learn asked with one of them is a workshop of that skill
     needs: Dict[Text, Need]
     forbidden: List[ForbiddenAct] = Field(min_items=1)
     never_ask: List[Text] = Field(min_items=1)
@@ -110,6 +111,12 @@ class Charter(BaseModel, extra="forbid"):
             if intent in targets:
                 return need, targets[intent]
         return None
+
+    @property
+    def workshop_intent(self) -> Optional[str]:
+        """The first intent of a need routed to workshops, None when the charter has none."""
+        return next((intent for need in self.needs.values() if need.route == "workshop" for intent in need.intents),
+                    None)
 
     def triage_need(self, intent: str) -> Tuple[Need, Optional[str]]:
         """The need a triage intent expresses and its target; KeyError for any other intent."""

@@ -4,18 +4,20 @@ Pure functions: no Rasa import, so the rules are tested on their own.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Optional, Sequence
 
 from bot.contract import THEMES
 from bot.knowledge import Charter, ForbiddenAct
-from bot.matching import best_mention
+from bot.matching import best_mention, normalise
 
 FALLBACK_INTENT = "nlu_fallback"
 UNPLACED_INTENTS = {FALLBACK_INTENT, "out_of_scope"}  # NLU could not place the message among the needs
 MAX_CANDIDATES = 3
 CLARIFY_FLOOR = 0.1  # an unsure NLU whose likeliest need is below this has not understood: no choice is offered
 # The tutorial theme of a device the patron names (the `device` entity), for a workshop: « cours de tablette ».
+NEGATION = re.compile(r"\b(?:pas|sans|jamais|plutot|lieu)\b")  # before a group session's word: not asked for
 DEVICE_THEMES = {"smartphone": "smartphone", "tablette": "smartphone", "ordinateur": "ordinateur_bases"}
 
 
@@ -87,6 +89,9 @@ def triage(understanding: Understanding, charter: Charter) -> Decision:
     skill = _skill_then_organism(ranked[:2], organism, charter)
     if close and skill:
         return _decide(understanding, skill, charter, then=organism)
+    group = _group_session(understanding, ranked, charter)
+    if group:
+        return group
     if unsure or close:
         options = _clarify_options(ranked, charter, within=None if unsure else charter.clarify_margin)
         if len(options) > 1 and options[0].intent == ranked[0][0]:
@@ -156,6 +161,35 @@ def _organism_intent(understanding: Understanding, charter: Charter) -> Optional
         if need.route == "referral" and target in named:
             return intent
     return None
+
+
+def _group_session(understanding: Understanding, ranked: list[tuple[str, float]],
+                   charter: Charter) -> Optional[Decision]:
+    """A skill to learn, or a workshop, asked with a group session's words (charter's group_markers: « atelier
+    mots de passe », « initiation à la liseuse ») when the likeliest need is one of them: a workshop, of the theme
+    the patron names, else of the likelier skill of the two first needs."""
+    intent = charter.workshop_intent
+    needs = [(*charter.triage_need(each), confidence) for each, confidence in ranked[:2]]
+    if intent is None or needs[0][0].route not in ("tutorial", "workshop") \
+            or not says_group(understanding.text, charter.group_markers):
+        return None
+    skills = [target for need, target, confidence in needs
+              if need.route == "tutorial" and ranked[0][1] - confidence < charter.clarify_margin]
+    theme = workshop_theme(understanding) or (skills[0] if skills else None)
+    need = charter.triage_need(intent)[0]
+    return Decision(Destination(intent, "workshop", theme), need.scope, ranked[0][1])
+
+
+def says_group(text: str, markers: Sequence[str]) -> bool:
+    """Whether `text` asks for a group session with one of its words, whole (a plural too, « l'atelier » written
+    « latelier »: « courses » or « coursier » are no « cours »), and not turned down (« pas besoin d'atelier »,
+    « un tuto sans cours à suivre »: a negation among the four words before it)."""
+    words = "|".join(re.escape(normalise(marker)) for marker in markers)
+    if not words:
+        return False
+    said = normalise(text)
+    return any(not NEGATION.search(" ".join(said[:found.start()].split()[-4:]))
+               for found in re.finditer(rf"\b(?:[ld])?(?:{words})[sx]?\b", said))
 
 
 def workshop_theme(understanding: Understanding) -> Optional[str]:
