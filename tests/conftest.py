@@ -23,8 +23,8 @@ from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
 LIEUX_FIXTURES = Path(__file__).parent / "data" / "lieux"
 FIGURE = "figure"  # the user property of a figure a test measured, printed in pytest's summary
-STACKS = {"stack", "curated_stack", "territory_stack"}  # the fixtures of a running stack
-MODULE_STACKS = ("curated_stack", "territory_stack")  # one per module, each its own pytest-xdist group
+STACKS = {"stack", "curated_stack", "territory_stack", "copied_stack"}  # the fixtures of a running stack
+MODULE_STACKS = ("curated_stack", "territory_stack", "copied_stack")  # one per module, each its own xdist group
 NOT_UNIT = ("stack", "browser", "postgres", "slow")
 
 
@@ -150,6 +150,19 @@ def territory_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]
     knowledge = shutil.copytree(ROOT / "knowledge_base", root / "knowledge_base")
     for name in ("charente-20230711.v0.first60.json", "bus-france-services-charente-20231003.v0.json"):
         import_lieux(LIEUX_FIXTURES / name, knowledge / "partners")
+    environ = stack_environment(root / "var", KNOWLEDGE_DIR=str(knowledge))
+    with Stack(Settings.from_env(environ), ensure_model()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def copied_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Another real stack whose knowledge base is a copy, with the files of the module's KNOWLEDGE_FILES (name ->
+    text) written into it: for the tests that edit it from the console."""
+    root = tmp_path_factory.mktemp("copied")
+    knowledge = shutil.copytree(ROOT / "knowledge_base", root / "knowledge_base")
+    for name, text in getattr(request.module, "KNOWLEDGE_FILES", {}).items():
+        (knowledge / name).write_text(text, encoding="utf-8")
     environ = stack_environment(root / "var", KNOWLEDGE_DIR=str(knowledge))
     with Stack(Settings.from_env(environ), ensure_model()) as running:
         yield running

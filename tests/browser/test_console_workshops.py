@@ -1,35 +1,47 @@
-"""A librarian in the browser: creates a workshop in the console, a patron registers, the librarian prints the
-sign-in sheet (the print stylesheet: the table, no menu) and marks who came to the session held last week.
-axe-core on each new page. The web server runs alone over a copy of the knowledge base (the console writes its
-workshops file)."""
+"""A librarian in the browser: creates a workshop in the console, a patron registers in the chat widget (the real
+assistant), the librarian prints the sign-in sheet (the print stylesheet: the table, no menu) and marks who came to
+the session held last week. axe-core on each new page. The stack runs over a copy of the knowledge base (the console
+writes its workshops file)."""
 from __future__ import annotations
 
 import re
-import shutil
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from bot.booking.slots import day_label
+from bot import knowledge
+from bot.booking.availability import is_public_holiday
 from bot.hours import PARIS
+from bot.services import Stack
 from bot.settings import ROOT, Settings
 from bot.staff.accounts import StaffAccounts
 from bot.workshops.store import WorkshopStore, refresh
-from tests.browser.widget import axe_violations
+from tests.browser.widget import answer_to, axe_violations, choose, custom, log, open_widget, say
 from tests.support.booking import Clock
-from tests.support.web import web_server
 
 PASSWORD = "la médiathèque ouvre à 10 h"
 NOW = datetime.now(timezone.utc)
-HELD_DAY = (NOW - timedelta(days=6)).astimezone(PARIS).date()
+SITES = knowledge.sites(ROOT / "knowledge_base" / "sites.yml")
+
+
+def open_day(day: date, step: int) -> date:
+    """`day`, or the next open day of the centrale in the direction of `step` (no closure, no public holiday)."""
+    while is_public_holiday(day) or any(closure.start <= day <= (closure.end or closure.start)
+                                        and closure.site in (None, "centrale") for closure in SITES.closures):
+        day += timedelta(days=step)
+    return day
+
+
+HELD_DAY = open_day((NOW - timedelta(days=6)).astimezone(PARIS).date(), -1)
+FIRST_DAY = open_day((NOW + timedelta(days=3)).astimezone(PARIS).date(), 1)
 WORKSHOPS = f"""workshops:
   - id: semaine-derniere
     title: Classer ses photos
     site: centrale
     room: Salle numérique
-    start: {HELD_DAY.isoformat()} 10:00
+    start: {HELD_DAY.isoformat()} 18:30  # after every permanence of the sample's mediators
     duration_minutes: 90
     capacity: 6
     mediator: camille
@@ -37,25 +49,37 @@ WORKSHOPS = f"""workshops:
 """
 
 
+KNOWLEDGE_FILES = {"workshops.yml": WORKSHOPS}  # in the copy the copied_stack runs on
+
+
 @pytest.fixture(scope="module")
-def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    knowledge = shutil.copytree(ROOT / "knowledge_base", tmp_path_factory.mktemp("copy") / "knowledge_base")
-    (knowledge / "workshops.yml").write_text(WORKSHOPS, encoding="utf-8")
-    with web_server(tmp_path_factory.mktemp("var"), BOOKING_DATABASE_URL="", KNOWLEDGE_DIR=str(knowledge)) as settings:
-        accounts = StaffAccounts(settings.booking_database_url)
-        accounts.add("bibliotheque@mediatheque.fr", "Camille", "mediator", PASSWORD, "camille")
-        accounts.close()
-        before = refresh(WorkshopStore(settings.booking_database_url, clock=Clock(NOW - timedelta(days=7))),
-                         knowledge)  # last week: the session held since was open to patrons
-        patron_registers(before, f"semaine-derniere-{HELD_DAY.isoformat()}", "Jeanne")
-        before.close()
-        yield settings
+def library(copied_stack: Stack) -> Settings:
+    settings = copied_stack.settings
+    accounts = StaffAccounts(settings.booking_database_url)
+    accounts.add("bibliotheque@mediatheque.fr", "Camille", "mediator", PASSWORD, "camille")
+    accounts.close()
+    before = refresh(WorkshopStore(settings.booking_database_url, clock=Clock(NOW - timedelta(days=7))),
+                     settings.knowledge_dir)  # last week: the session held since was open to patrons
+    before.register(f"semaine-derniere-{HELD_DAY.isoformat()}", first_name="Jeanne", contact=None, channel="rest",
+                    sender_id="web-jeanne")
+    before.close()
+    return settings
 
 
-def patron_registers(store: WorkshopStore, session_id: str, first_name: str) -> None:
-    """A patron registers to the session (the assistant's registration, through the store: the widget's
-    conversation will do it once it is on this branch)."""
-    store.register(session_id, first_name=first_name, contact=None, channel="rest", sender_id=f"web-{first_name}")
+def patron_registers(page: Page, base: str, title: str, first_name: str) -> dict[str, Any]:
+    """A patron asks the assistant in the chat widget of the library's page, registers to the first session of
+    `title` (its button names the seats left), gives a first name, no contact, consents; `custom.workshop`."""
+    open_widget(page, base + "/")
+    listed = custom(say(page, "je voudrais m'inscrire à un atelier sur les mails"), "workshops")
+    assert any(session["title"] == title for session in listed), listed
+    button = log(page).get_by_role("button", name=re.compile(f"{re.escape(title)} · 5 places"))
+    assert axe_violations(page) == []
+    answer_to(page, lambda: button.first.click())
+    say(page, first_name)
+    choose(page, "Pas de contact")
+    registered = custom(choose(page, "J'accepte"), "workshop")
+    page.get_by_role("button", name="Fermer").click()
+    return registered
 
 
 def test_a_librarian_creates_a_workshop_prints_its_sign_in_sheet_and_marks_attendance(
@@ -69,7 +93,7 @@ def test_a_librarian_creates_a_workshop_prints_its_sign_in_sheet_and_marks_atten
     expect(page.get_by_role("heading", name="Ateliers", exact=True)).to_be_visible()
     assert axe_violations(page) == []
 
-    first = (NOW + timedelta(days=3)).astimezone(PARIS).date()
+    first = FIRST_DAY
     page.get_by_role("link", name="Créer un atelier").click()
     assert axe_violations(page) == []
     page.get_by_label("Titre", exact=True).fill("Mon premier e-mail")
@@ -78,7 +102,7 @@ def test_a_librarian_creates_a_workshop_prints_its_sign_in_sheet_and_marks_atten
     page.get_by_label("Lieu", exact=True).select_option("centrale")
     page.get_by_label("Salle (facultatif)").fill("Salle numérique")
     page.get_by_label("Date du premier atelier").fill(first.isoformat())
-    page.get_by_label("Heure du début").fill("14:00")
+    page.get_by_label("Heure du début").fill("18:30")
     page.get_by_label("Durée en minutes").fill("90")
     page.get_by_label("Nombre de places").fill("5")
     page.get_by_label("Animé par").select_option("camille")
@@ -87,12 +111,10 @@ def test_a_librarian_creates_a_workshop_prints_its_sign_in_sheet_and_marks_atten
     expect(page.get_by_role("status")).to_contain_text("C'est enregistré")
     assert axe_violations(page) == []
 
-    session_id = f"mon-premier-e-mail-{first.isoformat()}"
-    store = refresh(WorkshopStore(library.booking_database_url), library.knowledge_dir)
-    patron_registers(store, session_id, "Inès")
-    store.close()
-    page.get_by_role("link", name=re.compile(day_label(datetime.combine(first, datetime.min.time(), PARIS)),
-                                             re.IGNORECASE)).click()
+    registered = patron_registers(page, base, "Mon premier e-mail", "Inès")
+    assert (registered["status"], registered["id"]) == ("registered", f"mon-premier-e-mail-{first.isoformat()}")
+    page.goto(base + f"/console/ateliers?semaine={first.isoformat()}")
+    page.locator("ul.workshops").get_by_role("link", name="Mon premier e-mail").click()
     expect(page.get_by_role("heading", name="Mon premier e-mail")).to_be_visible()
     expect(page.get_by_text("1 inscrits sur 5 places")).to_be_visible()
     assert axe_violations(page) == []
@@ -122,5 +144,5 @@ def test_a_librarian_creates_a_workshop_prints_its_sign_in_sheet_and_marks_atten
     assert axe_violations(page) == []
 
     page.goto(base + "/")  # patrons see it on the library's home page
-    expect(page.get_by_text("Mon premier e-mail")).to_be_visible()
+    expect(page.get_by_text("Mon premier e-mail", exact=True)).to_be_visible()
     assert axe_violations(page) == []
