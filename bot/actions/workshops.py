@@ -192,7 +192,7 @@ def say_place(dispatcher: CollectingDispatcher, place: Place, contact: Optional[
         return
     dispatcher.utter_message(response="utter_workshop_waitlisted", title=session.title, when=when_of(place),
                              position=place.position, code=code, json_message=contract(place))
-    dispatcher.utter_message(response=how_told(place, contact), code=code)
+    dispatcher.utter_message(response=how_told(place, contact), code=code, hours=settings.waitlist_skip_hours)
 
 
 class ActionRegisterWorkshop(Action):
@@ -261,8 +261,10 @@ def tell_status(dispatcher: CollectingDispatcher, place: Place) -> None:
     """Where a registration stands; a promoted patron who asks with their code is told now."""
     registration = place.registration
     if registration.status == CANCELLED:
-        dispatcher.utter_message(response="utter_workshop_status_cancelled", title=place.session.title,
-                                 when=when_of(place), json_message=contract(place))
+        dispatcher.utter_message(
+            response="utter_workshop_status_skipped" if registration.skipped else "utter_workshop_status_cancelled",
+            title=place.session.title, when=when_of(place), hours=settings.waitlist_skip_hours,
+            json_message=contract(place))
         return
     if registration.status == WAITLISTED:
         dispatcher.utter_message(response="utter_workshop_status_waitlisted", title=place.session.title,
