@@ -17,6 +17,7 @@ from typing import Iterator, Optional
 
 import httpx
 import pytest
+import yaml
 
 from bot.booking.contact import Contact
 from bot.knowledge.sites import load_sites
@@ -93,10 +94,21 @@ class Library:
         return place
 
 
+def always_open(path: Path) -> None:
+    """The sites file without permanences, closures nor public holidays: the sessions of the test's days, whichever
+    they are, take place."""
+    sites = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sites["availability"], sites["closures"] = [], []
+    for site in sites["sites"]:
+        site["closed_on_public_holidays"] = False
+    path.write_text(yaml.safe_dump(sites, allow_unicode=True), encoding="utf-8")
+
+
 @pytest.fixture(scope="module")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Library]:
     knowledge = shutil.copytree(ROOT / "knowledge_base", tmp_path_factory.mktemp("copy") / "knowledge_base")
     (knowledge / "workshops.yml").write_text(WORKSHOPS, encoding="utf-8")
+    always_open(knowledge / "sites.yml")
     with smtp_server() as (inbox, smtp_url), BotAPIStandIn() as telegram, \
             web_server(tmp_path_factory.mktemp("var"), BOOKING_DATABASE_URL="", KNOWLEDGE_DIR=str(knowledge),
                        SMTP_URL=smtp_url, SMTP_FROM="mediatheque@example.org", TELEGRAM_TOKEN=TOKEN,
