@@ -101,6 +101,20 @@ def test_a_confirmed_booking_shows_its_code_to_copy_and_a_calendar_button() -> N
     texts_are_valid(outgoing)
 
 
+def test_a_workshop_registration_shows_its_code_to_copy_and_a_calendar_button() -> None:
+    registered = {"status": "registered", "code": "7AK-B39", "id": "tablette-2026-12-17",
+                  "start": "2026-12-17T14:00:00+01:00", "site": "quartier",
+                  "calendar_url": "https://bib.example.org/ateliers/7AK-B39.ics"}
+    outgoing = render_turn([{"text": "C'est noté, vous êtes inscrit ! Votre code : 7AK-B39."},
+                            {"custom": {"workshop": registered}}])
+    assert outgoing[0].text.count("<code>7AK-B39</code>") == 1
+    assert inline(outgoing[0]) == [("📅 Ajouter à mon agenda", "https://bib.example.org/ateliers/7AK-B39.ics")]
+    cancelled = render_turn([{"text": "Votre inscription est annulée."},
+                             {"custom": {"workshop": {**registered, "status": "cancelled"}}}])
+    assert not isinstance(cancelled[0].markup, InlineKeyboardMarkup)
+    texts_are_valid(outgoing)
+
+
 PARTNER = {"id": "caf-tours", "kind": "caf", "name": "CAF de Tours", "address": "12 rue des Tanneurs, 37000 Tours",
            "phone": "+33261910101", "url": "https://www.caf.fr", "opening_hours": "Mo-Fr 08:30-12:30",
            "latitude": 47.39, "longitude": 0.68, "open_now": True, "status": "Ouvert maintenant, jusqu'à 12 h 30."}

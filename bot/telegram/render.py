@@ -7,8 +7,9 @@ messages.
   bytes Telegram allows in callback data is sent as `#<index>` and found again in the conversation (see
   `bot.channels.telegram`).
 - `custom.ask: contact` puts a keyboard under the question with a button that shares the patron's phone number.
-- `custom.tutorial` and a confirmed `custom.booking` add a button to open the fiche or the calendar file (HTTPS only:
-  Telegram refuses other links in buttons); the booking code is set in monospace, which copies in one tap.
+- `custom.tutorial`, a confirmed `custom.booking` and a `custom.workshop` registered or waitlisted add a button to
+  open the fiche or the calendar file (HTTPS only: Telegram refuses other links in buttons); the code is set in
+  monospace, which copies in one tap.
 - `custom.partner` and `custom.site` (a place) are shown by their text, the card's one-line summary; the place's
   website and its online booking become buttons on that message (HTTPS only), and a place with coordinates is
   followed by a map card (sendVenue), which opens the phone's maps. A site has no coordinates today: nothing more
@@ -36,6 +37,7 @@ Markup = Union[InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, N
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH - 96  # room for the escaping and the code's <code> tags
 MAX_CALLBACK_DATA = 64
 SHARE_PHONE = "📱 Envoyer mon numéro"
+KEPT = {"booking": ("confirmed",), "workshop": ("registered", "waitlisted")}  # results with a code and a calendar
 
 
 @dataclass
@@ -135,11 +137,12 @@ def render_turn(messages: list[dict[str, Any]]) -> list[Outgoing]:
         draft.asks_contact = draft.asks_contact or custom.get("ask") == "contact"
         if https((custom.get("tutorial") or {}).get("url")):
             draft.links.append(("📄 Ouvrir la fiche", custom["tutorial"]["url"]))
-        booking = custom.get("booking") or {}
-        if booking.get("status") == "confirmed":
-            draft.code = str(booking.get("code", ""))
-            if https(booking.get("calendar_url")):
-                draft.links.append(("📅 Ajouter à mon agenda", booking["calendar_url"]))
+        for key, kept in KEPT.items():
+            result = custom.get(key) or {}
+            if result.get("status") in kept:
+                draft.code = str(result.get("code", ""))
+                if https(result.get("calendar_url")):
+                    draft.links.append(("📅 Ajouter à mon agenda", result["calendar_url"]))
         place = custom.get("partner") or custom.get("site") or {}
         if https(place.get("booking_url")) and place["booking_url"] != place.get("url"):
             draft.links.append(("📅 Prendre rendez-vous", place["booking_url"]))
