@@ -1,5 +1,5 @@
-"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | import-lieux FILE |
-staff-add EMAIL NAME | retrain ID`: the assistant's commands."""
+"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | replica |
+import-lieux FILE | staff-add EMAIL NAME | retrain ID`: the assistant's commands."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import NoReturn, Optional, Sequence
 
 from bot.contract import PARTNER_KINDS
 from bot.settings import LOG_FORMAT, Settings, settings
@@ -186,6 +186,31 @@ def staff_add(email: str, name: str, role: str) -> int:
     return 0
 
 
+def replica() -> NoReturn:
+    """A Rasa replica on another host: it pulls the model in service from MODEL_SERVER_URL every MODEL_PULL_SECONDS
+    (docs/deploy/replicas.md); its action server, tracker store and lock store are those of the settings."""
+    import os
+
+    import yaml
+
+    from bot.services import ONE_MATH_THREAD
+
+    if not settings.model_server_url or not settings.rasa_api_token:
+        raise SystemExit("Set MODEL_SERVER_URL (the main host's web server: https://…/model) and RASA_API_TOKEN (the "
+                         "main host's): the replica pulls the model in service from there.")
+    endpoints = yaml.safe_load((Path(__file__).parents[1] / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["models"] = {"url": settings.model_server_url, "token": settings.rasa_api_token,
+                           "wait_time_between_pulls": settings.model_pull_seconds}
+    path = settings.var_dir / "endpoints-replica.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints), encoding="utf-8")
+    path.chmod(0o600)  # it holds the token
+    command = [sys.executable, "-m", "bot.rasa_server", "--interface", settings.bind_host, "--port",
+               str(settings.rasa_port), "--credentials", "credentials.yml", "--endpoints", str(path), "--cors",
+               settings.cors_origins, "--model", str(settings.var_dir / "pulled-models")]
+    os.execve(sys.executable, command, {**os.environ, **settings.environment(), **ONE_MATH_THREAD})
+
+
 def retrain(training_id: int) -> int:
     """Train, evaluate and deploy for a training the console started (it starts this command)."""
     import logging
@@ -201,7 +226,7 @@ def retrain(training_id: int) -> int:
 
 
 COMMANDS = {"run": run, "train": train, "validate": validate, "web": web, "jobs": jobs,
-            "telegram-polling": telegram_polling, "telegram-webhook": telegram_webhook}
+            "telegram-polling": telegram_polling, "telegram-webhook": telegram_webhook, "replica": replica}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -63,6 +63,9 @@ class Settings:
     rasa_api_token: str = field(repr=False)  # token of Rasa's HTTP API (?token=); empty: one per start
     rasa_replicas: int  # Rasa processes, each with its own action server, on RASA_PORT, RASA_PORT + 1...
     lock_store_url: str  # redis://host:6379/0 that the replicas share; empty: Rasa's in-memory lock store
+    rasa_replica_urls: tuple[str, ...]  # Rasa replicas on other hosts (http://host:5005), pulling the model
+    model_server_url: str  # where a replica on another host pulls the model in service: the web server's /model
+    model_pull_seconds: int  # how often such a replica asks the model server for a new model
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
@@ -105,6 +108,10 @@ class Settings:
             rasa_api_token=_env("RASA_API_TOKEN", ""),
             rasa_replicas=int(_env("RASA_REPLICAS", "1")),
             lock_store_url=_env("LOCK_STORE_URL", ""),
+            rasa_replica_urls=tuple(url.strip().rstrip("/") for url in _env("RASA_REPLICA_URLS", "").split(",")
+                                    if url.strip()),
+            model_server_url=_env("MODEL_SERVER_URL", ""),
+            model_pull_seconds=int(_env("MODEL_PULL_SECONDS", "10")),
         )
 
     def with_api_token(self) -> "Settings":
@@ -160,6 +167,9 @@ class Settings:
             "RASA_API_TOKEN": self.rasa_api_token,
             "RASA_REPLICAS": str(self.rasa_replicas),
             "LOCK_STORE_URL": self.lock_store_url,
+            "RASA_REPLICA_URLS": ",".join(self.rasa_replica_urls),
+            "MODEL_SERVER_URL": self.model_server_url,
+            "MODEL_PULL_SECONDS": str(self.model_pull_seconds),
             "LOCK_STORE_TYPE": REDIS_LOCK_STORE if self.lock_store_url else "in_memory",
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),

@@ -23,8 +23,8 @@ from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
 LIEUX_FIXTURES = Path(__file__).parent / "data" / "lieux"
 FIGURE = "figure"  # the user property of a figure a test measured, printed in pytest's summary
-STACKS = {"stack", "curated_stack", "territory_stack", "copied_stack"}  # the fixtures of a running stack
-MODULE_STACKS = ("curated_stack", "territory_stack", "copied_stack")  # one per module, each its own xdist group
+STACKS = {"stack", "curated_stack", "territory_stack", "copied_stack", "replicated_stack"}  # a running stack
+MODULE_STACKS = ("curated_stack", "territory_stack", "copied_stack", "replicated_stack")  # one xdist group each
 NOT_UNIT = ("stack", "browser", "postgres", "slow")
 
 

@@ -9,6 +9,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 STAGES = ("preparing", "training", "evaluating", "deploying")  # a training's steps, in order
 STALE_AFTER = timedelta(minutes=30)  # a training still running after this was interrupted (server restarted)
 INTERRUPTED = "Interrompu avant la fin (le serveur a peut-être redémarré). Vous pouvez relancer."
+REMOTE_LOAD_SECONDS = 90  # a replica of another host downloads and loads a model within this
 DEPLOY_SECONDS = 600  # Rasa loads the model before answering
 
 
@@ -251,17 +253,47 @@ def running_model(settings: Settings) -> str:
 
 
 def deploy(settings: Settings, model: Path, previous: Path) -> None:
-    """Every Rasa replica serves `model` (conversations go on: they live in the tracker store). If one refuses,
-    those already switched go back to `previous`."""
+    """Every Rasa replica serves `model` (conversations go on: they live in the tracker store): those of this host
+    load it, those of other hosts (RASA_REPLICA_URLS) pull it from the web server's /model within
+    MODEL_PULL_SECONDS. If one refuses or does not follow in time, those of this host go back to `previous` (and
+    the others follow them)."""
     switched: list[str] = []
     try:
         for url in _rasa_urls(settings):
             _load(url, settings.rasa_api_token, model)
             switched.append(url)
+        _followed(settings, model.name)
     except (httpx.HTTPError, RuntimeError):
         for url in switched:
             _load(url, settings.rasa_api_token, previous)
         raise
+
+
+def _followed(settings: Settings, name: str) -> None:
+    """Wait until every replica of another host serves the model `name`; RuntimeError after the pull interval
+    three times and the time to load a model."""
+    waiting = set(settings.rasa_replica_urls)
+    deadline = time.monotonic() + 3 * settings.model_pull_seconds + REMOTE_LOAD_SECONDS
+    while waiting:
+        waiting = {url for url in waiting if _served(url, settings.rasa_api_token) != name}
+        if waiting and time.monotonic() > deadline:
+            raise RuntimeError(f"{', '.join(sorted(waiting))} did not take {name} from the model server")
+        if waiting:
+            time.sleep(1)
+
+
+def _served(url: str, token: str) -> Optional[str]:
+    """The name of the model file a replica serves, None when it does not answer."""
+    try:
+        return Path(_rasa_api("GET", f"{url}/status", token, timeout=5).json()["model_file"]).name
+    except (httpx.HTTPError, RasaRefused, KeyError, ValueError):
+        return None
+
+
+def replicas(settings: Settings) -> list[tuple[str, Optional[str]]]:
+    """Each Rasa replica, of this host and of the others, and the model it serves (None: it does not answer)."""
+    return [(url, _served(url, settings.rasa_api_token))
+            for url in (*_rasa_urls(settings), *settings.rasa_replica_urls)]
 
 
 def _load(url: str, token: str, model: Path) -> None:

@@ -24,6 +24,7 @@ from bot.settings import LOG_FORMAT, Settings
 from bot.web.booking import booking_pages
 from bot.web.console import console_pages
 from bot.web.headers import security_headers
+from bot.web.models import model_pages
 from bot.web.pages import TEMPLATES, page
 from bot.web.tutorials import tutorial_pages
 from bot.web.workshops import workshop_pages
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> Sanic:
     engines = SharedEngines()  # one connection pool per database for all pages
     bookings = BookingStore(settings.booking_database_url, engines=engines)
     app.blueprint(booking_pages(settings, bookings))
+    app.blueprint(model_pages(settings))
     workshops = WorkshopStore(settings.booking_database_url, engines=engines)
     app.blueprint(workshop_pages(workshops, bookings))
     app.blueprint(console_pages(settings, engines))

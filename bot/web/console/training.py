@@ -2,6 +2,8 @@
 route and the history of models and who deployed them."""
 from __future__ import annotations
 
+import asyncio
+
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
@@ -10,7 +12,7 @@ from bot.db.engines import EngineSource
 from bot.evaluation import ROUTE_LABELS, percent
 from bot.settings import Settings
 from bot.staff.models import RUNNING
-from bot.staff.retraining import STAGES, TrainingBusy, Trainings
+from bot.staff.retraining import STAGES, TrainingBusy, Trainings, replicas
 from bot.web.console.guard import Guard, SignedIn
 from bot.web.pages import page
 
@@ -22,16 +24,18 @@ STAGE_LABELS = {"preparing": "Préparation", "training": "Apprentissage des exem
 def routes(console: Blueprint, guard: Guard, settings: Settings, engines: EngineSource) -> None:
     trainings = Trainings(settings, engines)
 
-    def training_page(staff: SignedIn, status: int = 200, notice: str = "") -> HTTPResponse:
+    async def training_page(staff: SignedIn, status: int = 200, notice: str = "") -> HTTPResponse:
         history = trainings.history()
+        answering = await asyncio.to_thread(replicas, settings)
         return page("console/training.html", status=status, staff=staff, notice=notice, history=history,
+                    replicas=answering,
                     latest=history[0] if history else None, steps=len(STAGES), stage_labels=STAGE_LABELS,
                     route_labels=ROUTE_LABELS, percent=percent, running=RUNNING)
 
     @console.get("/entrainement")
     @guard.staff_only
     async def training(request: Request, staff: SignedIn) -> HTTPResponse:
-        return training_page(staff)
+        return await training_page(staff)
 
     @console.post("/entrainement")
     @guard.staff_only
@@ -39,7 +43,7 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
         try:
             trainings.start(staff.account_id)
         except TrainingBusy:
-            return training_page(staff, 409, BUSY)
+            return await training_page(staff, 409, BUSY)
         return redirect("/console/entrainement", status=303)
 
     @console.post("/entrainement/<training_id:int>/annuler")
@@ -48,10 +52,10 @@ def routes(console: Blueprint, guard: Guard, settings: Settings, engines: Engine
         try:
             trainings.undo(training_id, staff.account_id)
         except LookupError:
-            return training_page(staff, 409,
+            return await training_page(staff, 409,
                                  "Cette mise en service ne peut plus être annulée : la page avait changé.")
         except TrainingBusy:
-            return training_page(staff, 409, BUSY)
+            return await training_page(staff, 409, BUSY)
         return redirect("/console/entrainement", status=303)
 
     @console.get("/entrainement/etat")
