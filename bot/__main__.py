@@ -188,7 +188,7 @@ def staff_add(email: str, name: str, role: str) -> int:
 
 def replica() -> NoReturn:
     """A Rasa replica on another host: it pulls the model in service from MODEL_SERVER_URL every MODEL_PULL_SECONDS
-    (docs/deploy/replicas.md); its action server, tracker store and lock store are those of the settings."""
+    (README, Deploy); its action server, tracker store and lock store are those of the settings."""
     import os
 
     import yaml
