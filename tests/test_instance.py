@@ -98,6 +98,9 @@ def test_init_library_copies_the_sample_and_writes_the_env_file(tmp_path: Path) 
     values = read_env_file(env_file)
     assert set(values) == {"INSTANCE_DIR", "KNOWLEDGE_DIR", "PROJECT_DIR", "VAR_DIR", "MODELS_DIR"}  # no secret
     assert all(f"#{name}=\n" in env_file.read_text() for name in instance.SECRETS)  # placeholders, commented
+    sourced = subprocess.run(["sh", "-c", f'set -a; . "{env_file}"; echo "$PROJECT_DIR"'], capture_output=True,
+                             text=True, check=True)
+    assert sourced.stdout == f"{folder / 'project'}\n"  # as a shell reads it
     configured = Settings.from_env({"AIGUILLAGE_ENV": str(env_file)})
     assert (configured.instance_dir, configured.knowledge_dir, configured.project_dir, configured.var_dir,
             configured.models_dir) == (folder, folder / "knowledge_base", folder / "project", folder / "var",
