@@ -17,9 +17,13 @@ CODE, INSTANCE = "/opt/aiguillage", "/srv/aiguillage"
 UNITS = ("aiguillage.service", "aiguillage-backup.service", "aiguillage-backup.timer")
 
 
+class UnitFile(configparser.ConfigParser):
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr  # systemd's keys are case-sensitive
+
+
 def unit(name: str) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None, strict=False)
-    parser.optionxform = lambda key: key  # type: ignore[method-assign]  # systemd's keys are case-sensitive
+    parser = UnitFile(interpolation=None, strict=False)
     parser.read_string((DEPLOY / name).read_text())
     return parser
 
