@@ -44,14 +44,20 @@ class Check:
     problems: list[str]
 
 
+def git(repository: Path, *args: str) -> Optional[str]:
+    """What `git args` prints in `repository`, or None when git cannot say. The service's user reads a checkout that
+    root owns: git would refuse it as of dubious ownership, so the repository is declared safe for this command."""
+    try:
+        found = subprocess.run(["git", "-c", f"safe.directory={repository}", *args], cwd=repository,
+                               capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return found.stdout if found.returncode == 0 else None
+
+
 def code_version(repository: Path = ROOT) -> str:
     """The commit the code runs from, or "unknown" outside a git checkout."""
-    try:
-        found = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repository, capture_output=True, text=True,
-                               timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return found.stdout.strip() if found.returncode == 0 else "unknown"
+    return (git(repository, "rev-parse", "HEAD") or "unknown").strip()
 
 
 def env_file_text(folder: Path, commit: str) -> str:
@@ -128,12 +134,8 @@ def read_record(folder: Path) -> dict:
 
 def sample_changes(made_from: str, repository: Path = ROOT) -> Optional[list[str]]:
     """The repository's sample content files changed since commit `made_from` (None when git cannot say)."""
-    try:
-        found = subprocess.run(["git", "diff", "--name-only", made_from, "HEAD", "--", *SAMPLE], cwd=repository,
-                               capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return found.stdout.split() if found.returncode == 0 else None
+    changed = git(repository, "diff", "--name-only", made_from, "HEAD", "--", *SAMPLE)
+    return None if changed is None else changed.split()
 
 
 def check(settings: Settings, repository: Path = ROOT) -> Check:

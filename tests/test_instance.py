@@ -172,14 +172,15 @@ def test_an_instance_edited_in_the_console_keeps_working_after_an_upgrade(releas
         from bot.instance import check
         from bot.knowledge import validate_all
         from bot.settings import settings
-        from bot.training import input_files
+        from bot.training import input_files, model_path
         found = check(settings)
         files = [str(path) for _, path in input_files()]
-        print(repr((found.notes, found.problems, validate_all(), str(settings.project_dir), files)))
+        print(repr((found.notes, found.problems, validate_all(), str(settings.project_dir), files, str(model_path()))))
         """)
     ran = bot_command(release, "-c", script, env_file=env_file)
     assert ran.returncode == 0, ran.stderr
-    notes, problems, knowledge_problems, project, files = eval(ran.stdout.strip().splitlines()[-1])
+    notes, problems, knowledge_problems, project, files, model = eval(ran.stdout.strip().splitlines()[-1])
+    assert Path(model).parent == tmp_path / "library" / "models"  # trained there, from the instance's files
     assert problems == [] and knowledge_problems == [] and project == str(tmp_path / "library" / "project")
     assert "knowledge_base/charter.yml" in notes[1]  # the release's sample changed: said, nothing needed
     model_inputs = [Path(name) for name in files if not Path(name).is_relative_to(release / "bot")]
