@@ -20,10 +20,15 @@ def run() -> int:
     from sqlalchemy.engine import make_url
 
     from bot.booking.store import ensure_database
+    from bot.instance import check
     from bot.knowledge import KnowledgeError
     from bot.services import Stack
     from bot.training import ensure_model
 
+    instance_problems = check(settings).problems  # an instance this release cannot read as it is
+    if instance_problems:
+        print("\n".join([*instance_problems, "Nothing started: make validate says more."]), file=sys.stderr)
+        return 1
     stack = Stack(settings, ensure_model())
     try:
         ensure_database(settings).close()  # once here, before the services that use it start together

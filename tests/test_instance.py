@@ -16,6 +16,7 @@ from typing import Optional
 
 import pytest
 
+from bot import __main__ as bot_main
 from bot import instance
 from bot.instance import ENV_FILE, RECORD, InstanceError, check, init_library
 from bot.settings import ROOT, Settings, read_env_file
@@ -119,8 +120,8 @@ def test_init_library_copies_the_sample_and_writes_the_env_file(tmp_path: Path) 
         init_library(tmp_path / "ma médiathèque")
 
 
-def test_validate_names_what_a_release_needs_changed_in_an_instance(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_names_what_a_release_needs_changed_in_an_instance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
     env_file = init_library(tmp_path / "instance")
     configured = Settings.from_env({"AIGUILLAGE_ENV": str(env_file)})
     monkeypatch.setattr(instance, "CONTENT_FORMAT", instance.CONTENT_FORMAT + 1)
@@ -137,6 +138,9 @@ def test_validate_names_what_a_release_needs_changed_in_an_instance(tmp_path: Pa
     (tmp_path / "instance" / RECORD).unlink()
     [problem] = check(configured).problems
     assert "cannot be read" in problem
+    monkeypatch.setattr(bot_main, "settings", configured)
+    assert bot_main.run() == 1  # nothing started (no training either) on an instance the release cannot read
+    assert "cannot be read" in capsys.readouterr().err
     sample = check(Settings.from_env({}))
     assert sample.problems == [] and "make init-library" in sample.notes[0]
 
