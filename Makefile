@@ -28,7 +28,7 @@ INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initd
 WORKERS := --numprocesses 2 --dist loadgroup --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
-.PHONY: help lint unit run test test-scale bench bench-places install browser postgres scale-servers train validate import-lieux communes-list telegram-webhook constraints audit clean
+.PHONY: help lint unit run test test-scale bench bench-places install browser postgres scale-servers train validate init-library import-lieux communes-list telegram-webhook constraints audit clean
 
 define need_python310
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -108,6 +108,10 @@ scale-servers: ## What make test-scale needs: Redis and nginx (Debian); the test
 
 validate: install ## Knowledge base files and Rasa training data
 	$(PY) -m bot validate
+
+init-library: install ## A library's own instance outside the repository: make init-library DIR=/srv/aiguillage [FORCE=1]
+	@[ -n "$(DIR)" ] || { echo "Give the folder: make init-library DIR=/srv/aiguillage"; exit 1; }
+	$(PY) -m bot init-library "$(DIR)" $(if $(FORCE),--force)
 
 import-lieux: install ## Partner files from a national file (CSV, JSON): make import-lieux FILE=lieux.csv [KIND=caf] [FORCE=1] [REMOVE_GONE=1]
 	@[ -n "$(FILE)" ] || { echo "Give the file: make import-lieux FILE=lieux.csv"; exit 1; }

@@ -1,5 +1,6 @@
 """`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | replica |
-import-lieux FILE | staff-add EMAIL NAME | retrain ID`: the assistant's commands."""
+import-lieux FILE | staff-add EMAIL NAME | retrain ID | init-library DIR`: the assistant's commands. With
+AIGUILLAGE_ENV naming an instance's environment file (init-library), each works on that instance."""
 from __future__ import annotations
 
 import argparse
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import NoReturn, Optional, Sequence
 
 from bot.contract import PARTNER_KINDS
-from bot.settings import LOG_FORMAT, Settings, settings
+from bot.settings import ENV_FILE_VARIABLE, LOG_FORMAT, Settings, settings
 from bot.staff.models import ADMIN, ROLES
 
 
@@ -19,10 +20,15 @@ def run() -> int:
     from sqlalchemy.engine import make_url
 
     from bot.booking.store import ensure_database
+    from bot.instance import check
     from bot.knowledge import KnowledgeError
     from bot.services import Stack
     from bot.training import ensure_model
 
+    instance_problems = check(settings).problems  # an instance this release cannot read as it is
+    if instance_problems:
+        print("\n".join([*instance_problems, "Nothing started: make validate says more."]), file=sys.stderr)
+        return 1
     stack = Stack(settings, ensure_model())
     try:
         ensure_database(settings).close()  # once here, before the services that use it start together
@@ -109,15 +115,21 @@ def train() -> int:
 
 
 def validate() -> int:
-    """Knowledge-base files, then Rasa's own check of the training data and domain (its readers tuned)."""
+    """The instance against this release, its knowledge-base files, then Rasa's own check of the training data and
+    domain (its readers tuned)."""
+    from bot.instance import check
     from bot.knowledge import validate_all
     from bot.training import with_our_code
 
-    problems = validate_all()
+    instance = check(settings)
+    for line in instance.notes:
+        print(line)
+    problems = instance.problems + validate_all()
     for problem in problems:
         print(problem, file=sys.stderr)
     if not problems:
-        print("Knowledge base: OK")
+        print(f"Knowledge base ({settings.knowledge_dir}): OK")
+    print(f"Training data ({settings.project_dir}):", flush=True)
     rasa_check = subprocess.run(
         [sys.executable, "-m", "bot.rasa_reading", "data", "validate", "--quiet", "--config", "config.yml",
          "--domain", "domain.yml", "--data", "data"], cwd=settings.project_dir,
@@ -211,6 +223,33 @@ def replica() -> NoReturn:
     os.execve(sys.executable, command, {**os.environ, **settings.environment(), **ONE_MATH_THREAD})
 
 
+def init_library(folder: Path, force: bool) -> int:
+    """Make a library's instance in DIR, outside the repository: its own copy of the knowledge base and training
+    data, var/, models/ and the environment file aiguillage.env."""
+    from bot.instance import InstanceError, code_version
+    from bot.instance import init_library as make_instance
+
+    try:
+        env_file = make_instance(folder, force=force)
+    except (InstanceError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    home = env_file.parent
+    print(f"Instance made in {home} from commit {code_version()[:12]}:\n"
+          f"  {home}/knowledge_base  the library's knowledge base (the console edits it)\n"
+          f"  {home}/project         the training data: domain.yml, config.yml, data/, heldout/\n"
+          f"  {home}/var, models     conversations, bookings, accounts, logs; the trained models\n"
+          f"  {env_file}  its settings (mode 0600): set the secrets there\n"
+          f"  {home}/instance.json   the commit and content format it was made from\n"
+          f"Next, from the repository:\n"
+          f"  export {ENV_FILE_VARIABLE}={env_file}\n"
+          f"  make validate     # the instance against this release\n"
+          f"  make run          # trains from {home}/project if needed, starts everything\n"
+          f"  .venv/bin/python -m bot staff-add you@mediatheque.fr \"Your name\"   # the first console account\n"
+          f"As a service: docs/deploy/ and README's \"Operate\".")
+    return 0
+
+
 def retrain(training_id: int) -> int:
     """Train, evaluate and deploy for a training the console started (it starts this command)."""
     import logging
@@ -250,7 +289,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     staff.add_argument("--role", choices=ROLES, default=ADMIN, help="default: %(default)s")
     retraining = commands.add_parser("retrain", help=(retrain.__doc__ or "retrain").splitlines()[0])
     retraining.add_argument("training_id", type=int)
+    instance = commands.add_parser("init-library", help=(init_library.__doc__ or "init-library").splitlines()[0])
+    instance.add_argument("folder", type=Path, metavar="DIR", help="the instance's folder, outside the repository")
+    instance.add_argument("--force", action="store_true", help="make it in a folder that is not empty (an "
+                          "instance's own files are never overwritten)")
     args = parser.parse_args(argv)
+    if args.command == "init-library":
+        return init_library(args.folder, args.force)
     if args.command == "retrain":
         return retrain(args.training_id)
     if args.command == "staff-add":

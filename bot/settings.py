@@ -6,13 +6,14 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Optional
 
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # our processes' own log lines
 REDIS_LOCK_STORE = "bot.lock_store.RedisURLLockStore"  # endpoints.yml's lock store when LOCK_STORE_URL is set
+ENV_FILE_VARIABLE = "AIGUILLAGE_ENV"  # names an environment file (a library's instance: make init-library)
 
 
 def local_url(bind_host: str, port: int, path: str = "") -> str:
@@ -24,6 +25,33 @@ def local_url(bind_host: str, port: int, path: str = "") -> str:
 def own_action_endpoint(actions_port: int) -> str:
     """The address of the action server that `make run` starts on `actions_port`."""
     return f"http://127.0.0.1:{actions_port}/webhook"
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The NAME=value lines of an environment file, as systemd's EnvironmentFile= and a shell's `set -a; . FILE`
+    read them: blank lines and lines starting with # skipped, one pair of surrounding quotes removed."""
+    values = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        name, equals, value = line.removeprefix("export ").partition("=")
+        if not equals or not name.strip().isidentifier():
+            raise ValueError(f"{path}:{number}: not a NAME=value line")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
+
+
+def with_env_file(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """`environ`, over the values of the file that its AIGUILLAGE_ENV names, if any: a variable set (not empty) in
+    the environment wins over the file's."""
+    name = environ.get(ENV_FILE_VARIABLE)
+    if not name:
+        return environ
+    return {**read_env_file(Path(name)), **{key: value for key, value in environ.items() if value}}
 
 
 def derived_secret(token: str) -> str:
@@ -44,6 +72,7 @@ class Settings:
     models_dir: Path
     project_dir: Path  # what the model is trained from and the console edits: config.yml, domain.yml, data/
     knowledge_dir: Path
+    instance_dir: Optional[Path]  # the library's instance (make init-library); None: the repository's sample files
     tracker_store_url: str
     action_endpoint_url: str
     cors_origins: str
@@ -69,7 +98,9 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> "Settings":
-        """Settings from `environ`, each missing or empty variable taking its default."""
+        """Settings from `environ` (and the file its AIGUILLAGE_ENV names), each missing or empty variable taking
+        its default."""
+        environ = with_env_file(environ)
 
         def _env(name: str, default: str) -> str:
             return environ.get(name) or default
@@ -89,6 +120,7 @@ class Settings:
             models_dir=Path(_env("MODELS_DIR", str(ROOT / "models"))).resolve(),
             project_dir=Path(_env("PROJECT_DIR", str(ROOT))).resolve(),
             knowledge_dir=Path(_env("KNOWLEDGE_DIR", str(ROOT / "knowledge_base"))).resolve(),
+            instance_dir=Path(environ["INSTANCE_DIR"]).resolve() if environ.get("INSTANCE_DIR") else None,
             tracker_store_url=_env("TRACKER_STORE_URL", f"sqlite:///{var_dir / 'tracker.db'}"),
             action_endpoint_url=_env("ACTION_ENDPOINT_URL", own_action_endpoint(actions_port)),
             cors_origins=_env("CORS_ORIGINS", "*"),
@@ -147,6 +179,7 @@ class Settings:
             "MODELS_DIR": str(self.models_dir),
             "PROJECT_DIR": str(self.project_dir),
             "KNOWLEDGE_DIR": str(self.knowledge_dir),
+            "INSTANCE_DIR": str(self.instance_dir or ""),
             "TRACKER_STORE_URL": self.tracker_store_url,
             "TRACKER_STORE_DIALECT": make_url(self.tracker_store_url).get_backend_name(),
             "ACTION_ENDPOINT_URL": self.action_endpoint_url,
