@@ -1,17 +1,23 @@
 """The figures of patron turns and failed actions move as a scripted conversation goes through the channel's turn
-(`take_turn`), with a stand-in for Rasa that answers as the contract says."""
+(`take_turn`), with a stand-in for Rasa that answers as the contract says; the sample dashboard and alert rules use
+the names exported."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import re
 from typing import Any
 
 import pytest
+import yaml
 from prometheus_client import REGISTRY
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from bot.channels.rest import take_turn
 from bot.metrics import reset
+from bot.settings import ROOT
+from bot.web import metrics as web_metrics
 
 # What the stand-in answers to each message: the triage a real turn carries, or a failure.
 SCRIPT: dict[str, Any] = {
@@ -116,3 +122,26 @@ def test_reset_empties_the_folder_of_a_former_run(tmp_path: Any) -> None:
     (folder / "counter_123.db").write_bytes(b"old")
     reset(folder)
     assert folder.is_dir() and not any(folder.iterdir())
+
+
+def exported_names() -> set[str]:
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    families = [family for family in REGISTRY.collect() if family.name.startswith("aiguillage_")]
+    families += list(web_metrics.families(web_metrics.Figures()))
+    return {family.name + suffix for family in families for suffix in suffixes[family.type]}
+
+
+@pytest.mark.parametrize("path", ["docs/deploy/alerts.yml", "docs/deploy/grafana-dashboard.json"])
+def test_the_dashboard_and_the_alerts_use_exported_names(path: str) -> None:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    used = set(re.findall(r"\baiguillage_[a-z_]+", text))
+    assert used and used <= exported_names(), used - exported_names()
+
+
+def test_the_alerts_and_the_dashboard_read() -> None:
+    rules = yaml.safe_load((ROOT / "docs/deploy/alerts.yml").read_text(encoding="utf-8"))["groups"][0]["rules"]
+    assert {"AiguillageDown", "AiguillageServiceDown", "AiguillageFallbackShareDoubled", "AiguillageSlowTurns"} \
+        <= {rule["alert"] for rule in rules}
+    assert all(rule["expr"] and rule["annotations"]["summary"] for rule in rules)
+    dashboard = json.loads((ROOT / "docs/deploy/grafana-dashboard.json").read_text(encoding="utf-8"))
+    assert all(target["expr"] for panel in dashboard["panels"] for target in panel["targets"])
