@@ -35,7 +35,7 @@ from bot.settings import Settings
 from bot.staff.models import Training
 from bot.workshops.models import Registration
 
-PROBE_SECONDS = 2.0  # a service that does not answer /status or /health within this is counted down
+PROBE_SECONDS = 3.0  # a service that does not answer /status or /health within this is counted down
 log = logging.getLogger(__name__)
 
 
