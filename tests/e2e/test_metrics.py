@@ -1,6 +1,7 @@
 """/metrics of the running stack moves as a scripted conversation runs over REST: messages counted for channel
-`rest` with the routes the turns carried, latency observed, the model in service; nothing without the token. The
-stack is shared with other tests: figures are compared before and after."""
+`rest` with the routes the turns carried, latency observed, the model in service; the action server stopped is
+seen down, its failed actions and the apologies counted; nothing without the token. The stack is shared with other
+tests: figures are compared before and after."""
 from __future__ import annotations
 
 from collections import Counter
@@ -12,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.services import Stack
 from tests.conftest import METRICS_TOKEN
 from tests.e2e.chat import Chat, triage_payloads
+from tests.e2e.test_faults import apologised, stopped
 
 SCRIPT = [
     "Bonjour, je voudrais apprendre à joindre un document à un courriel",
@@ -60,6 +62,21 @@ def test_a_conversation_moves_the_figures(stack: Stack, chat: Chat) -> None:
     assert after[("aiguillage_model_info", frozenset({"service": "rasa", "model": served}.items()))] == 1
     assert after[("aiguillage_service_up", frozenset({"service": "actions"}.items()))] == 1
     assert after[("aiguillage_database_up", frozenset())] == 1
+
+
+def action_errors(figures: Samples) -> float:
+    return sum(value for (name, _), value in figures.items() if name == "aiguillage_action_errors_total")
+
+
+def test_a_stopped_action_server_is_seen_down_and_its_failures_counted(stack: Stack, chat: Chat) -> None:
+    before = samples(stack)
+    with stopped(stack, "actions"):
+        assert apologised(chat.say("je voudrais apprendre à envoyer un mail"))
+        down = samples(stack)
+    assert down[("aiguillage_service_up", frozenset({"service": "actions"}.items()))] == 0
+    assert action_errors(down) - action_errors(before) >= 1
+    assert delta(before, down, "aiguillage_failed_turns_total", channel="rest") == 1
+    assert samples(stack)[("aiguillage_service_up", frozenset({"service": "actions"}.items()))] == 1
 
 
 def test_the_metrics_need_the_token(stack: Stack) -> None:
