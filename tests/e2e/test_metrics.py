@@ -14,6 +14,8 @@ from bot.services import Stack
 from tests.conftest import METRICS_TOKEN
 from tests.e2e.chat import Chat, triage_payloads
 from tests.e2e.test_faults import apologised, stopped
+from tests.e2e.test_telegram import TelegramChat
+from tests.support.telegram_standin import BotAPIStandIn
 
 SCRIPT = [
     "Bonjour, je voudrais apprendre à joindre un document à un courriel",
@@ -62,6 +64,15 @@ def test_a_conversation_moves_the_figures(stack: Stack, chat: Chat) -> None:
     assert after[("aiguillage_model_info", frozenset({"service": "rasa", "model": served}.items()))] == 1
     assert after[("aiguillage_service_up", frozenset({"service": "actions"}.items()))] == 1
     assert after[("aiguillage_database_up", frozenset())] == 1
+
+
+def test_a_telegram_turn_is_counted_for_its_channel(stack: Stack, telegram_api: BotAPIStandIn) -> None:
+    before = samples(stack)
+    assert TelegramChat(stack, telegram_api).say("je voudrais apprendre à envoyer un mail")
+    after = samples(stack)
+    assert delta(before, after, "aiguillage_messages_total", channel="telegram", route="tutorial") == 1
+    assert delta(before, after, "aiguillage_turn_seconds_count", channel="telegram") == 1
+    assert delta(before, after, "aiguillage_turn_seconds_count", channel="rest") == 0
 
 
 def action_errors(figures: Samples) -> float:
