@@ -108,5 +108,6 @@ def create_app(settings: Settings) -> Sanic:
 
 def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # who saved what in the console
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # /metrics' probes: Rasa's URLs with their token
     create_app(settings).run(host=settings.bind_host, port=settings.web_port,
                              access_log=False, motd=False, workers=1)
