@@ -22,6 +22,7 @@ def run() -> int:
     from bot.booking.store import ensure_database
     from bot.instance import check
     from bot.knowledge import KnowledgeError
+    from bot.metrics import reset
     from bot.services import Stack
     from bot.training import ensure_model
 
@@ -35,6 +36,7 @@ def run() -> int:
     except KnowledgeError as error:
         print(error, file=sys.stderr)
         return 1
+    reset(settings.metrics_dir)  # the figures of a former run are not this one's
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a supervisor's stop also stops the services
     print("Starting Rasa, the action server, the web server and the booking jobs...", flush=True)
     try:

@@ -85,6 +85,7 @@ class Settings:
     smtp_url: str = field(repr=False)  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...
     smtp_from: str  # sender address of reminder emails
     staff_token: str = field(repr=False)  # secret of the staff exports (agenda feeds, CSV); empty: exports off
+    metrics_token: str = field(repr=False)  # Bearer token of the web server's /metrics; empty: no /metrics (404)
     telegram_token: str = field(repr=False)  # the bot's token from @BotFather; empty: no Telegram channel
     telegram_secret: str = field(repr=False)  # header Telegram sends to the webhook (default: from the token)
     telegram_api_base: str  # Bot API server, without /bot<token>
@@ -133,6 +134,7 @@ class Settings:
             smtp_url=_env("SMTP_URL", ""),
             smtp_from=_env("SMTP_FROM", "mediatheque@localhost"),
             staff_token=_env("STAFF_TOKEN", ""),
+            metrics_token=_env("METRICS_TOKEN", ""),
             telegram_token=telegram_token,
             telegram_secret=_env("TELEGRAM_SECRET", derived_secret(telegram_token)),
             telegram_api_base=_env("TELEGRAM_API_BASE", "https://api.telegram.org").rstrip("/"),
@@ -162,13 +164,18 @@ class Settings:
         return replace(self, rasa_port=self.rasa_port + index, actions_port=actions_port,
                        action_endpoint_url=own_action_endpoint(actions_port) if own else self.action_endpoint_url)
 
+    @property
+    def metrics_dir(self) -> Path:
+        """Where every process of this instance keeps its figures for /metrics (bot/metrics.py)."""
+        return self.var_dir / "metrics"
+
     def url(self, port: int, path: str = "/") -> str:
         """Address of one of our servers as a local client reaches it."""
         return local_url(self.bind_host, port, path)
 
     def environment(self) -> dict[str, str]:
-        """The environment of our child processes: this configuration, what endpoints.yml expands,
-        and quiet Rasa and TensorFlow (no telemetry, caches under var/)."""
+        """The environment of our child processes: this configuration, what endpoints.yml expands, the folder
+        of their metrics, and quiet Rasa and TensorFlow (no telemetry, caches under var/)."""
         return {
             **os.environ,
             "BIND_HOST": self.bind_host,
@@ -193,6 +200,7 @@ class Settings:
             "SMTP_URL": self.smtp_url,
             "SMTP_FROM": self.smtp_from,
             "STAFF_TOKEN": self.staff_token,
+            "METRICS_TOKEN": self.metrics_token,
             "TELEGRAM_TOKEN": self.telegram_token,
             "TELEGRAM_SECRET": self.telegram_secret,
             "TELEGRAM_API_BASE": self.telegram_api_base,
@@ -204,6 +212,7 @@ class Settings:
             "MODEL_SERVER_URL": self.model_server_url,
             "MODEL_PULL_SECONDS": str(self.model_pull_seconds),
             "LOCK_STORE_TYPE": REDIS_LOCK_STORE if self.lock_store_url else "in_memory",
+            "PROMETHEUS_MULTIPROC_DIR": str(self.metrics_dir),  # each process's figures, for /metrics (bot/metrics.py)
             "RASA_TELEMETRY_ENABLED": "false",
             "RASA_CACHE_DIRECTORY": str(self.var_dir / "rasa-cache"),
             "TF_CPP_MIN_LOG_LEVEL": "2",

@@ -26,6 +26,7 @@ FIGURE = "figure"  # the user property of a figure a test measured, printed in p
 STACKS = {"stack", "curated_stack", "territory_stack", "copied_stack", "replicated_stack"}  # a running stack
 MODULE_STACKS = ("curated_stack", "territory_stack", "copied_stack", "replicated_stack")  # one xdist group each
 NOT_UNIT = ("stack", "browser", "postgres", "slow")
+METRICS_TOKEN = "metrics-token"  # the `stack`'s /metrics token
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -117,11 +118,11 @@ def smtp_inbox() -> Iterator[tuple[Inbox, str]]:
 def stack(tmp_path_factory: pytest.TempPathFactory, telegram_api: BotAPIStandIn,
           smtp_inbox: tuple[Inbox, str]) -> Iterator[Stack]:
     """The real stack (Rasa with the trained model, action server, web server, jobs, Telegram long polling) on
-    free local ports, with its own empty stores, the Bot API stand-in, the local SMTP server and a staff token;
-    started once for the end-to-end and browser tests."""
+    free local ports, with its own empty stores, the Bot API stand-in, the local SMTP server, a staff token and
+    a metrics token; started once for the end-to-end and browser tests."""
     environ = stack_environment(tmp_path_factory.mktemp("var"), TELEGRAM_TOKEN=TOKEN,
                                 TELEGRAM_API_BASE=telegram_api.base, STAFF_TOKEN="staff-token",
-                                SMTP_URL=smtp_inbox[1])
+                                METRICS_TOKEN=METRICS_TOKEN, SMTP_URL=smtp_inbox[1])
     with Stack(Settings.from_env(environ), ensure_model()) as running:
         yield running
 

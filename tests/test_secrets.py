@@ -10,7 +10,8 @@ import pytest
 
 from bot.settings import ROOT, Settings
 
-SECRET_SETTINGS = ("telegram_token", "telegram_secret", "staff_token", "smtp_url", "rasa_api_token")
+SECRET_SETTINGS = ("telegram_token", "telegram_secret", "staff_token", "smtp_url", "rasa_api_token",
+                   "metrics_token")
 PATTERNS = {
     "Telegram bot token": r"\b\d{6,12}:[A-Za-z0-9_-]{20,}",
     "password in a URL": r"\b[a-z][a-z0-9+.-]*://[^\s/:@'\"`]+:([^\s/@'\"`]+)@",
@@ -30,7 +31,9 @@ ALLOWED = {  # fakes that tests need, each checked to be no real secret
     "tests/test_staff_retraining.py": {"the-secret-token"},  # RASA_API_TOKEN that Rasa's errors must not carry
     "tests/test_booking_reminders.py": {"p%3Ass", "p"},  # SMTP_URL parsing
     "tests/test_settings_and_topics.py": {"secret"},  # TRACKER_STORE_URL of a PostgreSQL example
-    "tests/conftest.py": {"staff-token"},  # STAFF_TOKEN of the test stack
+    "tests/conftest.py": {"staff-token", "metrics-token"},  # STAFF_TOKEN and METRICS_TOKEN of the test stack
+    "tests/test_metrics_web.py": {"metrics-s3cret"},  # METRICS_TOKEN of a test server
+    "tests/e2e/test_metrics.py": {"not-the-token"},  # a wrong METRICS_TOKEN
     "tests/test_lock_store.py": {"pw"},  # LOCK_STORE_URL parsing
     "README.md": {"${DB_PASSWORD}"},  # a shell variable in the production example, not a password
 }

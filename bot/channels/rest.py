@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Optional
 
@@ -18,6 +19,7 @@ from bot.channels.cleaning import clean
 from bot.channels.conversations import forget_conversation, forgets
 from bot.knowledge import sites
 from bot.knowledge.partners import phone_display
+from bot.metrics import count_action_error, count_turn
 from bot.privacy.redaction import never_give_warning
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
@@ -40,9 +42,11 @@ failed_actions: ContextVar[Optional[list[str]]] = ContextVar("failed_actions", d
 
 class ActionFailures(logging.Handler):
     """Notes the failed actions of the turn in progress: Rasa 3.6 carries on when a custom action fails (action
-    server down, booking database unreachable) and only logs the error."""
+    server down, booking database unreachable) and only logs the error. Each one is counted for the metrics."""
 
     def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            count_action_error(record.getMessage())
         failures = failed_actions.get()
         if failures is not None and record.exc_info:
             failures.append(record.getMessage())
@@ -59,11 +63,13 @@ def unavailable() -> str:
 async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
     """Hand the patron's message to Rasa; a turn that said nothing, or in which an action failed, ends with the
     apology; one in which the patron wrote a card, social security or IBAN number, with a warning. When the turn
-    erased the patron's data (`custom.forget`), the conversation is deleted from the tracker store."""
+    erased the patron's data (`custom.forget`), the conversation is deleted from the tracker store. The turn is
+    counted for the metrics (channel, route, latency)."""
     output = message.output_channel
     said_before = len(output.messages)
     failures: list[str] = []
     token = failed_actions.set(failures)
+    started = time.monotonic()
     try:
         await on_new_message(message)
     except Exception:  # noqa: BLE001 (whatever failed, the patron gets an answer)
@@ -71,8 +77,10 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
         failures.append("turn")
     finally:
         failed_actions.reset(token)
-    if failures or len(output.messages) == said_before:
+    failed = bool(failures) or len(output.messages) == said_before
+    if failed:
         await output.send_text_message(message.sender_id, unavailable())
+    count_turn(message.input_channel or "unknown", output.messages[said_before:], time.monotonic() - started, failed)
     warning = never_give_warning(message.text)
     if warning:
         await output.send_text_message(message.sender_id, warning)

@@ -1,6 +1,6 @@
 """The library's web server: demo page with the chat widget on every page, the page that gives libraries the
 widget's snippet, tutorial pages, calendar files of bookings and workshop registrations, the privacy notice, health
-check, the staff console."""
+check, the staff console, the metrics for Prometheus."""
 from __future__ import annotations
 
 import asyncio
@@ -24,6 +24,7 @@ from bot.settings import LOG_FORMAT, Settings
 from bot.web.booking import booking_pages
 from bot.web.console import console_pages
 from bot.web.headers import security_headers
+from bot.web.metrics import metrics_pages
 from bot.web.models import model_pages
 from bot.web.pages import TEMPLATES, page
 from bot.web.tutorials import tutorial_pages
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> Sanic:
     workshops = WorkshopStore(settings.booking_database_url, engines=engines)
     app.blueprint(workshop_pages(workshops, bookings))
     app.blueprint(console_pages(settings, engines))
+    app.blueprint(metrics_pages(settings, engines))
     site = sites(settings.knowledge_dir / "sites.yml").main
     TEMPLATES.globals["widget"] = widget_options(settings, site)  # the layout embeds it on every page
 
@@ -108,5 +110,6 @@ def create_app(settings: Settings) -> Sanic:
 
 def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)  # who saved what in the console
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # /metrics' probes: Rasa's URLs with their token
     create_app(settings).run(host=settings.bind_host, port=settings.web_port,
                              access_log=False, motd=False, workers=1)
