@@ -35,6 +35,7 @@ ALLOWED = {  # fakes that tests need, each checked to be no real secret
     "tests/test_metrics_web.py": {"metrics-s3cret"},  # METRICS_TOKEN of a test server
     "tests/e2e/test_metrics.py": {"not-the-token"},  # a wrong METRICS_TOKEN
     "tests/test_lock_store.py": {"pw"},  # LOCK_STORE_URL parsing
+    "tests/e2e/test_replicas.py": {"replicas-test-token"},  # RASA_API_TOKEN of a test stack and its replicas
     "README.md": {"${DB_PASSWORD}"},  # a shell variable in the production example, not a password
 }
 
