@@ -1,0 +1,267 @@
+"""`make backup` and `make restore` (bot/backup.py): a populated instance backed up while patrons keep booking and
+talking, restored on a fresh one with the same rows, files and model; the archive's mode, the refusals (an instance
+with data, a damaged archive) and the pruning. On SQLite and on PostgreSQL (the application database)."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import tarfile
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from sqlalchemy import create_engine, insert, select
+from sqlalchemy.pool import NullPool
+
+from bot.backup import MANIFEST, BackupError, archives, backup, model_in_service, restore
+from bot.booking.store import BookingStore, SlotTaken
+from bot.privacy.events_table import EVENTS
+from bot.settings import ROOT, Settings
+from bot.staff.accounts import StaffAccounts
+from tests.support.booking import Clock, make_store, paris
+from tests.support.project import copy_project
+
+MONDAY = paris(2026, 3, 2, 9, 0)
+MODEL = "aiguillage-0123456789abcdef.tar.gz"
+EDITED = "\n# Horaires d'été ajoutés par la médiathèque\n"
+
+
+def instance(root: Path, booking_url: str, **extra: str) -> Settings:
+    """The settings of an instance whose folders are under `root` (none needs to exist yet)."""
+    return Settings.from_env({"VAR_DIR": str(root / "var"), "KNOWLEDGE_DIR": str(root / "knowledge_base"),
+                              "PROJECT_DIR": str(root / "project"), "MODELS_DIR": str(root / "models"),
+                              "BOOKING_DATABASE_URL": booking_url, **extra})
+
+
+@pytest.fixture
+def fresh_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) -> Iterator[str]:
+    """Another empty application database, of the same kind as `database_url`: the fresh instance's."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}"
+    else:
+        with request.getfixturevalue("postgres").new() as url:
+            yield url
+
+
+@pytest.fixture
+def populated(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+    """An instance with bookings, a staff account, an edited knowledge file, a model and a conversation."""
+    root = tmp_path / "library"
+    copy_project(root)
+    settings = instance(root, database_url)
+    settings.var_dir.mkdir(parents=True)
+    store = make_store(database_url, root, MONDAY)
+    for index, slot in enumerate(store.free_slots(MONDAY, limit=5)):
+        store.book(slot, topic="caf", first_name=f"Patron {index}", contact=f"patron{index}@example.fr",
+                   contact_kind="email", accessibility=None, channel="rest", sender_id=f"patron-{index}")
+    store.close()
+    accounts = StaffAccounts(database_url)
+    accounts.add("camille@mediatheque.fr", "Camille", "admin", "un mot de passe assez long")
+    accounts.close()
+    charter = settings.knowledge_dir / "charter.yml"
+    charter.write_text(charter.read_text(encoding="utf-8") + EDITED, encoding="utf-8")
+    settings.models_dir.mkdir()
+    (settings.models_dir / MODEL).write_bytes(os.urandom(50_000))
+    tracker = create_engine(settings.tracker_store_url, poolclass=NullPool)
+    EVENTS.metadata.create_all(tracker)
+    with tracker.begin() as connection:
+        connection.execute(insert(EVENTS), [
+            {"id": index, "sender_id": "patron-0", "type_name": "user", "timestamp": 1000.0 + index,
+             "data": json.dumps({"event": "user", "text": f"bonjour {index}"})} for index in range(1, 11)])
+    tracker.dispose()
+    yield settings
+
+
+def rows(url: str, table: str) -> list[tuple]:
+    engine = create_engine(url, future=True, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(select(EVENTS if table == "events" else _table(engine, table)))
+            return sorted(tuple(row) for row in found)
+    finally:
+        engine.dispose()
+
+
+def _table(engine, name: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import MetaData, Table
+
+    return Table(name, MetaData(), autoload_with=engine)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file()}
+
+
+class Patrons(threading.Thread):
+    """Keeps booking slots and writing conversation events until stopped."""
+
+    def __init__(self, settings: Settings):
+        super().__init__(daemon=True)
+        self.settings, self.stop, self.written = settings, threading.Event(), 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        store = BookingStore(self.settings.booking_database_url, clock=Clock(MONDAY))
+        tracker = create_engine(self.settings.tracker_store_url, poolclass=NullPool,
+                                connect_args={"timeout": 30})
+        try:
+            slots = iter(store.free_slots(MONDAY, limit=1000))
+            event_id = 100
+            while not self.stop.is_set():
+                slot = next(slots, None)
+                if slot is not None:
+                    with contextlib.suppress(SlotTaken):
+                        store.book(slot, topic="emploi", first_name="Pendant", contact="+33612345678",
+                                   contact_kind="mobile", accessibility=None, channel="telegram",
+                                   sender_id="pendant")
+                event_id += 1
+                with tracker.begin() as connection:
+                    connection.execute(insert(EVENTS), {"id": event_id, "sender_id": "pendant", "type_name": "user",
+                                                        "timestamp": float(event_id), "data": "{}"})
+                self.written += 1
+        except BaseException as error:  # noqa: BLE001 (failed in the thread: the test says it)
+            self.error = error
+        finally:
+            store.close()
+            tracker.dispose()
+
+
+TABLES = ("bookings", "staff_accounts", "sites")
+
+
+def test_a_backup_taken_while_patrons_talk_restores_everything_confirmed_before_it(
+        populated: Settings, fresh_url: str, tmp_path: Path) -> None:
+    patrons = Patrons(populated)
+    patrons.start()
+    while patrons.written < 3 and patrons.is_alive():
+        pass
+    before = {table: rows(populated.booking_database_url, table) for table in TABLES}
+    events_before = rows(populated.tracker_store_url, "events")
+    said: list[str] = []
+    archive = backup(populated, say=said.append)
+    patrons.stop.set()
+    patrons.join(30)
+    assert patrons.error is None and patrons.written > 3
+    after = {table: rows(populated.booking_database_url, table) for table in TABLES}
+
+    assert stat.S_IMODE(archive.stat().st_mode) == 0o600
+    assert stat.S_IMODE(populated.backup_dir.stat().st_mode) == 0o700
+    assert archive.parent == populated.var_dir / "backups" and archive.name.startswith("aiguillage-")
+    assert str(archive) in said[-1] and any("knowledge" in line for line in said)
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.load(tar.extractfile(MANIFEST))  # type: ignore[arg-type]
+    assert names[-1] == MANIFEST and set(manifest["members"]) == set(names[:-1])
+    assert f"model/{MODEL}" in names and "knowledge/charter.yml" in names and "project/domain.yml" in names
+    assert manifest["version"] and manifest["created_at"] and manifest["model"] == f"model/{MODEL}"
+
+    fresh = instance(tmp_path / "fresh", fresh_url)
+    restored = restore(fresh, archive, say=said.append)
+    assert restored["created_at"] == manifest["created_at"]
+    for table in TABLES:
+        back = rows(fresh.booking_database_url, table)
+        assert set(before[table]) <= set(back) <= set(after[table]), table  # nothing confirmed before is lost
+    assert rows(fresh.booking_database_url, "staff_accounts") == before["staff_accounts"]
+    assert set(events_before) <= set(rows(fresh.tracker_store_url, "events"))
+    assert files(fresh.knowledge_dir) == files(populated.knowledge_dir)
+    assert (fresh.knowledge_dir / "charter.yml").read_text(encoding="utf-8").endswith(EDITED)
+    for name in ("domain.yml", "config.yml", "data", "heldout"):
+        source, target = populated.project_dir / name, fresh.project_dir / name
+        assert (files(target) == files(source)) if source.is_dir() else target.read_bytes() == source.read_bytes()
+    assert (fresh.models_dir / MODEL).read_bytes() == (populated.models_dir / MODEL).read_bytes()
+    assert model_in_service(fresh) == fresh.models_dir / MODEL
+
+    with pytest.raises(BackupError, match="(?s)restore refused.*bookings.*FORCE=1"):
+        restore(fresh, archive, say=said.append)  # it has data now
+    restore(fresh, archive, force=True, say=said.append)
+    assert rows(fresh.booking_database_url, "staff_accounts") == before["staff_accounts"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_restore_over_changed_knowledge_files_is_refused(populated: Settings, tmp_path: Path) -> None:
+    archive = backup(populated, say=lambda line: None)
+    fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
+    copy_project(tmp_path / "fresh")  # the repository's sample: nothing to lose
+    (fresh.knowledge_dir / "sites.yml").write_text("sites: []\n", encoding="utf-8")
+    with pytest.raises(BackupError, match="sites.yml differ"):
+        restore(fresh, archive, say=lambda line: None)
+    assert (fresh.knowledge_dir / "sites.yml").read_text(encoding="utf-8") == "sites: []\n"
+    (fresh.knowledge_dir / "sites.yml").write_bytes((ROOT / "knowledge_base" / "sites.yml").read_bytes())
+    restore(fresh, archive, say=lambda line: None)  # the sample again: restored over it
+    assert files(fresh.knowledge_dir) == files(populated.knowledge_dir)
+
+
+def damaged(archive: Path, target: Path) -> Path:
+    """`archive` with one byte of its charter changed, its manifest kept."""
+    with tarfile.open(archive) as source, tarfile.open(target, "w:gz") as out:
+        for member in source:
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == "knowledge/charter.yml":
+                data = data.replace(b"#", b"!", 1)
+            out.addfile(member, io.BytesIO(data))
+    return target
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_damaged_archive_is_refused_before_anything_is_written(populated: Settings, tmp_path: Path) -> None:
+    archive = backup(populated, say=lambda line: None)
+    fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
+    with pytest.raises(BackupError, match="damaged archive: the sha256 of knowledge/charter.yml does not match"):
+        restore(fresh, damaged(archive, tmp_path / "tampered.tar.gz"), say=lambda line: None)
+    flipped = bytearray(archive.read_bytes())
+    flipped[len(flipped) // 2] ^= 0xFF
+    (tmp_path / "flipped.tar.gz").write_bytes(bytes(flipped))
+    with pytest.raises(BackupError, match="damaged"):
+        restore(fresh, tmp_path / "flipped.tar.gz", say=lambda line: None)
+    (tmp_path / "truncated.tar.gz").write_bytes(archive.read_bytes()[:-5000])
+    with pytest.raises(BackupError, match="damaged"):
+        restore(fresh, tmp_path / "truncated.tar.gz", say=lambda line: None)
+    plain = tmp_path / "other.tar.gz"
+    with tarfile.open(plain, "w:gz") as tar:
+        tar.add(ROOT / "config.yml", "config.yml")
+    with pytest.raises(BackupError, match="not an Aiguillage backup"):
+        restore(fresh, plain, say=lambda line: None)
+    assert not fresh.var_dir.joinpath("bookings.db").exists() and not fresh.knowledge_dir.exists()
+    assert not list(fresh.var_dir.iterdir())  # no staging left behind
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_old_archives_are_pruned_to_backup_keep(populated: Settings, tmp_path: Path) -> None:
+    settings = instance(tmp_path / "library", populated.booking_database_url, BACKUP_KEEP="3")
+    settings.backup_dir.mkdir(parents=True)
+    old = [settings.backup_dir / f"aiguillage-2026010{day}T020000Z.tar.gz" for day in range(1, 6)]
+    for path in old:
+        path.write_bytes(b"old")
+    (settings.backup_dir / "notes.txt").write_text("kept", encoding="utf-8")
+    first = backup(settings, say=lambda line: None)
+    second = backup(settings, say=lambda line: None)  # the same second, maybe: another name
+    assert first != second
+    assert list(archives(settings)) == [old[-1], first, second]
+    assert (settings.backup_dir / "notes.txt").exists()
+    assert sorted(path.name for path in settings.backup_dir.iterdir() if path.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_commands_say_each_step_and_fail_with_a_message(populated: Settings, tmp_path: Path) -> None:
+    env = {**os.environ, **{name: value for name, value in populated.environment().items()
+                            if name.endswith(("_DIR", "_URL"))}}
+    done = subprocess.run([sys.executable, "-m", "bot", "backup"], env=env, capture_output=True, text=True,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "Archive: " in done.stdout and "application database (sqlite)" in done.stdout
+    archive = next(archives(populated))
+    truncated = tmp_path / "bad.tar.gz"
+    truncated.write_bytes(archive.read_bytes()[:1000])
+    done = subprocess.run([sys.executable, "-m", "bot", "restore", str(truncated)], env=env, capture_output=True,
+                          text=True, cwd=ROOT)
+    assert done.returncode != 0 and "damaged" in done.stderr and "Traceback" not in done.stderr
+    done = subprocess.run([sys.executable, "-m", "bot", "restore", str(archive)], env=env, capture_output=True,
+                          text=True, cwd=ROOT)
+    assert done.returncode != 0 and "restore refused" in done.stderr
