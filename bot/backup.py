@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator, Optional
 
+import httpx
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -45,6 +46,7 @@ PROJECT_FILES = ("config.yml", "domain.yml", "data", "heldout")  # training inpu
 DERIVED_TABLES = {"alembic_version", "sites", "mediators", "availability", "closures", "knowledge_state",
                   "workshop_sessions", "workshops_state"}
 CHUNK = 1 << 20
+STATUS_SECONDS = 3  # Rasa asked which model it serves; busy longer, the model is found as `make run` finds it
 
 Say = Callable[[str], None]
 
@@ -153,8 +155,12 @@ def backup(settings: Settings, say: Say = print) -> Path:
 
 
 def model_in_service(settings: Settings) -> Optional[Path]:
-    """The model `make run` serves: that of the project's current files, else the newest (a console deployment or
-    undo makes its model the newest); None when there is none."""
+    """The model Rasa serves when it answers (RASA_API_TOKEN set), else the one `make run` starts: that of the
+    project's current files, else the newest (a console deployment or undo makes its model the newest); None when
+    there is none."""
+    served = _served_model(settings)
+    if served:
+        return served
     try:
         current = model_path(settings)
     except OSError:
@@ -163,6 +169,21 @@ def model_in_service(settings: Settings) -> Optional[Path]:
         return current
     models = sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda path: path.stat().st_mtime)
     return models[-1] if models else None
+
+
+def _served_model(settings: Settings) -> Optional[Path]:
+    """The model file of MODELS_DIR that the first Rasa replica serves, when it answers its HTTP API at once."""
+    if not settings.rasa_api_token:
+        return None
+    try:
+        response = httpx.get(settings.url(settings.rasa_port, "/status"), params={"token": settings.rasa_api_token},
+                             timeout=STATUS_SECONDS)
+        response.raise_for_status()
+        name = Path(str(response.json()["model_file"])).name
+    except (httpx.HTTPError, ValueError, KeyError, TypeError):
+        return None
+    served = settings.models_dir / name
+    return served if name and served.is_file() else None
 
 
 def prune(folder: Path, keep: int) -> list[Path]:
@@ -332,7 +353,16 @@ def restore(settings: Settings, archive: Path, force: bool = False, say: Say = p
         manifest = _extract(archive, staging)
         say(f"Archive vérifiée / archive checked: {len(manifest['members'])} fichiers / files, "
             f"du / of {manifest.get('created_at')}, version {manifest.get('version') or '?'}")
+        version = _git_commit()
+        if manifest.get("version") and version and manifest["version"] != version:
+            say(f"Version {version} ici / here: `make run` upgrades the restored database (Alembic) if the archive's "
+                f"is older; a newer archive wants this version upgraded first.")
         targets = {database.name: database for database in databases(settings)}
+        for name in manifest["databases"]:
+            if name not in targets:
+                raise BackupError(f"The archive has a separate {name} database and this instance keeps it in the "
+                                  f"application database (TRACKER_STORE_URL = BOOKING_DATABASE_URL): give it its own "
+                                  f"TRACKER_STORE_URL first. Nothing was restored.")
         if not force:
             problems = _instance_data(settings, targets, manifest)
             if problems:
@@ -341,12 +371,12 @@ def restore(settings: Settings, archive: Path, force: bool = False, say: Say = p
                                   "\nPour les remplacer / to replace them: make restore FILE=… FORCE=1 "
                                   "(python -m bot restore FILE --force).")
         for name, described in manifest["databases"].items():
-            database = targets.get(name) or targets["application"]
+            database = targets[name]
             if described["kind"] != database.kind:
                 raise BackupError(f"The archive's {name} database is {described['kind']}, this instance's is "
                                   f"{database.kind}: restore into the same kind of database.")
         for name, described in manifest["databases"].items():
-            database = targets.get(name) or targets["application"]
+            database = targets[name]
             _load(database, staging / described["member"])
             say(f"Base « {name} » restaurée / {name} database restored ({database.kind})"
                 f"{_rows_said(described)}")

@@ -15,11 +15,13 @@ import threading
 from pathlib import Path
 from typing import Iterator
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, insert, select
 from sqlalchemy.pool import NullPool
 
-from bot.backup import MANIFEST, BackupError, archives, backup, model_in_service, restore
+import bot.backup as backup_module
+from bot.backup import MANIFEST, BackupError, Database, archives, backup, model_in_service, restore
 from bot.booking.store import BookingStore, SlotTaken
 from bot.privacy.events_table import EVENTS
 from bot.settings import ROOT, Settings
@@ -265,3 +267,52 @@ def test_the_commands_say_each_step_and_fail_with_a_message(populated: Settings,
     done = subprocess.run([sys.executable, "-m", "bot", "restore", str(archive)], env=env, capture_output=True,
                           text=True, cwd=ROOT)
     assert done.returncode != 0 and "restore refused" in done.stderr
+
+
+def test_pg_dump_and_pg_restore_get_the_password_from_the_environment_only(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[tuple[list[str], dict[str, str]]] = []
+
+    def run(arguments: list[str], env: dict[str, str], **options: object) -> subprocess.CompletedProcess:
+        calls.append((arguments, env))
+        return subprocess.CompletedProcess(arguments, 0, "", "")
+
+    monkeypatch.setattr(backup_module.subprocess, "run", run)
+    database = Database("application", "postgresql+psycopg2://aiguillage:s3cr%40t@db.example:5433/library"
+                                       "?sslmode=require")
+    backup_module._dump(database, tmp_path / "application.pgdump")
+    backup_module._load(database, tmp_path / "application.pgdump")
+    for arguments, env in calls:
+        assert not any("s3cr" in argument for argument in arguments)
+        assert (env["PGPASSWORD"], env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"],
+                env["PGSSLMODE"]) == ("s3cr@t", "db.example", "5433", "aiguillage", "library", "require")
+    assert "--format=custom" in calls[0][0] and Path(calls[0][0][0]).name == "pg_dump"
+    assert {"--clean", "--if-exists", "--dbname=library"} <= set(calls[1][0])
+
+
+def test_the_model_in_service_is_the_one_rasa_serves_else_the_newest(monkeypatch: pytest.MonkeyPatch,
+                                                                      tmp_path: Path) -> None:
+    settings = instance(tmp_path, f"sqlite:///{tmp_path / 'var' / 'bookings.db'}", RASA_API_TOKEN="jeton")
+    settings.models_dir.mkdir()
+    for age, name in enumerate(("aiguillage-b.tar.gz", "aiguillage-a.tar.gz")):
+        (settings.models_dir / name).write_bytes(b"model")
+        os.utime(settings.models_dir / name, (1e9 + age, 1e9 + age))
+    assert model_in_service(settings) == settings.models_dir / "aiguillage-a.tar.gz"  # Rasa does not answer: newest
+
+    def status(url: str, params: dict[str, str], timeout: float) -> httpx.Response:
+        assert params == {"token": "jeton"} and url.endswith("/status")
+        return httpx.Response(200, json={"model_file": str(settings.models_dir / "aiguillage-b.tar.gz")},
+                              request=httpx.Request("GET", url))
+
+    monkeypatch.setattr(backup_module.httpx, "get", status)
+    assert model_in_service(settings) == settings.models_dir / "aiguillage-b.tar.gz"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_separate_conversations_are_not_restored_into_a_shared_database(populated: Settings, tmp_path: Path) -> None:
+    archive = backup(populated, say=lambda line: None)
+    shared = f"sqlite:///{tmp_path / 'fresh' / 'var' / 'all.db'}"
+    fresh = instance(tmp_path / "fresh", shared, TRACKER_STORE_URL=shared)
+    with pytest.raises(BackupError, match="separate conversations database"):
+        restore(fresh, archive, say=lambda line: None)
+    assert not (tmp_path / "fresh" / "var" / "all.db").exists()
