@@ -112,6 +112,10 @@ def backup(settings: Settings, say: Say = print) -> Path:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
             for database in databases(settings):
+                if database.kind == "sqlite" and not database.path.is_file():
+                    say(f"Base « {database.name} » / {database.name} database: {database.path} absente / not found "
+                        f"(not used yet): skipped")
+                    continue
                 copy = staging / PurePosixPath(database.member).name
                 described = _dump(database, copy)
                 _add(tar, copy, database.member, members)
@@ -224,8 +228,6 @@ def _dump(database: Database, copy: Path) -> dict[str, object]:
 def _copy_sqlite(source: Path, copy: Path) -> dict[str, int]:
     """SQLite's online backup of `source` into `copy` in one step (one read snapshot: writers are not stopped, WAL),
     then checked; the number of rows of each table."""
-    if not source.is_file():
-        raise BackupError(f"SQLite database {source} not found: has the assistant run once (make run)?")
     origin = sqlite3.connect(str(source), timeout=SQLITE_TIMEOUT)
     target = sqlite3.connect(str(copy))
     try:
@@ -462,7 +464,7 @@ def _instance_data(settings: Settings, targets: dict[str, Database], manifest: d
         changed = _changed_files(target, prefix, sample, expected)
         if changed:
             problems.append(f"{target}: {', '.join(changed[:5])}{' …' if len(changed) > 5 else ''} "
-                            f"differ from the archive and from the repository's sample")
+                            f"(unlike both the archive and the repository's sample)")
     return problems
 
 

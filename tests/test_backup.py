@@ -192,7 +192,7 @@ def test_a_restore_over_changed_knowledge_files_is_refused(populated: Settings, 
     fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
     copy_project(tmp_path / "fresh")  # the repository's sample: nothing to lose
     (fresh.knowledge_dir / "sites.yml").write_text("sites: []\n", encoding="utf-8")
-    with pytest.raises(BackupError, match="sites.yml differ"):
+    with pytest.raises(BackupError, match="sites.yml .unlike both the archive"):
         restore(fresh, archive, say=lambda line: None)
     assert (fresh.knowledge_dir / "sites.yml").read_text(encoding="utf-8") == "sites: []\n"
     (fresh.knowledge_dir / "sites.yml").write_bytes((ROOT / "knowledge_base" / "sites.yml").read_bytes())
@@ -316,3 +316,15 @@ def test_separate_conversations_are_not_restored_into_a_shared_database(populate
     with pytest.raises(BackupError, match="separate conversations database"):
         restore(fresh, archive, say=lambda line: None)
     assert not (tmp_path / "fresh" / "var" / "all.db").exists()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_database_not_used_yet_is_skipped(populated: Settings, tmp_path: Path) -> None:
+    Path(populated.tracker_store_url.removeprefix("sqlite:///")).unlink()  # no conversation yet
+    said: list[str] = []
+    archive = backup(populated, say=said.append)
+    assert any("conversations" in line and "skipped" in line for line in said)
+    fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
+    assert list(restore(fresh, archive, say=said.append)["databases"]) == ["application"]
+    assert rows(fresh.booking_database_url, "staff_accounts") == rows(populated.booking_database_url,
+                                                                       "staff_accounts")
