@@ -3,10 +3,12 @@ talking, restored on a fresh one with the same rows, files and model; the archiv
 with data, a damaged archive) and the pruning. On SQLite and on PostgreSQL (the application database)."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -26,6 +28,7 @@ from bot.booking.store import BookingStore, SlotTaken
 from bot.privacy.events_table import EVENTS
 from bot.settings import ROOT, Settings
 from bot.staff.accounts import StaffAccounts
+from bot.training import ensure_model
 from tests.support.booking import Clock, make_store, paris
 from tests.support.project import copy_project
 
@@ -328,3 +331,19 @@ def test_a_database_not_used_yet_is_skipped(populated: Settings, tmp_path: Path)
     assert list(restore(fresh, archive, say=said.append)["databases"]) == ["application"]
     assert rows(fresh.booking_database_url, "staff_accounts") == rows(populated.booking_database_url,
                                                                        "staff_accounts")
+
+
+def test_the_restored_model_answers_as_the_one_backed_up(trained_agent, tmp_path: Path) -> None:
+    from rasa.core.agent import Agent
+
+    settings = instance(tmp_path / "library", f"sqlite:///{tmp_path / 'library' / 'var' / 'bookings.db'}")
+    settings.models_dir.mkdir(parents=True)
+    model = ensure_model()
+    shutil.copy2(model, settings.models_dir / model.name)
+    archive = backup(settings, say=lambda line: None)
+    fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
+    restore(fresh, archive, say=lambda line: None)
+    restored = Agent.load(str(model_in_service(fresh)))
+    for text in ("je voudrais un rendez-vous", "bonjour", "ma carte vitale", "merci au revoir", "qsdfgh"):
+        before, after = (asyncio.run(agent.parse_message(text))["intent"] for agent in (trained_agent, restored))
+        assert after == before, text
