@@ -20,6 +20,7 @@ from typing import Iterator
 import httpx
 import pytest
 from sqlalchemy import create_engine, insert, select
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 import bot.backup as backup_module
@@ -281,14 +282,15 @@ def test_pg_dump_and_pg_restore_get_the_password_from_the_environment_only(
         return subprocess.CompletedProcess(arguments, 0, "", "")
 
     monkeypatch.setattr(backup_module.subprocess, "run", run)
-    database = Database("application", "postgresql+psycopg2://aiguillage:s3cr%40t@db.example:5433/library"
-                                       "?sslmode=require")
+    url = URL.create("postgresql+psycopg2", username="aiguillage", password="pw@5x", host="db.example", port=5433,
+                     database="library", query={"sslmode": "require"})
+    database = Database("application", url.render_as_string(hide_password=False))
     backup_module._dump(database, tmp_path / "application.pgdump")
     backup_module._load(database, tmp_path / "application.pgdump")
     for arguments, env in calls:
-        assert not any("s3cr" in argument for argument in arguments)
+        assert not any("pw@5x" in argument or "pw%405x" in argument for argument in arguments)
         assert (env["PGPASSWORD"], env["PGHOST"], env["PGPORT"], env["PGUSER"], env["PGDATABASE"],
-                env["PGSSLMODE"]) == ("s3cr@t", "db.example", "5433", "aiguillage", "library", "require")
+                env["PGSSLMODE"]) == ("pw@5x", "db.example", "5433", "aiguillage", "library", "require")
     assert "--format=custom" in calls[0][0] and Path(calls[0][0][0]).name == "pg_dump"
     assert {"--clean", "--if-exists", "--dbname=library"} <= set(calls[1][0])
 
