@@ -12,6 +12,7 @@ Both copies run while the services do: SQLite's backup reads one snapshot (WAL: 
 transaction. A restore checks every checksum before it writes anything, and wants the services stopped."""
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import io
 import json
@@ -24,6 +25,7 @@ import tarfile
 import tempfile
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -99,6 +101,29 @@ def backup(settings: Settings, say: Say = print) -> Path:
     folder = settings.backup_dir
     folder.mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
+    with _only_backup(folder):
+        return _backup(settings, folder, started, say)
+
+
+@contextmanager
+def _only_backup(folder: Path) -> Iterator[None]:
+    """One backup at a time in `folder` (a slow one and the next cron run); what a killed one left is removed."""
+    fd = os.open(folder / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BackupError(f"Another backup is writing into {folder}: try again when it is done.") from None
+        for leftover in folder.glob(".staging-*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+        for leftover in folder.glob(".aiguillage-*.partial"):
+            leftover.unlink(missing_ok=True)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _backup(settings: Settings, folder: Path, started: float, say: Say) -> Path:
     created = datetime.now(timezone.utc)
     target = _free_name(folder, created)
     partial = folder / f".{target.name}.partial"

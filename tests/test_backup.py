@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import io
 import json
 import os
@@ -246,12 +247,19 @@ def test_old_archives_are_pruned_to_backup_keep(populated: Settings, tmp_path: P
     for path in old:
         path.write_bytes(b"old")
     (settings.backup_dir / "notes.txt").write_text("kept", encoding="utf-8")
+    (settings.backup_dir / ".aiguillage-20260101T020000Z.tar.gz.partial").write_bytes(b"killed")
+    (settings.backup_dir / ".staging-killed").mkdir()
     first = backup(settings, say=lambda line: None)
     second = backup(settings, say=lambda line: None)  # the same second, maybe: another name
     assert first != second
     assert list(archives(settings)) == [old[-1], first, second]
     assert (settings.backup_dir / "notes.txt").exists()
-    assert sorted(path.name for path in settings.backup_dir.iterdir() if path.name.startswith(".")) == []
+    assert sorted(path.name for path in settings.backup_dir.iterdir() if path.name.startswith(".")) == [".lock"]
+    with open(settings.backup_dir / ".lock", "w") as lock:  # another backup is running
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(BackupError, match="Another backup is writing"):
+            backup(settings, say=lambda line: None)
+    assert list(archives(settings)) == [old[-1], first, second]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
