@@ -57,11 +57,23 @@ def fresh_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path)
 
 
 @pytest.fixture
-def populated(database_url: str, tmp_path: Path) -> Iterator[Settings]:
+def trackers(request: pytest.FixtureRequest, database_url: str) -> Iterator[dict[str, str]]:
+    """TRACKER_STORE_URL of the populated instance and of the fresh one: on PostgreSQL as the application's (two
+    more databases), else the default SQLite files."""
+    if database_url.startswith("sqlite"):
+        yield {}
+    else:
+        databases = request.getfixturevalue("postgres")
+        with databases.new() as source, databases.new() as fresh:
+            yield {"source": source, "fresh": fresh}
+
+
+@pytest.fixture
+def populated(database_url: str, trackers: dict[str, str], tmp_path: Path) -> Iterator[Settings]:
     """An instance with bookings, a staff account, an edited knowledge file, a model and a conversation."""
     root = tmp_path / "library"
     copy_project(root)
-    settings = instance(root, database_url)
+    settings = instance(root, database_url, **({"TRACKER_STORE_URL": trackers["source"]} if trackers else {}))
     settings.var_dir.mkdir(parents=True)
     store = make_store(database_url, root, MONDAY)
     for index, slot in enumerate(store.free_slots(MONDAY, limit=5)):
@@ -116,8 +128,9 @@ class Patrons(threading.Thread):
 
     def run(self) -> None:
         store = BookingStore(self.settings.booking_database_url, clock=Clock(MONDAY))
+        sqlite = self.settings.tracker_store_url.startswith("sqlite")
         tracker = create_engine(self.settings.tracker_store_url, poolclass=NullPool,
-                                connect_args={"timeout": 30})
+                                connect_args={"timeout": 30} if sqlite else {})
         try:
             slots = iter(store.free_slots(MONDAY, limit=1000))
             event_id = 100
@@ -144,7 +157,7 @@ TABLES = ("bookings", "staff_accounts", "sites")
 
 
 def test_a_backup_taken_while_patrons_talk_restores_everything_confirmed_before_it(
-        populated: Settings, fresh_url: str, tmp_path: Path) -> None:
+        populated: Settings, fresh_url: str, trackers: dict[str, str], tmp_path: Path) -> None:
     patrons = Patrons(populated)
     patrons.start()
     while patrons.written < 3 and patrons.is_alive():
@@ -168,8 +181,11 @@ def test_a_backup_taken_while_patrons_talk_restores_everything_confirmed_before_
     assert names[-1] == MANIFEST and set(manifest["members"]) == set(names[:-1])
     assert f"model/{MODEL}" in names and "knowledge/charter.yml" in names and "project/domain.yml" in names
     assert manifest["version"] and manifest["created_at"] and manifest["model"] == f"model/{MODEL}"
+    kind = "sqlite" if populated.booking_database_url.startswith("sqlite") else "postgresql"
+    assert [(name, copy["kind"]) for name, copy in manifest["databases"].items()] == [
+        ("application", kind), ("conversations", kind)]
 
-    fresh = instance(tmp_path / "fresh", fresh_url)
+    fresh = instance(tmp_path / "fresh", fresh_url, **({"TRACKER_STORE_URL": trackers["fresh"]} if trackers else {}))
     restored = restore(fresh, archive, say=said.append)
     assert restored["created_at"] == manifest["created_at"]
     for table in TABLES:
