@@ -135,43 +135,44 @@ def _backup(settings: Settings, folder: Path, started: float, say: Say) -> Path:
                                    "members": members}
     try:
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
-            for database in databases(settings):
-                if database.kind == "sqlite" and not database.path.is_file():
-                    say(f"Base « {database.name} » / {database.name} database: {database.path} absente / not found "
-                        f"(not used yet): skipped")
-                    continue
-                copy = staging / PurePosixPath(database.member).name
-                described = _dump(database, copy)
-                _add(tar, copy, database.member, members)
-                copies[database.name] = {**described, "member": database.member}
-                say(f"Base « {database.name} » / {database.name} database ({database.kind}): "
-                    f"{_size(copy.stat().st_size)}{_rows_said(described)}")
-            count = sum(_add(tar, path, f"knowledge/{path.relative_to(settings.knowledge_dir).as_posix()}", members)
-                        for path in _files(settings.knowledge_dir))
-            say(f"Base de connaissances / knowledge base ({settings.knowledge_dir}): {count} fichiers / files")
-            project = [name for name in PROJECT_FILES if (settings.project_dir / name).exists()]
-            manifest["project"] = project
-            count = 0
-            for name in project:
-                for path in _files(settings.project_dir / name) if (settings.project_dir / name).is_dir() \
-                        else [settings.project_dir / name]:
-                    count += _add(tar, path, f"project/{path.relative_to(settings.project_dir).as_posix()}",
-                                  members)
-            say(f"Données d'entraînement / training data ({', '.join(project)}): {count} fichiers / files")
-            model = model_in_service(settings)
-            if model:
-                manifest["model"] = f"model/{model.name}"
-                _add(tar, model, f"model/{model.name}", members)
-                say(f"Modèle en service / model in service: {model.name} ({_size(model.stat().st_size)})")
-            else:
-                say(f"Aucun modèle / no model in {settings.models_dir}")
-            data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime, info.mode = len(data), int(created.timestamp()), 0o600
-            tar.addfile(info, _Reader(_bytes_io(data), len(data)))
+        with os.fdopen(fd, "wb") as raw:
+            with tarfile.open(fileobj=raw, mode="w:gz", compresslevel=6) as tar:
+                for database in databases(settings):
+                    if database.kind == "sqlite" and not database.path.is_file():
+                        say(f"Base « {database.name} » / {database.name} database: {database.path} absente / not found "
+                            f"(not used yet): skipped")
+                        continue
+                    copy = staging / PurePosixPath(database.member).name
+                    described = _dump(database, copy)
+                    _add(tar, copy, database.member, members)
+                    copies[database.name] = {**described, "member": database.member}
+                    say(f"Base « {database.name} » / {database.name} database ({database.kind}): "
+                        f"{_size(copy.stat().st_size)}{_rows_said(described)}")
+                count = sum(_add(tar, path, f"knowledge/{path.relative_to(settings.knowledge_dir).as_posix()}", members)
+                            for path in _files(settings.knowledge_dir))
+                say(f"Base de connaissances / knowledge base ({settings.knowledge_dir}): {count} fichiers / files")
+                project = [name for name in PROJECT_FILES if (settings.project_dir / name).exists()]
+                manifest["project"] = project
+                count = 0
+                for name in project:
+                    for path in _files(settings.project_dir / name) if (settings.project_dir / name).is_dir() \
+                            else [settings.project_dir / name]:
+                        count += _add(tar, path, f"project/{path.relative_to(settings.project_dir).as_posix()}",
+                                      members)
+                say(f"Données d'entraînement / training data ({', '.join(project)}): {count} fichiers / files")
+                model = model_in_service(settings)
+                if model:
+                    manifest["model"] = f"model/{model.name}"
+                    _add(tar, model, f"model/{model.name}", members)
+                    say(f"Modèle en service / model in service: {model.name} ({_size(model.stat().st_size)})")
+                else:
+                    say(f"Aucun modèle / no model in {settings.models_dir}")
+                data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime, info.mode = len(data), int(created.timestamp()), 0o600
+                tar.addfile(info, _Reader(_bytes_io(data), len(data)))
             raw.flush()
-            os.fsync(raw.fileno())
+            os.fsync(raw.fileno())  # the archive is on disk before it takes its name
         os.replace(partial, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
