@@ -391,6 +391,11 @@ def restore(settings: Settings, archive: Path, force: bool = False, say: Say = p
                 raise BackupError(f"The archive has a separate {name} database and this instance keeps it in the "
                                   f"application database (TRACKER_STORE_URL = BOOKING_DATABASE_URL): give it its own "
                                   f"TRACKER_STORE_URL first. Nothing was restored.")
+        for name, described in manifest["databases"].items():
+            database = targets[name]
+            if described["kind"] != database.kind:
+                raise BackupError(f"The archive's {name} database is {described['kind']}, this instance's is "
+                                  f"{database.kind}: restore into the same kind of database.")
         if not force:
             problems = _instance_data(settings, targets, manifest)
             if problems:
@@ -398,11 +403,6 @@ def restore(settings: Settings, archive: Path, force: bool = False, say: Say = p
                                   "this instance has data:\n  " + "\n  ".join(problems) +
                                   "\nPour les remplacer / to replace them: make restore FILE=… FORCE=1 "
                                   "(python -m bot restore FILE --force).")
-        for name, described in manifest["databases"].items():
-            database = targets[name]
-            if described["kind"] != database.kind:
-                raise BackupError(f"The archive's {name} database is {described['kind']}, this instance's is "
-                                  f"{database.kind}: restore into the same kind of database.")
         for name, described in manifest["databases"].items():
             database = targets[name]
             _load(database, staging / described["member"])
@@ -462,12 +462,29 @@ def _extract(archive: Path, staging: Path) -> dict:
         raise BackupError(f"{archive}: unreadable {MANIFEST} ({error}). Nothing was restored.") from None
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{archive}: backup format {manifest.get('format')}, this version reads {FORMAT}.")
+    if not _manifest_names_ours(manifest, expected):
+        raise BackupError(f"{archive}: its {MANIFEST} names unexpected files. Nothing was restored.")
     del found[MANIFEST]
     wrong = sorted(name for name in expected.keys() | found.keys() if expected.get(name) != found.get(name))
     if wrong:
         raise BackupError(f"{archive}: archive abîmée / damaged archive: the sha256 of {', '.join(wrong[:5])}"
                           f"{' …' if len(wrong) > 5 else ''} does not match its manifest. Nothing was restored.")
     return manifest
+
+
+def _manifest_names_ours(manifest: dict, members: dict[str, str]) -> bool:
+    """Whether the databases, training files and model the manifest names are the archive's, under our names."""
+    try:
+        suffixes = {"sqlite": "sqlite", "postgresql": "pgdump"}
+        databases_ok = all(name in ("application", "conversations") and described["kind"] in suffixes
+                           and described["member"] == f"databases/{name}.{suffixes[described['kind']]}"
+                           and described["member"] in members for name, described in manifest["databases"].items())
+        project_ok = set(manifest["project"]) <= set(PROJECT_FILES)
+        model = manifest["model"]
+        model_ok = model is None or (model in members and re.fullmatch(rf"model/{MODEL_PREFIX}[^/]+\.tar\.gz", model))
+    except (KeyError, TypeError, AttributeError):
+        return False
+    return bool(databases_ok and project_ok and model_ok)
 
 
 def _safe_name(member: tarfile.TarInfo) -> str:

@@ -373,3 +373,21 @@ def test_the_restored_model_answers_as_the_one_backed_up(trained_agent, tmp_path
     for text in ("je voudrais un rendez-vous", "bonjour", "ma carte vitale", "merci au revoir", "qsdfgh"):
         before, after = (asyncio.run(agent.parse_message(text))["intent"] for agent in (trained_agent, restored))
         assert after == before, text
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_manifest_naming_files_outside_ours_is_refused(populated: Settings, tmp_path: Path) -> None:
+    archive = backup(populated, say=lambda line: None)
+    forged = tmp_path / "forged.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(forged, "w:gz") as out:
+        for member in source:
+            data = source.extractfile(member).read()  # type: ignore[union-attr]
+            if member.name == MANIFEST:
+                manifest = json.loads(data)
+                manifest["project"].append("../knowledge_base")
+                data = json.dumps(manifest).encode()
+                member.size = len(data)
+            out.addfile(member, io.BytesIO(data))
+    fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
+    with pytest.raises(BackupError, match="names unexpected files"):
+        restore(fresh, forged, say=lambda line: None)
