@@ -6,7 +6,8 @@ The archive (BACKUP_DIR/aiguillage-YYYYmmddTHHMMSSZ.tar.gz) holds:
   databases/conversations.sqlite|.pgdump  TRACKER_STORE_URL, unless it is the same database
   knowledge/…                             KNOWLEDGE_DIR
   project/config.yml, domain.yml, data/…, heldout/…   what the model trains from (PROJECT_DIR)
-  model/aiguillage-….tar.gz               the model `make run` serves (MODELS_DIR)
+  model/aiguillage-….tar.gz               the model in service (MODELS_DIR); model/rejected/… the current data's
+                                          model when the console rejected it (`make run` then keeps the other)
   manifest.json                           last: version, date, what is inside, the sha256 of every other member
 Both copies run while the services do: SQLite's backup reads one snapshot (WAL: writers go on), pg_dump one
 transaction. A restore checks every checksum before it writes anything, and wants the services stopped."""
@@ -38,7 +39,7 @@ from sqlalchemy.pool import NullPool
 
 from bot.db.engines import SQLITE_TIMEOUT
 from bot.settings import ROOT, Settings
-from bot.training import MODEL_PREFIX, model_path
+from bot.training import MODEL_PREFIX, REJECTED_FOLDER, model_path
 
 FORMAT = 1
 ARCHIVE = re.compile(r"^aiguillage-(\d{8}T\d{6}Z)(?:-(\d+))?\.tar\.gz$")
@@ -165,6 +166,11 @@ def _backup(settings: Settings, folder: Path, started: float, say: Say) -> Path:
                     manifest["model"] = f"model/{model.name}"
                     _add(tar, model, f"model/{model.name}", members)
                     say(f"Modèle en service / model in service: {model.name} ({_size(model.stat().st_size)})")
+                    rejected = _rejected_current(settings, model)
+                    if rejected:  # else `make run` after a restore would train it again and serve it
+                        manifest["rejected"] = f"model/{REJECTED_FOLDER}/{rejected.name}"
+                        _add(tar, rejected, f"model/{REJECTED_FOLDER}/{rejected.name}", members)
+                        say(f"Modèle écarté par la console / model the console rejected: {rejected.name}")
                 else:
                     say(f"Aucun modèle / no model in {settings.models_dir}")
                 data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
@@ -199,6 +205,17 @@ def model_in_service(settings: Settings) -> Optional[Path]:
         return current
     models = sorted(settings.models_dir.glob(f"{MODEL_PREFIX}*.tar.gz"), key=lambda path: path.stat().st_mtime)
     return models[-1] if models else None
+
+
+def _rejected_current(settings: Settings, served: Path) -> Optional[Path]:
+    """The model of the project's current files when the console rejected it (or undid its deployment) and another
+    one serves: kept in models/rejected/, it tells `make run` not to train it again."""
+    try:
+        current = model_path(settings)
+    except OSError:
+        return None
+    rejected = settings.models_dir / REJECTED_FOLDER / current.name
+    return rejected if current.name != served.name and rejected.is_file() else None
 
 
 def _served_model(settings: Settings) -> Optional[Path]:
@@ -425,6 +442,9 @@ def restore(settings: Settings, archive: Path, force: bool = False, say: Say = p
             _replace_file(staging / manifest["model"], model)
             os.utime(model)  # the newest: the one `make run` serves
             say(f"Modèle restauré / model restored: {model}")
+        if manifest.get("rejected"):
+            rejected = settings.models_dir / REJECTED_FOLDER / PurePosixPath(manifest["rejected"]).name
+            _replace_file(staging / manifest["rejected"], rejected)
         say("Restauration terminée / restore done: make run")
         return manifest
     finally:
@@ -482,6 +502,9 @@ def _manifest_names_ours(manifest: dict, members: dict[str, str]) -> bool:
         project_ok = set(manifest["project"]) <= set(PROJECT_FILES)
         model = manifest["model"]
         model_ok = model is None or (model in members and re.fullmatch(rf"model/{MODEL_PREFIX}[^/]+\.tar\.gz", model))
+        rejected = manifest.get("rejected")
+        model_ok = model_ok and (rejected is None or (rejected in members and re.fullmatch(
+            rf"model/{REJECTED_FOLDER}/{MODEL_PREFIX}[^/]+\.tar\.gz", rejected)))
     except (KeyError, TypeError, AttributeError):
         return False
     return bool(databases_ok and project_ok and model_ok)

@@ -30,7 +30,7 @@ from bot.booking.store import BookingStore, SlotTaken
 from bot.privacy.events_table import EVENTS
 from bot.settings import ROOT, Settings
 from bot.staff.accounts import StaffAccounts
-from bot.training import ensure_model
+from bot.training import ensure_model, model_path
 from tests.support.booking import Clock, make_store, paris
 from tests.support.project import copy_project
 
@@ -391,3 +391,17 @@ def test_a_manifest_naming_files_outside_ours_is_refused(populated: Settings, tm
     fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
     with pytest.raises(BackupError, match="names unexpected files"):
         restore(fresh, forged, say=lambda line: None)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_the_model_the_console_rejected_stays_rejected_after_a_restore(populated: Settings, tmp_path: Path) -> None:
+    current = model_path(populated)  # the model of the current data: found worse, or its deployment undone
+    (populated.models_dir / "rejected").mkdir()
+    (populated.models_dir / "rejected" / current.name).write_bytes(b"worse model")
+    said: list[str] = []
+    archive = backup(populated, say=said.append)
+    assert any("rejected" in line for line in said)
+    fresh = instance(tmp_path / "fresh", f"sqlite:///{tmp_path / 'fresh' / 'var' / 'bookings.db'}")
+    restore(fresh, archive, say=said.append)
+    assert (fresh.models_dir / "rejected" / current.name).read_bytes() == b"worse model"  # make run does not train it
+    assert model_path(fresh).name == current.name and model_in_service(fresh) == fresh.models_dir / MODEL
