@@ -28,7 +28,7 @@ INITDB   := $(firstword $(wildcard $(shell pg_config --bindir 2>/dev/null)/initd
 WORKERS := --numprocesses 2 --dist loadgroup --no-loadscope-reorder
 
 .DEFAULT_GOAL := help
-.PHONY: help lint unit run test test-scale bench bench-places install browser postgres scale-servers train validate init-library import-lieux communes-list telegram-webhook constraints audit clean
+.PHONY: help lint unit run test test-scale bench bench-places install browser postgres scale-servers train validate init-library bench-backup backup restore import-lieux communes-list telegram-webhook constraints audit clean
 
 define need_python310
 	@if [ -z "$(PYTHON310)" ]; then \
@@ -67,6 +67,16 @@ bench: install train ## Stock Rasa against Aiguillage: training, cold start, acc
 
 bench-places: install ## 20 000 partner places: load, reload, memory, nearest-place search (bench/places.md)
 	$(PY) -m bench.places
+
+bench-backup: install ## Backup and restore of a year of a busy library: time and size (bench/backup.md)
+	$(PY) -m bench.backup
+
+backup: install ## A dated archive of the databases, the library's content and the model in BACKUP_DIR (var/backups)
+	$(PY) -m bot backup
+
+restore: install ## Put an archive back, the services stopped: make restore FILE=var/backups/aiguillage-….tar.gz [FORCE=1]
+	@[ -n "$(FILE)" ] || { echo "Give the archive: make restore FILE=var/backups/aiguillage-….tar.gz [FORCE=1]"; exit 1; }
+	$(PY) -m bot restore "$(FILE)" $(if $(FORCE),--force)
 
 install: $(STAMP)
 

@@ -1,6 +1,6 @@
-"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | replica |
-import-lieux FILE | staff-add EMAIL NAME | retrain ID | init-library DIR`: the assistant's commands. With
-AIGUILLAGE_ENV naming an instance's environment file (init-library), each works on that instance."""
+"""`python -m bot run | train | validate | web | jobs | telegram-polling | telegram-webhook | replica | backup |
+restore FILE | import-lieux FILE | staff-add EMAIL NAME | retrain ID | init-library DIR`: the assistant's commands.
+With AIGUILLAGE_ENV naming an instance's environment file (init-library), each works on that instance."""
 from __future__ import annotations
 
 import argparse
@@ -266,7 +266,33 @@ def retrain(training_id: int) -> int:
     return run_training(settings, training_id)
 
 
-COMMANDS = {"run": run, "train": train, "validate": validate, "web": web, "jobs": jobs,
+def backup() -> int:
+    """Write a dated archive of the databases, the library's content and the model in service into BACKUP_DIR."""
+    from bot.backup import BackupError
+    from bot.backup import backup as write_backup
+
+    try:
+        write_backup(settings)
+    except (BackupError, OSError) as error:
+        print(f"Sauvegarde échouée / backup failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def restore(archive: Path, force: bool) -> int:
+    """Put an archive of `backup` back into this instance (the services stopped)."""
+    from bot.backup import BackupError
+    from bot.backup import restore as read_backup
+
+    try:
+        read_backup(settings, archive, force=force)
+    except (BackupError, OSError) as error:
+        print(error, file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS = {"run": run, "backup": backup, "train": train, "validate": validate, "web": web, "jobs": jobs,
             "telegram-polling": telegram_polling, "telegram-webhook": telegram_webhook, "replica": replica}
 
 
@@ -295,9 +321,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     instance.add_argument("folder", type=Path, metavar="DIR", help="the instance's folder, outside the repository")
     instance.add_argument("--force", action="store_true", help="make it in a folder that is not empty (an "
                           "instance's own files are never overwritten)")
+    restoring = commands.add_parser("restore", help=(restore.__doc__ or "restore").splitlines()[0])
+    restoring.add_argument("archive", type=Path, metavar="FILE", help="an archive of python -m bot backup")
+    restoring.add_argument("--force", action="store_true", help="replace this instance's data (databases with "
+                           "rows, changed knowledge files)")
     args = parser.parse_args(argv)
     if args.command == "init-library":
         return init_library(args.folder, args.force)
+    if args.command == "restore":
+        return restore(args.archive, args.force)
     if args.command == "retrain":
         return retrain(args.training_id)
     if args.command == "staff-add":

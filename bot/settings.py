@@ -82,6 +82,8 @@ class Settings:
     booking_retention_days: int  # personal fields of a booking are erased this many days after it
     conversation_retention_days: int  # conversations are deleted this many days after their last message
     waitlist_skip_hours: int  # a patron given a workshop seat who could not be told in that time is skipped
+    backup_dir: Path  # where `make backup` writes its archives (mode 0700)
+    backup_keep: int  # the newest archives kept there; older ones are deleted after each backup
     smtp_url: str = field(repr=False)  # smtp://host:25, smtp+starttls://user:password@host:587, smtps://...
     smtp_from: str  # sender address of reminder emails
     staff_token: str = field(repr=False)  # secret of the staff exports (agenda feeds, CSV); empty: exports off
@@ -131,6 +133,8 @@ class Settings:
             booking_retention_days=int(_env("BOOKING_RETENTION_DAYS", "30")),
             conversation_retention_days=int(_env("CONVERSATION_RETENTION_DAYS", "90")),
             waitlist_skip_hours=int(_env("WAITLIST_SKIP_HOURS", "24")),
+            backup_dir=Path(_env("BACKUP_DIR", str(var_dir / "backups"))).resolve(),
+            backup_keep=int(_env("BACKUP_KEEP", "14")),
             smtp_url=_env("SMTP_URL", ""),
             smtp_from=_env("SMTP_FROM", "mediatheque@localhost"),
             staff_token=_env("STAFF_TOKEN", ""),
@@ -155,6 +159,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.rasa_replicas < 1:
             raise ValueError(f"RASA_REPLICAS must be 1 or more, not {self.rasa_replicas}")
+        if self.backup_keep < 1:
+            raise ValueError(f"BACKUP_KEEP must be 1 or more, not {self.backup_keep}")
 
     def replica(self, index: int) -> "Settings":
         """The settings of Rasa replica `index` (0 is the first): ports RASA_PORT + index and ACTIONS_PORT + index,
@@ -197,6 +203,8 @@ class Settings:
             "BOOKING_RETENTION_DAYS": str(self.booking_retention_days),
             "CONVERSATION_RETENTION_DAYS": str(self.conversation_retention_days),
             "WAITLIST_SKIP_HOURS": str(self.waitlist_skip_hours),
+            "BACKUP_DIR": str(self.backup_dir),
+            "BACKUP_KEEP": str(self.backup_keep),
             "SMTP_URL": self.smtp_url,
             "SMTP_FROM": self.smtp_from,
             "STAFF_TOKEN": self.staff_token,
