@@ -10,13 +10,19 @@ it does:
 - every tracker made (read from the store, copied by forms and policies) copies each of the domain's slots with
   copy.copy's generic protocol (reduce, then rebuild): a tenth of the CPU. Slots get the same shallow copy
   directly.
-Reading training data is made cheaper too (bot/rasa_reading.py)."""
+Reading training data is made cheaper too (bot/rasa_reading.py).
+
+One limit changes what a patron sees: Rasa 3.6 waits up to 5 minutes for a custom action (its
+DEFAULT_REQUEST_TIMEOUT, which endpoints.yml cannot change), holding the conversation's lock all along, when the
+action server hangs; here ACTION_TIMEOUT_SECONDS, so that the patron has the apology within 10 s and the next turn
+of the conversation is not stuck behind the hung one."""
 from __future__ import annotations
 
 from functools import lru_cache
 from graphlib import TopologicalSorter
 from typing import Any, Dict, List, Optional, Tuple, Type
 
+import rasa.core.actions.action
 import rasa.core.processor
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -28,6 +34,7 @@ from rasa.shared.core.slots import Slot
 from bot import rasa_reading
 from bot.rasa_reading import checked_validator
 
+ACTION_TIMEOUT_SECONDS = 8  # a custom action's longest wait: then the apology (bot/channels/rest.py), within 10 s
 EVENT_CLASS_BY_TYPE: Dict[str, Type[Event]] = {}
 find_event_class = Event.resolve_by_type  # Rasa's own, which walks the subclasses
 
@@ -115,6 +122,7 @@ def install() -> None:
     """Apply the tuning to this process's Rasa."""
     rasa_reading.install()
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS  # read by RemoteAction.run
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(event_class)
     Slot.__copy__ = copy_slot
