@@ -34,7 +34,7 @@ from rasa.shared.core.slots import Slot
 from bot import rasa_reading
 from bot.rasa_reading import checked_validator
 
-ACTION_TIMEOUT_SECONDS = 8  # a custom action's longest wait: then the apology (bot/channels/rest.py), within 10 s
+ACTION_TIMEOUT_SECONDS = 7  # a custom action's longest wait: then the apology (bot/channels/rest.py), within 10 s
 EVENT_CLASS_BY_TYPE: Dict[str, Type[Event]] = {}
 find_event_class = Event.resolve_by_type  # Rasa's own, which walks the subclasses
 

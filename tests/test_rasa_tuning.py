@@ -208,7 +208,7 @@ def test_installing_puts_the_faster_check_in_rasa(monkeypatch: pytest.MonkeyPatc
 def test_a_hung_action_server_fails_the_action_after_the_timeout_install_sets(monkeypatch: pytest.MonkeyPatch) -> None:
     """RemoteAction.run reads DEFAULT_REQUEST_TIMEOUT at each call, the value install() sets (here shorter still): a
     server that accepts the call and never answers (stopped by SIGSTOP) fails the action, which gives the apology."""
-    assert rasa_tuning.ACTION_TIMEOUT_SECONDS <= 8  # the apology within 10 s
+    assert rasa_tuning.ACTION_TIMEOUT_SECONDS <= 7  # the apology within 10 s, even on a busy machine
     monkeypatch.setattr(rasa.core.actions.action, "DEFAULT_REQUEST_TIMEOUT", 0.5)
     with socket.socket() as hung:  # listens, never reads nor answers
         hung.bind(("127.0.0.1", 0))
