@@ -166,8 +166,10 @@ def test_install_puts_the_tuned_functions_in_rasa(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(Event, "resolve_by_type", staticmethod(Event.resolve_by_type))
     monkeypatch.setattr(rasa.core.actions.action, "DEFAULT_REQUEST_TIMEOUT", 300)  # Rasa's own 5 minutes
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
     rasa_tuning.install()
     assert rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT == rasa_tuning.ACTION_TIMEOUT_SECONDS
+    assert RemoteAction.run is rasa_tuning.run_within_the_turn
     assert RemoteAction._validate_action_result is rasa_tuning.validate_action_result
     assert rasa.core.processor.DaskGraphRunner is rasa_tuning.SequentialGraphRunner  # the runner of loaded models
     assert Slot.__copy__ is rasa_tuning.copy_slot
@@ -219,3 +221,30 @@ def test_a_hung_action_server_fails_the_action_after_the_timeout_install_sets(mo
             asyncio.run(action.run(CollectingOutputChannel(), None, DialogueStateTracker("patron", []),
                                    Domain.empty()))
         assert time.monotonic() - started < 3
+
+
+def test_a_custom_action_has_what_is_left_of_its_turn() -> None:
+    assert rasa_tuning.action_timeout() == rasa_tuning.ACTION_TIMEOUT_SECONDS  # outside a patron's turn
+    for waited, timeout in ((0, 7), (0.5, 7), (3, 5), (7.5, 1), (20, 1)):  # waited for the lock, say
+        token = rasa_tuning.turn_started.set(time.monotonic() - waited)
+        try:
+            assert rasa_tuning.action_timeout() == pytest.approx(timeout, abs=0.05)
+        finally:
+            rasa_tuning.turn_started.reset(token)
+
+
+def test_the_timeout_is_set_for_each_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+
+    async def rasas_run(action: RemoteAction, *args: Any) -> list:
+        seen.append(rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT)
+        return []
+
+    monkeypatch.setattr(rasa_tuning, "run_remote_action", rasas_run)
+    monkeypatch.setattr(rasa.core.actions.action, "DEFAULT_REQUEST_TIMEOUT", 300)
+    token = rasa_tuning.turn_started.set(time.monotonic() - 5)
+    try:
+        asyncio.run(rasa_tuning.run_within_the_turn(ACTION))
+    finally:
+        rasa_tuning.turn_started.reset(token)
+    assert seen == [pytest.approx(3, abs=0.05)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Optional
 
@@ -19,6 +20,7 @@ from bot.channels.conversations import forget_conversation, forgets
 from bot.knowledge import sites
 from bot.knowledge.partners import phone_display
 from bot.privacy.redaction import never_give_warning
+from bot.rasa_tuning import turn_started
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 MAX_TEXT = 2000  # characters of a REST message the assistant reads; the rest is cut, and the patron told so
@@ -63,7 +65,7 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
     output = message.output_channel
     said_before = len(output.messages)
     failures: list[str] = []
-    token = failed_actions.set(failures)
+    token, started = failed_actions.set(failures), turn_started.set(time.monotonic())
     try:
         await on_new_message(message)
     except Exception:  # noqa: BLE001 (whatever failed, the patron gets an answer)
@@ -71,6 +73,7 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
         failures.append("turn")
     finally:
         failed_actions.reset(token)
+        turn_started.reset(started)
     if failures or len(output.messages) == said_before:
         await output.send_text_message(message.sender_id, unavailable())
     warning = never_give_warning(message.text)
