@@ -10,13 +10,23 @@ it does:
 - every tracker made (read from the store, copied by forms and policies) copies each of the domain's slots with
   copy.copy's generic protocol (reduce, then rebuild): a tenth of the CPU. Slots get the same shallow copy
   directly.
-Reading training data is made cheaper too (bot/rasa_reading.py)."""
+Reading training data is made cheaper too (bot/rasa_reading.py).
+
+One limit changes what a patron sees: Rasa 3.6 waits up to 5 minutes for a custom action (its
+DEFAULT_REQUEST_TIMEOUT, which endpoints.yml cannot change), holding the conversation's lock all along, when the
+action server hangs; here ACTION_TIMEOUT_SECONDS, and no later than TURN_SECONDS after the patron's message arrived
+(`turn_started`, which the channels set: a turn that waited for the conversation's lock behind a hung one has what
+is left), so that the patron has the apology within 10 s, and the next turns of the conversation are not stuck
+behind the hung one."""
 from __future__ import annotations
 
+import time
+from contextvars import ContextVar
 from functools import lru_cache
 from graphlib import TopologicalSorter
 from typing import Any, Dict, List, Optional, Tuple, Type
 
+import rasa.core.actions.action
 import rasa.core.processor
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -28,6 +38,10 @@ from rasa.shared.core.slots import Slot
 from bot import rasa_reading
 from bot.rasa_reading import checked_validator
 
+ACTION_TIMEOUT_SECONDS = 7  # a custom action's longest wait: then the apology (bot/channels/rest.py), within 10 s
+TURN_SECONDS = 8  # a turn's custom actions end this long after the patron's message at the latest (lock wait included)
+MIN_ACTION_SECONDS = 1  # what a custom action has however late in its turn: enough for a server that answers
+turn_started: ContextVar[Optional[float]] = ContextVar("turn_started", default=None)  # time.monotonic()
 EVENT_CLASS_BY_TYPE: Dict[str, Type[Event]] = {}
 find_event_class = Event.resolve_by_type  # Rasa's own, which walks the subclasses
 
@@ -63,6 +77,24 @@ def validate_action_result(action: RemoteAction, result: Dict[str, Any]) -> bool
         error.message += ". Failed to validate Action server response from API: see the custom actions docs."
         raise
     return True
+
+
+def action_timeout() -> float:
+    """Seconds the next custom action of this turn may take: ACTION_TIMEOUT_SECONDS, or what is left of the turn's
+    TURN_SECONDS (MIN_ACTION_SECONDS at least)."""
+    started = turn_started.get()
+    if started is None:
+        return ACTION_TIMEOUT_SECONDS
+    return max(MIN_ACTION_SECONDS, min(ACTION_TIMEOUT_SECONDS, started + TURN_SECONDS - time.monotonic()))
+
+
+run_remote_action = RemoteAction.run  # Rasa's own
+
+
+async def run_within_the_turn(self: RemoteAction, *args: Any, **kwargs: Any) -> Any:
+    """RemoteAction.run, which reads DEFAULT_REQUEST_TIMEOUT before its first await: set for this call."""
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = action_timeout()
+    return await run_remote_action(self, *args, **kwargs)
 
 
 def event_class(type_name: str, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
@@ -115,6 +147,8 @@ def install() -> None:
     """Apply the tuning to this process's Rasa."""
     rasa_reading.install()
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner
+    rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT = ACTION_TIMEOUT_SECONDS  # read by RemoteAction.run
+    RemoteAction.run = run_within_the_turn
     RemoteAction._validate_action_result = validate_action_result
     Event.resolve_by_type = staticmethod(event_class)
     Slot.__copy__ = copy_slot

@@ -1,15 +1,18 @@
 """Start, watch and stop the assistant's processes: Rasa and the action server (RASA_REPLICAS of each), the web
-server, the booking jobs, and Telegram's long polling."""
+server, the booking jobs, and Telegram's long polling. A service that exits is started again after a back-off
+(RestartPolicy) while the others keep serving; one that keeps exiting stops the stack."""
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from bot.settings import ROOT, Settings
 
@@ -20,6 +23,42 @@ ACTIONS_IDLE_SECONDS = 60
 # Native math libraries (OpenBLAS, OpenMP) run one thread in Rasa, unless the environment says otherwise: a message
 # needs small products only, and their extra threads spun on the cores that other requests and processes need.
 ONE_MATH_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+SUPERVISION_TICK = 0.5  # seconds between two looks at the services while supervising
+LOG_TAIL_LINES = 20  # lines of a service's log printed when it keeps exiting
+
+
+def say_now(line: str) -> None:
+    """Print a line at once, even to a pipe (a service manager's journal)."""
+    print(line, flush=True)
+
+
+@dataclass
+class RestartPolicy:
+    """When to start again a service that exited: after FIRST seconds, doubling at each exit in a row up to CAP;
+    the count starts over once the service had run HEALTHY seconds; None (give up) when it has already been
+    restarted MAX_RESTARTS times in the last WINDOW seconds."""
+
+    first: float = 1
+    cap: float = 30
+    healthy: float = 60
+    max_restarts: int = 5
+    window: float = 120
+    in_a_row: int = 0
+    restarts: deque = field(default_factory=deque)  # monotonic times of the restarts within the window
+
+    def delay(self, ran: float, now: float) -> Optional[float]:
+        """Seconds to wait before restarting a service that exited at `now` after running `ran` seconds, or None
+        when it keeps exiting."""
+        if ran >= self.healthy:
+            self.in_a_row = 0
+        while self.restarts and now - self.restarts[0] > self.window:
+            self.restarts.popleft()
+        if len(self.restarts) >= self.max_restarts:
+            return None
+        wait = min(self.cap, self.first * 2 ** self.in_a_row)
+        self.in_a_row += 1
+        self.restarts.append(now + wait)
+        return wait
 
 
 @dataclass
@@ -31,11 +70,13 @@ class Service:
     ready_url: Optional[str]
     env: dict[str, str]
     process: Optional[subprocess.Popen] = None
+    started: float = 0  # time.monotonic() of the last start
 
     def start(self, log_dir: Path) -> None:
         with open(log_dir / f"{self.name}.log", "ab") as log:  # the process keeps its own copy of the file
             self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
+        self.started = time.monotonic()
 
     def is_ready(self) -> bool:
         if self.ready_url is None:
@@ -128,10 +169,43 @@ class Stack:
             time.sleep(0.5)
 
     def wait_while_running(self) -> None:
-        """Block while every service runs; raise naming the first one that stops."""
-        while True:
-            self.raise_if_stopped()
-            time.sleep(1)
+        """Block while the services run, each restarted when it exits; raise naming one that keeps exiting."""
+        self.supervise(threading.Event())
+
+    def supervise(self, done: threading.Event, say: Callable[[str], None] = say_now,
+                  policy: Callable[[], RestartPolicy] = RestartPolicy) -> None:
+        """Until `done` is set, start again each service that exits, after its policy's back-off, telling `say` in
+        one line; the others keep serving. Raise RuntimeError, with the end of its log, for one that keeps exiting."""
+        policies = {name: policy() for name in self.services}
+        due: dict[str, float] = {}  # the services waiting for their restart, and when
+        while not done.wait(SUPERVISION_TICK):
+            now = time.monotonic()
+            for name, service in self.services.items():
+                if name in due:
+                    if now >= due[name]:
+                        del due[name]
+                        service.start(self.log_dir)
+                    continue
+                code = service.process.poll() if service.process else None
+                if code is None:
+                    continue
+                ran = now - service.started
+                wait = policies[name].delay(ran, now)
+                if wait is None:
+                    raise RuntimeError(f"{name} keeps stopping ({policies[name].max_restarts} restarts within "
+                                       f"{policies[name].window:.0f} s); the end of {self.log_dir / name}.log:\n"
+                                       f"{self.log_tail(name)}")
+                say(f"{time.strftime('%H:%M:%S')} {name} exited (code {code}) after {ran:.0f} s: "
+                    f"restarting in {wait:.0f} s")
+                due[name] = now + wait
+
+    def log_tail(self, name: str, lines: int = LOG_TAIL_LINES) -> str:
+        """The last lines of a service's log."""
+        try:
+            text = (self.log_dir / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def raise_if_stopped(self) -> None:
         for service in self.services.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -23,8 +24,9 @@ from tests.support.telegram_standin import TOKEN, BotAPIStandIn
 
 LIEUX_FIXTURES = Path(__file__).parent / "data" / "lieux"
 FIGURE = "figure"  # the user property of a figure a test measured, printed in pytest's summary
-STACKS = {"stack", "curated_stack", "territory_stack", "copied_stack", "replicated_stack"}  # a running stack
-MODULE_STACKS = ("curated_stack", "territory_stack", "copied_stack", "replicated_stack")  # one xdist group each
+# The fixtures of a running stack; those of MODULE_STACKS start one per module, each its own xdist group.
+STACKS = {"stack", "curated_stack", "territory_stack", "copied_stack", "supervised_stack", "replicated_stack"}
+MODULE_STACKS = ("curated_stack", "territory_stack", "copied_stack", "supervised_stack", "replicated_stack")
 NOT_UNIT = ("stack", "browser", "postgres", "slow")
 METRICS_TOKEN = "metrics-token"  # the `stack`'s /metrics token
 
@@ -167,6 +169,23 @@ def copied_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     environ = stack_environment(root / "var", KNOWLEDGE_DIR=str(knowledge))
     with Stack(Settings.from_env(environ), ensure_model()) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def supervised_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Another real stack (Rasa, action server, web server, jobs) supervised as `make run` does, each service
+    restarted when it exits: for the tests that kill them. The lines the supervisor said are in its `said`."""
+    environ = stack_environment(tmp_path_factory.mktemp("supervised") / "var")
+    with Stack(Settings.from_env(environ), ensure_model()) as running:
+        done, said = threading.Event(), []
+        running.said = said  # type: ignore[attr-defined]
+        supervisor = threading.Thread(target=running.supervise, args=(done, said.append), daemon=True)
+        supervisor.start()
+        try:
+            yield running
+        finally:
+            done.set()
+            supervisor.join()
 
 
 @pytest.fixture(scope="session")

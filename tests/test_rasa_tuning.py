@@ -1,15 +1,21 @@
-"""bot/rasa_tuning.py and bot/rasa_reading.py change how fast Rasa does five things, never what it does."""
+"""bot/rasa_tuning.py and bot/rasa_reading.py change how fast Rasa does five things, never what it does; and how
+long Rasa waits for a hung action server."""
 from __future__ import annotations
 
+import asyncio
 import copy
+import socket
+import time
 from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
+import rasa.core.actions.action
 import rasa.core.processor
 import rasa.shared.utils.validation
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.engine.exceptions import GraphComponentException
 from rasa.engine.graph import ExecutionContext, GraphComponent, GraphSchema, SchemaNode
 from rasa.engine.runner.dask import DaskGraphRunner
@@ -17,9 +23,11 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.core.slots import Slot
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import SchemaValidationError
 from rasa.shared.nlu.training_data.formats.rasa_yaml import RasaYAMLReader
 from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
 
 from bot import rasa_reading, rasa_tuning
 from bot.settings import ROOT
@@ -157,7 +165,11 @@ def test_install_puts_the_tuned_functions_in_rasa(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(Slot, "__copy__", None, raising=False)  # removed again after the test
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(Event, "resolve_by_type", staticmethod(Event.resolve_by_type))
+    monkeypatch.setattr(rasa.core.actions.action, "DEFAULT_REQUEST_TIMEOUT", 300)  # Rasa's own 5 minutes
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
     rasa_tuning.install()
+    assert rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT == rasa_tuning.ACTION_TIMEOUT_SECONDS
+    assert RemoteAction.run is rasa_tuning.run_within_the_turn
     assert RemoteAction._validate_action_result is rasa_tuning.validate_action_result
     assert rasa.core.processor.DaskGraphRunner is rasa_tuning.SequentialGraphRunner  # the runner of loaded models
     assert Slot.__copy__ is rasa_tuning.copy_slot
@@ -193,3 +205,46 @@ def test_installing_puts_the_faster_check_in_rasa(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(rasa.shared.utils.validation, "validate_training_data", rasa_reading.STOCK)
     rasa_reading.install()
     assert rasa.shared.utils.validation.validate_training_data is rasa_reading.validate_training_data
+
+
+def test_a_hung_action_server_fails_the_action_after_the_timeout_install_sets(monkeypatch: pytest.MonkeyPatch) -> None:
+    """RemoteAction.run reads DEFAULT_REQUEST_TIMEOUT at each call, the value install() sets (here shorter still): a
+    server that accepts the call and never answers (stopped by SIGSTOP) fails the action, which gives the apology."""
+    assert rasa_tuning.ACTION_TIMEOUT_SECONDS <= 7  # the apology within 10 s, even on a busy machine
+    monkeypatch.setattr(rasa.core.actions.action, "DEFAULT_REQUEST_TIMEOUT", 0.5)
+    with socket.socket() as hung:  # listens, never reads nor answers
+        hung.bind(("127.0.0.1", 0))
+        hung.listen()
+        action = RemoteAction("action_hung", EndpointConfig(f"http://127.0.0.1:{hung.getsockname()[1]}/webhook"))
+        started = time.monotonic()
+        with pytest.raises(asyncio.TimeoutError):
+            asyncio.run(action.run(CollectingOutputChannel(), None, DialogueStateTracker("patron", []),
+                                   Domain.empty()))
+        assert time.monotonic() - started < 3
+
+
+def test_a_custom_action_has_what_is_left_of_its_turn() -> None:
+    assert rasa_tuning.action_timeout() == rasa_tuning.ACTION_TIMEOUT_SECONDS  # outside a patron's turn
+    for waited, timeout in ((0, 7), (0.5, 7), (3, 5), (7.5, 1), (20, 1)):  # waited for the lock, say
+        token = rasa_tuning.turn_started.set(time.monotonic() - waited)
+        try:
+            assert rasa_tuning.action_timeout() == pytest.approx(timeout, abs=0.05)
+        finally:
+            rasa_tuning.turn_started.reset(token)
+
+
+def test_the_timeout_is_set_for_each_call(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = []
+
+    async def rasas_run(action: RemoteAction, *args: Any) -> list:
+        seen.append(rasa.core.actions.action.DEFAULT_REQUEST_TIMEOUT)
+        return []
+
+    monkeypatch.setattr(rasa_tuning, "run_remote_action", rasas_run)
+    monkeypatch.setattr(rasa.core.actions.action, "DEFAULT_REQUEST_TIMEOUT", 300)
+    token = rasa_tuning.turn_started.set(time.monotonic() - 5)
+    try:
+        asyncio.run(rasa_tuning.run_within_the_turn(ACTION))
+    finally:
+        rasa_tuning.turn_started.reset(token)
+    assert seen == [pytest.approx(3, abs=0.05)]

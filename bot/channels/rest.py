@@ -21,6 +21,7 @@ from bot.knowledge import sites
 from bot.knowledge.partners import phone_display
 from bot.metrics import count_action_error, count_turn
 from bot.privacy.redaction import never_give_warning
+from bot.rasa_tuning import turn_started
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 MAX_TEXT = 2000  # characters of a REST message the assistant reads; the rest is cut, and the patron told so
@@ -68,8 +69,8 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
     output = message.output_channel
     said_before = len(output.messages)
     failures: list[str] = []
-    token = failed_actions.set(failures)
-    started = time.monotonic()
+    began = time.monotonic()
+    token, started = failed_actions.set(failures), turn_started.set(began)
     try:
         await on_new_message(message)
     except Exception:  # noqa: BLE001 (whatever failed, the patron gets an answer)
@@ -77,10 +78,11 @@ async def take_turn(on_new_message: OnNewMessage, message: UserMessage) -> None:
         failures.append("turn")
     finally:
         failed_actions.reset(token)
+        turn_started.reset(started)
     failed = bool(failures) or len(output.messages) == said_before
     if failed:
         await output.send_text_message(message.sender_id, unavailable())
-    count_turn(message.input_channel or "unknown", output.messages[said_before:], time.monotonic() - started, failed)
+    count_turn(message.input_channel or "unknown", output.messages[said_before:], time.monotonic() - began, failed)
     warning = never_give_warning(message.text)
     if warning:
         await output.send_text_message(message.sender_id, warning)

@@ -13,17 +13,24 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import QueuePool
 
 SQLITE_TIMEOUT = 30  # seconds a writer waits for another one instead of failing with "database is locked"
+# Seconds a PostgreSQL statement may wait (for a lock held by a hung process) or run, then it fails: the
+# statement_timeout of every engine. A patron's turn fails sooner (bot/rasa_tuning.py's ACTION_TIMEOUT_SECONDS).
+STATEMENT_SECONDS = 10
+# Seconds a statement of Rasa's tracker store may wait for the database, SQLite or PostgreSQL: then the turn ends with
+# the apology within 10 s, instead of holding its conversation's lock behind a database that hangs.
+TURN_STATEMENT_SECONDS = 5
 
 EngineSource = Callable[[str], Engine]  # what the stores get their engine from: `engine_for`, or SharedEngines
 
 
-def engine_for(url: str) -> Engine:
-    """An engine for `url`; for SQLite, the folder is created, writers wait for each other, WAL is on and a file's
-    connections are pooled (SQLAlchemy 1.4 opens one per session, whose set-up cost more than most queries)."""
+def engine_for(url: str, sqlite_timeout: float = SQLITE_TIMEOUT) -> Engine:
+    """An engine for `url`; for SQLite, the folder is created, writers wait for each other (`sqlite_timeout`
+    seconds at most), WAL is on and a file's connections are pooled (SQLAlchemy 1.4 opens one per session, whose
+    set-up cost more than most queries); for PostgreSQL, statements end after STATEMENT_SECONDS."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, future=True, pool_pre_ping=True)
-    connect_args = {"timeout": SQLITE_TIMEOUT, "check_same_thread": False}
+        return limit_statements(create_engine(url, future=True, pool_pre_ping=True))
+    connect_args = {"timeout": sqlite_timeout, "check_same_thread": False}
     if parsed.database in (None, "", ":memory:"):
         engine = create_engine(url, future=True, connect_args=connect_args)
     else:
@@ -31,6 +38,19 @@ def engine_for(url: str) -> Engine:
         engine = create_engine(url, future=True, connect_args=connect_args, poolclass=QueuePool)
         _drop_connections_to_a_former_file(engine, Path(parsed.database))
     event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def limit_statements(engine: Engine, seconds: float = STATEMENT_SECONDS) -> Engine:
+    """`engine` whose new PostgreSQL connections end a statement that waits or runs more than `seconds` (one that
+    waits for a lock held by a hung process too); other databases' engines unchanged."""
+    if engine.dialect.name == "postgresql":
+        def options(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+            timeout = f"-c statement_timeout={int(seconds * 1000)}"
+            cparams["options"] = f"{cparams['options']} {timeout}" if cparams.get("options") else timeout
+
+        event.listen(engine, "do_connect", options)
+        engine.dispose()  # the connections opened before (Rasa's tracker store makes its table) have no limit
     return engine
 
 

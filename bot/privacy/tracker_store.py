@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from bot.db.engines import engine_for
+from bot.db.engines import TURN_STATEMENT_SECONDS, engine_for, limit_statements
 from bot.privacy.redaction import redact_data
 
 
@@ -32,16 +32,19 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     It reads and writes with SQLAlchemy Core statements built once, on pooled connections: Rasa's ORM queries and
     SQLAlchemy 1.4's new connection per session for SQLite files took a third of a turn's time. SQLite is set up
-    as the booking database (bot.db.engines.engine_for)."""
+    as the booking database (bot.db.engines.engine_for), except that a turn waits TURN_STATEMENT_SECONDS at most
+    for the database, as with PostgreSQL: then it ends with the apology, instead of holding the conversation's
+    lock."""
 
     engine: Engine  # SQLTrackerStore's, which Rasa ships without types
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
+        if self.engine.dialect.name == "sqlite":  # a turn waits TURN_STATEMENT_SECONDS at most for another writer
             self.engine.dispose()
-            self.engine = engine_for(self.engine.url.render_as_string(hide_password=False))
+            self.engine = engine_for(self.engine.url.render_as_string(hide_password=False), TURN_STATEMENT_SECONDS)
             self.sessionmaker = sessionmaker(bind=self.engine)
+        limit_statements(self.engine, TURN_STATEMENT_SECONDS)
         self.table = self.SQLEvent.__table__
         of_sender = self.table.c.sender_id == bindparam("sender_id")
         session_start = select(func.max(self.table.c.timestamp)).where(
