@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from bot.settings import ROOT, Settings
+from bot.training import in_service, record_in_service
 
 STARTUP_SECONDS = 300  # Rasa answers after about 15 s here; a small or busy server can take minutes
 # Seconds the action server keeps a connection that has sent nothing yet (Sanic's default, 5, drops Rasa's calls
@@ -106,6 +107,19 @@ class Service:
         self.wait_stopped()
 
 
+@dataclass
+class RasaService(Service):
+    """A Rasa replica: started again with the model in service (deployed from the console since), not its first."""
+
+    models_dir: Optional[Path] = None
+
+    def start(self, log_dir: Path) -> None:
+        current = in_service(self.models_dir) if self.models_dir else None
+        if current:
+            self.command[self.command.index("--model") + 1] = str(current)
+        super().start(log_dir)
+
+
 def replica_services(settings: Settings, model: Path, index: int) -> dict[str, Service]:
     """Rasa replica `index` and its own action server, on the ports of `settings` (the replica's): `rasa` and
     `actions` for the first, then `rasa-2` and `actions-2`..."""
@@ -113,12 +127,13 @@ def replica_services(settings: Settings, model: Path, index: int) -> dict[str, S
     python = sys.executable
     suffix = f"-{index + 1}" if index else ""
     return {
-        f"rasa{suffix}": Service(
+        f"rasa{suffix}": RasaService(
             f"rasa{suffix}",
             [python, "-m", "bot.rasa_server", "--model", str(model), "--interface", settings.bind_host,
              "--port", str(settings.rasa_port), "--credentials", "credentials.yml",
              "--endpoints", "endpoints.yml", "--cors", settings.cors_origins],
-            settings.url(settings.rasa_port, "/webhooks/rest/"), {**ONE_MATH_THREAD, **env}),
+            settings.url(settings.rasa_port, "/webhooks/rest/"), {**ONE_MATH_THREAD, **env},
+            models_dir=settings.models_dir),
         f"actions{suffix}": Service(
             f"actions{suffix}",
             [python, "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(settings.actions_port)],
@@ -147,6 +162,8 @@ class Stack:
 
     def __init__(self, settings: Settings, model: Path):
         self.settings = settings.with_api_token()
+        if model.parent == self.settings.models_dir:
+            record_in_service(model.parent, model)
         self.services = services(self.settings, model)
         self.log_dir = settings.var_dir / "logs"
 

@@ -46,6 +46,26 @@ def fingerprint(project: Optional[Path] = None, with_code: bool = True) -> str:
     return digest.hexdigest()[:16]
 
 
+IN_SERVICE = "in-service"  # MODELS_DIR/in-service: the name of the model the replicas serve
+
+
+def record_in_service(models_dir: Path, model: Path) -> None:
+    """Write down the model the Rasa replicas serve now (started with, or deployed from the console), so that a
+    replica started again serves it too."""
+    written = models_dir / f".{IN_SERVICE}.tmp"
+    written.write_text(model.name, encoding="utf-8")
+    written.replace(models_dir / IN_SERVICE)
+
+
+def in_service(models_dir: Path) -> Optional[Path]:
+    """The model written down as in service, when it is still in `models_dir`."""
+    try:
+        name = (models_dir / IN_SERVICE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return models_dir / name if name and (models_dir / name).is_file() else None
+
+
 def model_path(configured: Optional[Settings] = None) -> Path:
     """The model file of the current inputs of the project of `configured` (default: this process's settings)."""
     configured = configured or settings

@@ -87,3 +87,25 @@ def test_a_service_that_keeps_exiting_stops_the_stack_with_the_end_of_its_log(tm
     assert "no module named bot.actions" in str(failure.value)
     assert len(said) == 3 and all("actions exited (code 1)" in line for line in said)
     assert web.process.poll() is not None
+
+
+def test_a_rasa_replica_started_again_serves_the_model_in_service(tmp_path: Path) -> None:
+    """A deployment from the console since the first start is not undone by a restart."""
+    from bot.services import RasaService
+    from bot.training import record_in_service
+
+    models = tmp_path / "models"
+    models.mkdir()
+    first, deployed = models / "first.tar.gz", models / "deployed.tar.gz"
+    first.write_bytes(b"1")
+    deployed.write_bytes(b"2")
+    show = "import sys; print(sys.argv[sys.argv.index('--model') + 1])"
+    rasa = RasaService("rasa", [sys.executable, "-c", show, "--model", str(first)], None, dict(os.environ),
+                       models_dir=models)
+    record_in_service(models, first)
+    rasa.start(tmp_path)
+    rasa.process.wait(timeout=30)
+    record_in_service(models, deployed)  # the console's deployment
+    rasa.start(tmp_path)
+    rasa.process.wait(timeout=30)
+    assert (tmp_path / "rasa.log").read_text().split() == [str(first), str(deployed)]

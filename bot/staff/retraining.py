@@ -24,7 +24,7 @@ from bot.db.engines import EngineSource, engine_for
 from bot.evaluation import RouteScores, load_heldout, score_model, worse
 from bot.settings import ROOT, Settings
 from bot.staff.models import DEPLOYED, FAILED, REJECTED, RUNNING, UNCHANGED, StaffAccount, Training
-from bot.training import REJECTED_FOLDER, model_path, prune_old_models, train
+from bot.training import REJECTED_FOLDER, model_path, prune_old_models, record_in_service, train
 
 log = logging.getLogger(__name__)
 STAGES = ("preparing", "training", "evaluating", "deploying")  # a training's steps, in order
@@ -263,6 +263,7 @@ def deploy(settings: Settings, model: Path, previous: Path) -> None:
             _load(url, settings.rasa_api_token, model)
             switched.append(url)
         _followed(settings, model.name)
+        record_in_service(settings.models_dir, model)
     except (httpx.HTTPError, RuntimeError):
         for url in switched:
             _load(url, settings.rasa_api_token, previous)
