@@ -11,7 +11,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 from urllib.parse import unquote, urlsplit
 
 from bot.booking.calendar import booking_ics
@@ -129,10 +129,38 @@ def mail_error(error: Exception) -> str:
     return f"{type(error).__name__} {code}" if code else type(error).__name__
 
 
-def notified(notify: Notify, booking: Booking, text: str) -> bool:
-    """Whether the booking's chat channel delivered `text`; a channel that fails does not stop what follows."""
+class Patron(Protocol):
+    """Whom a message goes to: a booking's or a workshop registration's patron."""
+
+    contact: Optional[str]
+    contact_kind: Optional[str]
+    channel: str
+    sender_id: str  # None once erased: callers check it first
+    display_code: str
+
+
+def tell(mailer: Optional[Mailer], notify: Optional[Notify], patron: Patron, subject: str, text: str) -> list[str]:
+    """Send `text` to the patron by e-mail (with `subject`) and on their chat channel, as far as each can reach them;
+    the ways that worked ("email", the channel)."""
+    via = []
+    if mailer and patron.contact_kind == EMAIL and patron.contact:
+        message = EmailMessage()
+        message["To"], message["Subject"] = patron.contact, subject
+        message.set_content(text)
+        try:
+            mailer.send(message)
+            via.append("email")
+        except (OSError, smtplib.SMTPException) as error:
+            log.warning("message about %s not sent by email: %s", patron.display_code, mail_error(error))
+    if notify and patron.sender_id and notified(notify, patron, text):
+        via.append(patron.channel)
+    return via
+
+
+def notified(notify: Notify, patron: Patron, text: str) -> bool:
+    """Whether the patron's chat channel delivered `text`; a channel that fails does not stop what follows."""
     try:
-        return notify(booking.channel, booking.sender_id, text)
+        return notify(patron.channel, patron.sender_id, text)
     except Exception:  # noqa: BLE001 (any channel, any failure)
-        log.exception("message about %s not sent on %s", booking.display_code, booking.channel)
+        log.exception("message about %s not sent on %s", patron.display_code, patron.channel)
         return False

@@ -2,19 +2,16 @@
 cancelling one with a message to the patron, sent the way reminders are (bot/booking/reminders.py)."""
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from email.message import EmailMessage
 from itertools import groupby
 from typing import Callable, Optional
 
 from sqlalchemy import select
 
-from bot.booking.contact import EMAIL, Contact
+from bot.booking.contact import Contact
 from bot.booking.models import Booking, Mediator, Site
-from bot.booking.reminders import Mailer, Notify, greeting, mail_error, notified
+from bot.booking.reminders import Mailer, Notify, greeting, tell
 from bot.booking.slots import day_label, time_label
 from bot.booking.statuses import CANCELLED, CONFIRMED
 from bot.booking.store import BookingNotFound, BookingStore
@@ -22,7 +19,6 @@ from bot.hours import PARIS
 from bot.knowledge import Charter, Topics
 from bot.staff.models import StaffAccount
 
-log = logging.getLogger(__name__)
 WORDS_LENGTH = 300  # the mediator's own words added to a cancellation message, at most
 NOBODY = "none"  # a booking's `cancelled_via` when no message reached the patron
 YEARS = range(2000, 2100)  # weeks asked for outside these years are refused (dates near year 1 or 9999 overflow)
@@ -124,14 +120,9 @@ def cancellation_text(booking: Booking, site: Site, words: str) -> str:
     return "\n".join(lines)
 
 
-def cancellation_email(booking: Booking, text: str) -> EmailMessage:
-    """The cancellation message `text` as an e-mail to the booking's address, its subject saying which
-    appointment."""
-    message = EmailMessage()
-    message["To"] = booking.contact
-    message["Subject"] = f"Rendez-vous annulé : {day_label(booking.start)} à {time_label(booking.start)}"
-    message.set_content(text)
-    return message
+def cancellation_subject(booking: Booking) -> str:
+    """The cancellation e-mail's subject, saying which appointment."""
+    return f"Rendez-vous annulé : {day_label(booking.start)} à {time_label(booking.start)}"
 
 
 class Agenda:
@@ -187,24 +178,11 @@ class Agenda:
         booking = self.cancellable(booking_id)
         if not self.store.cancel_for_staff(booking_id, account_id):
             raise Refused("Ce rendez-vous vient d'être annulé par quelqu'un d'autre, ou il a commencé.")
-        via = self._tell(booking, cancellation_text(booking, self.store.site_of(booking.site_id), words))
+        via = tell(self.mailer, self.notify, booking, cancellation_subject(booking),
+                   cancellation_text(booking, self.store.site_of(booking.site_id), words))
         booking.cancelled_via = "+".join(via) or NOBODY
         self.store.record_told(booking_id, booking.cancelled_via)
         return booking, Told.of(booking)
-
-    def _tell(self, booking: Booking, text: str) -> list[str]:
-        """Send `text` to the patron by e-mail and on their chat channel, as far as each can reach them; the ways
-        that worked ("email", the channel)."""
-        via = []
-        if self.mailer and booking.contact_kind == EMAIL and booking.contact:
-            try:
-                self.mailer.send(cancellation_email(booking, text))
-                via.append("email")
-            except (OSError, smtplib.SMTPException) as error:
-                log.warning("cancellation of %s not sent by email: %s", booking.display_code, mail_error(error))
-        if self.notify and booking.sender_id and notified(self.notify, booking, text):
-            via.append(booking.channel)
-        return via
 
     def _found(self, booking_id: int) -> Booking:
         booking = self.store.booking(booking_id)

@@ -3,22 +3,17 @@ and on their chat channel (`notify`: Telegram): a seat freed for them, a session
 day before. Plain French (FALC). The jobs also give up on promoted patrons who could not be told (SKIP_AFTER)."""
 from __future__ import annotations
 
-import logging
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from typing import Callable, Optional
 
-from bot.booking.contact import EMAIL
 from bot.booking.models import Site
-from bot.booking.reminders import SEND_HOURS, Mailer, Notify, mail_error, notified
+from bot.booking.reminders import SEND_HOURS, Mailer, Notify, tell
 from bot.booking.slots import day_label, time_label
 from bot.hours import PARIS
 from bot.workshops.models import Registration, WorkshopSession
 from bot.workshops.store import Place, WorkshopStore
 
-log = logging.getLogger(__name__)
 NOBODY = "none"
 SiteOf = Callable[[str], Site]  # the booking store's site_of
 
@@ -75,19 +70,7 @@ class Messenger:
 
     def tell(self, registration: Registration, subject: str, text: str) -> str:
         """Send `text`; how it went: "email", the channel, both joined by "+", or "none"."""
-        via = []
-        if self.mailer and registration.contact_kind == EMAIL and registration.contact:
-            message = EmailMessage()
-            message["To"], message["Subject"] = registration.contact, subject
-            message.set_content(text)
-            try:
-                self.mailer.send(message)
-                via.append("email")
-            except (OSError, smtplib.SMTPException) as error:
-                log.warning("message about %s not sent by email: %s", registration.display_code, mail_error(error))
-        if self.notify and registration.sender_id and notified(self.notify, registration, text):
-            via.append(registration.channel)
-        return "+".join(via) or NOBODY
+        return "+".join(tell(self.mailer, self.notify, registration, subject, text)) or NOBODY
 
     def promoted(self, store: WorkshopStore, places: list[Place], site_of: SiteOf) -> None:
         """Tell each promoted patron; one not told stays untold (tried again by the jobs, skipped after SKIP_AFTER)."""
